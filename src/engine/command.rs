@@ -1,0 +1,99 @@
+//! The commands that steer a running pipeline, from a key, a timeline or a replay.
+
+use serde::Serialize;
+
+use super::spec::{QueuePolicy, Rate};
+
+/// One operator action on a running pipeline. Stages are named by index.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// Resize a stage's worker pool (0 stalls the stage).
+    Workers { stage: usize, count: usize },
+    /// Inject `items` arrivals at once.
+    Burst { items: u64 },
+    /// Change the source rate.
+    Rate(Rate),
+    /// Stop scheduling new arrivals.
+    Pause,
+    /// Resume scheduling arrivals.
+    Resume,
+    /// Change a stage's queue policy.
+    Policy { stage: usize, policy: QueuePolicy },
+    /// Multiply a stage's service time (1.0 restores it).
+    Slowdown { stage: usize, factor: f64 },
+    /// Kill one worker of a stage mid-item.
+    Crash { stage: usize },
+    /// Stop the source, drain every queue, join every worker.
+    Stop,
+    /// End at once; what is still in flight is reported, not processed.
+    Abort,
+}
+
+impl Command {
+    /// The timeline `do` word for this command; also an event's `kind`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Command::Workers { .. } => "workers",
+            Command::Burst { .. } => "burst",
+            Command::Rate(_) => "rate",
+            Command::Pause => "pause",
+            Command::Resume => "resume",
+            Command::Policy { .. } => "policy",
+            Command::Slowdown { .. } => "slowdown",
+            Command::Crash { .. } => "crash",
+            Command::Stop => "stop",
+            Command::Abort => "abort",
+        }
+    }
+}
+
+/// A command scheduled at a time since the start, with an optional narration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimedCommand {
+    pub at: std::time::Duration,
+    pub command: Command,
+    pub note: Option<String>,
+}
+
+/// Something that happened, for the event log and the report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Event {
+    /// Seconds since the start.
+    pub t_s: f64,
+    /// The timeline `do` word of the command, or what happened (`restart`, `drops`, `source-done`).
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stage: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub items: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub count: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rate: Option<Rate>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policy: Option<QueuePolicy>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub factor: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// A human sentence describing the event.
+    pub message: String,
+}
+
+impl Event {
+    /// An event with only a kind and a message; fill the rest with struct update syntax.
+    pub fn new(t_s: f64, kind: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            t_s,
+            kind: kind.into(),
+            stage: None,
+            items: None,
+            count: None,
+            rate: None,
+            policy: None,
+            factor: None,
+            note: None,
+            message: message.into(),
+        }
+    }
+}

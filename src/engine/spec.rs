@@ -1,0 +1,217 @@
+//! The plain-data description of a simulated pipeline: source, stages, service
+//! models and queue policies. The scenario parser produces it; the engine runs it.
+
+use std::fmt;
+use std::time::Duration;
+
+use serde::Serialize;
+
+/// How fast the source emits.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Rate {
+    /// Items per second.
+    PerSecond(f64),
+    /// As fast as the pipeline will take them (serialized as the string "max").
+    #[serde(serialize_with = "serialize_max")]
+    Max,
+}
+
+fn serialize_max<S: serde::Serializer>(s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str("max")
+}
+
+impl Rate {
+    /// Items per second, or `None` for `max`.
+    pub fn per_second(self) -> Option<f64> {
+        match self {
+            Rate::PerSecond(r) => Some(r),
+            Rate::Max => None,
+        }
+    }
+}
+
+impl fmt::Display for Rate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Rate::PerSecond(r) => write!(f, "{r}/s"),
+            Rate::Max => f.write_str("max"),
+        }
+    }
+}
+
+/// The spacing of arrivals at a given rate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Arrivals {
+    /// Exponential gaps: a Poisson process.
+    Poisson,
+    /// Evenly spaced.
+    Uniform,
+}
+
+/// What a full bounded queue does with a new item. Named by effect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum QueuePolicy {
+    /// The producer waits: backpressure.
+    Block,
+    /// The new item is dropped.
+    DropNewest,
+    /// The oldest queued item is dropped to make room.
+    DropOldest,
+}
+
+impl QueuePolicy {
+    /// All policies, in the order the TUI cycles them.
+    pub const ALL: [QueuePolicy; 3] = [Self::Block, Self::DropNewest, Self::DropOldest];
+
+    /// The scenario word for this policy.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Block => "block",
+            Self::DropNewest => "drop-newest",
+            Self::DropOldest => "drop-oldest",
+        }
+    }
+
+    /// Parses the scenario word.
+    pub fn parse(word: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.as_str() == word)
+    }
+
+    /// The next policy in the cycle `block → drop-newest → drop-oldest → block`.
+    pub fn next(self) -> Self {
+        match self {
+            Self::Block => Self::DropNewest,
+            Self::DropNewest => Self::DropOldest,
+            Self::DropOldest => Self::Block,
+        }
+    }
+}
+
+impl fmt::Display for QueuePolicy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A stage's input queue bound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueueCapacity {
+    Bounded(usize),
+    /// Only for demonstrating why bounded queues matter.
+    Unbounded,
+}
+
+impl QueueCapacity {
+    /// The bound, or `None` when unbounded.
+    pub fn bound(self) -> Option<usize> {
+        match self {
+            Self::Bounded(n) => Some(n),
+            Self::Unbounded => None,
+        }
+    }
+}
+
+/// The distribution of the time one attempt at one item takes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ServiceDist {
+    Fixed { mean: Duration },
+    Uniform { min: Duration, max: Duration },
+    Exp { mean: Duration },
+    Normal { mean: Duration, stddev: Duration },
+    LogNormal { mean: Duration, stddev: Duration },
+}
+
+impl ServiceDist {
+    /// The scenario word for the distribution.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Fixed { .. } => "fixed",
+            Self::Uniform { .. } => "uniform",
+            Self::Exp { .. } => "exp",
+            Self::Normal { .. } => "normal",
+            Self::LogNormal { .. } => "lognormal",
+        }
+    }
+
+    /// The mean service time.
+    pub fn mean(&self) -> Duration {
+        match *self {
+            Self::Fixed { mean }
+            | Self::Exp { mean }
+            | Self::Normal { mean, .. }
+            | Self::LogNormal { mean, .. } => mean,
+            Self::Uniform { min, max } => (min + max) / 2,
+        }
+    }
+}
+
+/// How a simulated stage spends its service time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WorkMode {
+    /// Waits without using a core, like I/O-bound work.
+    Sleep,
+    /// Burns a core, like CPU-bound work.
+    Spin,
+}
+
+/// How a failing attempt fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FailKind {
+    /// The work returns an error.
+    Error,
+    /// The worker thread panics.
+    Panic,
+}
+
+/// The source of a simulated pipeline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceSpec {
+    pub rate: Rate,
+    pub arrivals: Arrivals,
+    /// Items injected by one burst (the `b` key); default 10 s of traffic.
+    pub burst: u64,
+}
+
+/// One simulated stage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StageSpec {
+    pub name: String,
+    pub workers: usize,
+    pub queue: QueueCapacity,
+    pub policy: QueuePolicy,
+    pub service: ServiceDist,
+    pub mode: WorkMode,
+    pub fail_rate: f64,
+    pub fail_kind: FailKind,
+    pub max_attempts: u32,
+}
+
+impl StageSpec {
+    /// A stage with one worker, a 256-item blocking queue and the given service time.
+    pub fn new(name: impl Into<String>, service: ServiceDist) -> Self {
+        Self {
+            name: name.into(),
+            workers: 1,
+            queue: QueueCapacity::Bounded(256),
+            policy: QueuePolicy::Block,
+            service,
+            mode: WorkMode::Sleep,
+            fail_rate: 0.0,
+            fail_kind: FailKind::Error,
+            max_attempts: 3,
+        }
+    }
+}
+
+/// A whole simulated pipeline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PipelineSpec {
+    pub seed: u64,
+    pub source: SourceSpec,
+    pub stages: Vec<StageSpec>,
+}

@@ -1,0 +1,9 @@
+//! pipetop: run a data pipeline in-process and watch it live.
+//!
+//! Three layers, one direction: [`engine`] runs the pipeline and accepts
+//! commands; [`metrics`] turns what workers record into immutable snapshots;
+//! [`tui`], [`headless`] and [`export`] only read snapshots and send commands.
+//! [`scenario`] parses TOML into a pipeline and a timeline of commands.
+
+pub mod engine;
+pub mod metrics;

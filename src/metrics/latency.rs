@@ -1,0 +1,276 @@
+//! Latency histograms: clamped recording with an outlier count, a ring of
+//! one-second histograms for the recent window, and a cumulative total.
+//!
+//! Values are nanoseconds with three significant digits (hdrhistogram,
+//! auto-resizing, so memory follows the largest value seen). Everything
+//! above [`CEILING_NS`] is recorded at the ceiling and counted as an outlier.
+
+use std::time::Duration;
+
+use hdrhistogram::Histogram;
+
+use super::snapshot::{Bucket, Latency, Percentiles};
+
+/// The largest latency recorded as itself: ten minutes.
+pub const CEILING_NS: u64 = 600_000_000_000;
+
+/// Log buckets per doubling in [`LatencyHistogram::buckets`].
+const BUCKETS_PER_OCTAVE: f64 = 2.0;
+
+/// One histogram of latencies in nanoseconds, with its outlier count.
+#[derive(Debug, Clone)]
+pub struct LatencyHistogram {
+    hist: Histogram<u64>,
+    outliers: u64,
+}
+
+impl Default for LatencyHistogram {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl LatencyHistogram {
+    pub fn new() -> Self {
+        Self {
+            hist: Histogram::new(3).expect("3 significant digits is a valid precision"),
+            outliers: 0,
+        }
+    }
+
+    /// Records one latency, clamping at the ceiling.
+    #[inline]
+    pub fn record(&mut self, nanos: u64) {
+        if nanos > CEILING_NS {
+            self.outliers += 1;
+        }
+        let value = nanos.clamp(1, CEILING_NS);
+        // Auto-resizing grows the histogram to fit; it cannot fail below the ceiling.
+        if self.hist.record(value).is_err() {
+            self.hist.saturating_record(value);
+        }
+    }
+
+    /// Records a duration.
+    pub fn record_duration(&mut self, d: Duration) {
+        self.record(u64::try_from(d.as_nanos()).unwrap_or(u64::MAX));
+    }
+
+    pub fn add(&mut self, other: &LatencyHistogram) {
+        self.hist
+            .add(&other.hist)
+            .expect("auto-resizing histograms always accept each other");
+        self.outliers += other.outliers;
+    }
+
+    pub fn clear(&mut self) {
+        self.hist.reset();
+        self.outliers = 0;
+    }
+
+    pub fn len(&self) -> u64 {
+        self.hist.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.hist.is_empty()
+    }
+
+    /// The value at quantile `q` (0..=1) in nanoseconds.
+    pub fn quantile_ns(&self, q: f64) -> u64 {
+        self.hist.value_at_quantile(q)
+    }
+
+    /// p50, p90, p99, p99.9, max and mean in milliseconds.
+    pub fn percentiles(&self) -> Percentiles {
+        if self.hist.is_empty() {
+            return Percentiles::default();
+        }
+        let ms = |ns: u64| ns as f64 / 1e6;
+        Percentiles {
+            count: self.hist.len(),
+            p50: ms(self.hist.value_at_quantile(0.50)),
+            p90: ms(self.hist.value_at_quantile(0.90)),
+            p99: ms(self.hist.value_at_quantile(0.99)),
+            p999: ms(self.hist.value_at_quantile(0.999)),
+            max: ms(self.hist.max()),
+            mean: self.hist.mean() / 1e6,
+            outliers: self.outliers,
+        }
+    }
+
+    /// The distribution over log-spaced buckets (two per doubling), from the
+    /// bucket holding the smallest value to the one holding the largest.
+    pub fn buckets(&self) -> Vec<Bucket> {
+        let mut counts: Vec<(i32, u64)> = Vec::new();
+        for v in self.hist.iter_recorded() {
+            let index = ((v.value_iterated_to().max(1) as f64).log2() * BUCKETS_PER_OCTAVE).ceil()
+                as i32;
+            match counts.last_mut() {
+                Some((last, count)) if *last == index => *count += v.count_at_value(),
+                _ => counts.push((index, v.count_at_value())),
+            }
+        }
+        let (Some(&(first, _)), Some(&(last, _))) = (counts.first(), counts.last()) else {
+            return Vec::new();
+        };
+        let mut recorded = counts.into_iter().peekable();
+        (first..=last)
+            .map(|index| {
+                let count = match recorded.peek() {
+                    Some(&(i, c)) if i == index => {
+                        recorded.next();
+                        c
+                    }
+                    _ => 0,
+                };
+                Bucket {
+                    le_ms: 2f64.powf(index as f64 / BUCKETS_PER_OCTAVE) / 1e6,
+                    count,
+                }
+            })
+            .collect()
+    }
+}
+
+/// A latency metric over a sliding window of whole seconds and since the start.
+#[derive(Debug, Clone)]
+pub struct WindowedLatency {
+    /// `(second, histogram)`, indexed by `second % len`.
+    slots: Vec<(u64, LatencyHistogram)>,
+    total: LatencyHistogram,
+}
+
+impl WindowedLatency {
+    /// A window of `seconds` one-second histograms (at least one).
+    pub fn new(seconds: usize) -> Self {
+        Self {
+            slots: vec![(u64::MAX, LatencyHistogram::new()); seconds.max(1)],
+            total: LatencyHistogram::new(),
+        }
+    }
+
+    /// Adds what was recorded during second `second` since the start.
+    pub fn add(&mut self, second: u64, recorded: &LatencyHistogram) {
+        if recorded.is_empty() {
+            return;
+        }
+        let len = self.slots.len() as u64;
+        let slot = &mut self.slots[(second % len) as usize];
+        if slot.0 != second {
+            slot.0 = second;
+            slot.1.clear();
+        }
+        slot.1.add(recorded);
+        self.total.add(recorded);
+    }
+
+    /// The histogram of the window ending with second `now_second`.
+    pub fn window(&self, now_second: u64) -> LatencyHistogram {
+        let len = self.slots.len() as u64;
+        let oldest = (now_second + 1).saturating_sub(len);
+        let mut merged = LatencyHistogram::new();
+        for (second, hist) in &self.slots {
+            if *second != u64::MAX && (oldest..=now_second).contains(second) {
+                merged.add(hist);
+            }
+        }
+        merged
+    }
+
+    /// Everything since the start.
+    pub fn total(&self) -> &LatencyHistogram {
+        &self.total
+    }
+
+    /// The snapshot form: window and total percentiles, and window buckets.
+    pub fn latency(&self, now_second: u64) -> Latency {
+        let window = self.window(now_second);
+        Latency {
+            window: window.percentiles(),
+            total: self.total.percentiles(),
+            buckets: window.buckets(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{RngExt, SeedableRng, rngs::StdRng};
+
+    /// Exact percentile by the nearest-rank rule, as hdrhistogram reports it.
+    fn exact(sorted: &[u64], q: f64) -> u64 {
+        let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
+        sorted[rank - 1]
+    }
+
+    #[test]
+    fn percentiles_match_exact_values_within_three_significant_digits() {
+        let mut rng = StdRng::seed_from_u64(42);
+        let mut values: Vec<u64> = (0..50_000)
+            .map(|_| {
+                // Log-uniform from 1 µs to 1 s: the spread latencies really have.
+                let exp: f64 = rng.random_range(3.0..9.0);
+                10f64.powf(exp) as u64
+            })
+            .collect();
+        let mut hist = LatencyHistogram::new();
+        for &v in &values {
+            hist.record(v);
+        }
+        values.sort_unstable();
+        for q in [0.5, 0.9, 0.99, 0.999, 1.0] {
+            let want = exact(&values, q) as f64;
+            let got = hist.quantile_ns(q) as f64;
+            assert!(
+                (got - want).abs() / want <= 0.001,
+                "q={q}: histogram {got} vs exact {want}"
+            );
+        }
+        let mean = values.iter().sum::<u64>() as f64 / values.len() as f64;
+        assert!((hist.percentiles().mean * 1e6 - mean).abs() / mean < 0.001);
+    }
+
+    #[test]
+    fn values_above_the_ceiling_are_clamped_and_counted() {
+        let mut hist = LatencyHistogram::new();
+        hist.record(1_000);
+        hist.record(CEILING_NS * 2);
+        let p = hist.percentiles();
+        assert_eq!(p.outliers, 1);
+        assert_eq!(p.count, 2);
+        assert!((p.max - CEILING_NS as f64 / 1e6).abs() / p.max < 0.001);
+    }
+
+    #[test]
+    fn window_forgets_old_seconds_but_total_keeps_them() {
+        let mut latency = WindowedLatency::new(5);
+        let mut slow = LatencyHistogram::new();
+        slow.record(100_000_000);
+        let mut fast = LatencyHistogram::new();
+        fast.record(1_000_000);
+        latency.add(0, &slow);
+        latency.add(3, &fast);
+        assert_eq!(latency.window(4).len(), 2);
+        // Second 0 leaves the window at second 5: the p99 comes back down.
+        let later = latency.latency(5);
+        assert_eq!(later.window.count, 1);
+        assert!(later.window.p99 < 1.01);
+        assert_eq!(later.total.count, 2);
+        assert!(later.total.max > 99.0);
+    }
+
+    #[test]
+    fn buckets_cover_min_to_max_and_sum_to_count() {
+        let mut hist = LatencyHistogram::new();
+        for v in [1_000, 2_000, 1_000_000, 1_000_000, 3_000_000] {
+            hist.record(v);
+        }
+        let buckets = hist.buckets();
+        assert_eq!(buckets.iter().map(|b| b.count).sum::<u64>(), 5);
+        assert!(buckets.first().unwrap().le_ms >= 0.001);
+        assert!(buckets.last().unwrap().le_ms >= 3.0);
+        assert!(buckets.windows(2).all(|w| w[0].le_ms < w[1].le_ms));
+    }
+}

@@ -1,0 +1,98 @@
+//! What a worker records on its own thread between flushes: latency
+//! histograms and finished ids. It hands them to the sampler as one [`Flush`]
+//! message at a fixed interval, so recording shares no lock with anyone.
+//! (We merge per-worker histograms at the tick rather than use
+//! hdrhistogram's `SyncHistogram`, whose refresh waits on idle recorders.)
+
+use crossbeam_channel::Sender;
+
+use super::checkpoint::FinishedIds;
+use super::latency::LatencyHistogram;
+
+/// Who sent a flush.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    Source,
+    Stage(usize),
+}
+
+/// Everything one thread recorded since its last flush.
+#[derive(Debug, Default)]
+pub struct Recorded {
+    pub service: LatencyHistogram,
+    pub wait: LatencyHistogram,
+    pub end_to_end: LatencyHistogram,
+    pub finished: FinishedIds,
+}
+
+impl Recorded {
+    fn is_empty(&self) -> bool {
+        self.service.is_empty()
+            && self.wait.is_empty()
+            && self.end_to_end.is_empty()
+            && self.finished.is_empty()
+    }
+}
+
+/// One batch of recordings on its way to the sampler.
+#[derive(Debug)]
+pub struct Flush {
+    pub origin: Origin,
+    pub recorded: Recorded,
+}
+
+/// A thread's local recordings and when to hand them over.
+#[derive(Debug)]
+pub struct Recorder {
+    origin: Origin,
+    every_ns: u64,
+    next_flush_ns: u64,
+    pub now: Recorded,
+    tx: Sender<Flush>,
+}
+
+impl Recorder {
+    /// A recorder that flushes to `tx` every `every_ns` nanoseconds.
+    pub fn new(origin: Origin, every_ns: u64, now_ns: u64, tx: Sender<Flush>) -> Self {
+        Self {
+            origin,
+            every_ns,
+            next_flush_ns: now_ns + every_ns,
+            now: Recorded::default(),
+            tx,
+        }
+    }
+
+    /// When the next flush is due, in engine nanoseconds.
+    pub fn next_flush_ns(&self) -> u64 {
+        self.next_flush_ns
+    }
+
+    /// Flushes if the interval has passed.
+    #[inline]
+    pub fn flush_if_due(&mut self, now_ns: u64) {
+        if now_ns >= self.next_flush_ns {
+            self.flush(now_ns);
+        }
+    }
+
+    /// Hands over everything recorded so far.
+    pub fn flush(&mut self, now_ns: u64) {
+        self.next_flush_ns = now_ns + self.every_ns;
+        if self.now.is_empty() {
+            return;
+        }
+        let recorded = std::mem::take(&mut self.now);
+        // The sampler outlives every worker; if it is gone the run is over.
+        let _ = self.tx.send(Flush {
+            origin: self.origin,
+            recorded,
+        });
+    }
+}
+
+impl Drop for Recorder {
+    fn drop(&mut self) {
+        self.flush(self.next_flush_ns);
+    }
+}

@@ -1,0 +1,224 @@
+//! Turns what workers recorded into a [`Snapshot`] at each tick.
+//!
+//! The engine's control thread owns the sampler: it feeds it the workers'
+//! flushes and, at each tick, the live gauges (queue lengths, pool targets),
+//! and gets back an immutable snapshot. Counters are read terminal-first and
+//! `generated` last: an item is generated before it can finish, so the
+//! in-flight count read this way is never negative, and an item counted twice
+//! or lost shows up as a wrong `in_flight` after the drain.
+
+use super::bottleneck;
+use super::checkpoint::Checkpoint;
+use super::latency::WindowedLatency;
+use super::process::ProcessProbe;
+use super::recorder::{Flush, Origin};
+use super::snapshot::{
+    Backpressure, RunState, Snapshot, SourceSnapshot, StageSnapshot, Totals,
+};
+use super::worker_group::{GroupSample, SharedWorkerStats, WorkerGroup};
+use crate::engine::{Event, QueuePolicy, Rate};
+
+/// What the engine knows about a stage right now, beyond its workers.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StageGauge {
+    pub queue_len: usize,
+    pub queue_capacity: Option<usize>,
+    pub policy: QueuePolicy,
+    pub workers_target: usize,
+    pub slowdown: f64,
+    /// A producer found the queue full since the last tick.
+    pub hit_capacity: bool,
+}
+
+/// What the engine knows about the source right now.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SourceGauge {
+    pub rate: Rate,
+    pub paused: bool,
+    pub pending: u64,
+    pub lag_ms: f64,
+}
+
+/// The live state a tick is sampled from.
+#[derive(Debug, Clone)]
+pub struct TickInput<'a> {
+    pub now_ns: u64,
+    pub state: RunState,
+    pub source: SourceGauge,
+    pub stages: &'a [StageGauge],
+    pub events: Vec<Event>,
+}
+
+#[derive(Debug)]
+struct StageTrack {
+    name: String,
+    group: WorkerGroup,
+    service: WindowedLatency,
+    wait: WindowedLatency,
+    queue_max: usize,
+    last_accepted: u64,
+    last_processed: u64,
+}
+
+/// Builds snapshots from worker recordings and live gauges.
+pub struct Sampler {
+    tick: u64,
+    last_ns: u64,
+    source: WorkerGroup,
+    last_generated: u64,
+    stages: Vec<StageTrack>,
+    end_to_end: WindowedLatency,
+    checkpoint: Checkpoint,
+    process: ProcessProbe,
+}
+
+impl Sampler {
+    /// A sampler for stages named `names`, with a window of `window_secs`
+    /// one-second histograms, whose ids start at `first_id`.
+    pub fn new(names: &[String], window_secs: usize, first_id: u64) -> Self {
+        Self {
+            tick: 0,
+            last_ns: 0,
+            source: WorkerGroup::default(),
+            last_generated: 0,
+            stages: names
+                .iter()
+                .map(|name| StageTrack {
+                    name: name.clone(),
+                    group: WorkerGroup::default(),
+                    service: WindowedLatency::new(window_secs),
+                    wait: WindowedLatency::new(window_secs),
+                    queue_max: 0,
+                    last_accepted: 0,
+                    last_processed: 0,
+                })
+                .collect(),
+            end_to_end: WindowedLatency::new(window_secs),
+            checkpoint: Checkpoint::starting_at(first_id),
+            process: ProcessProbe::new(),
+        }
+    }
+
+    /// Tracks the source thread's stats.
+    pub fn track_source(&mut self, stats: SharedWorkerStats) {
+        self.source.track(stats);
+    }
+
+    /// Tracks a new worker of stage `stage`.
+    pub fn track_worker(&mut self, stage: usize, stats: SharedWorkerStats) {
+        self.stages[stage].group.track(stats);
+    }
+
+    /// Merges one flush of recordings, made around `now_ns`.
+    pub fn absorb(&mut self, flush: Flush, now_ns: u64) {
+        let second = now_ns / 1_000_000_000;
+        let recorded = flush.recorded;
+        if let Origin::Stage(i) = flush.origin {
+            let stage = &mut self.stages[i];
+            stage.service.add(second, &recorded.service);
+            stage.wait.add(second, &recorded.wait);
+        }
+        self.end_to_end.add(second, &recorded.end_to_end);
+        for &(start, len) in &recorded.finished.runs {
+            self.checkpoint.finish_run(start, len);
+        }
+    }
+
+    /// The snapshot at `input.now_ns`.
+    pub fn sample(&mut self, input: TickInput<'_>) -> Snapshot {
+        let now_ns = input.now_ns;
+        let dt = (now_ns.saturating_sub(self.last_ns)) as f64 / 1e9;
+        let per_second = |delta: u64| if dt > 0.0 { delta as f64 / dt } else { 0.0 };
+        let second = now_ns / 1_000_000_000;
+
+        // Terminal counters first (stages, and the source's drops), generated last.
+        let groups: Vec<GroupSample> = self.stages.iter_mut().map(|s| s.group.sample(now_ns)).collect();
+        let source = self.source.sample(now_ns);
+
+        let mut stages = Vec::with_capacity(groups.len());
+        for (i, (track, gauge)) in self.stages.iter_mut().zip(input.stages).enumerate() {
+            let own = &groups[i].counts;
+            let producer = if i == 0 { &source.counts } else { &groups[i - 1].counts };
+            let accepted = producer.pushed;
+            let processed = own.pushed + own.dropped_next + own.completed;
+            if gauge.hit_capacity
+                && let Some(cap) = gauge.queue_capacity
+            {
+                track.queue_max = track.queue_max.max(cap);
+            }
+            track.queue_max = track.queue_max.max(gauge.queue_len);
+            let (busy, idle, blocked) = groups[i].fractions();
+            stages.push(StageSnapshot {
+                name: track.name.clone(),
+                workers: groups[i].live,
+                workers_target: gauge.workers_target,
+                queue_len: gauge.queue_len,
+                queue_capacity: gauge.queue_capacity,
+                queue_max: track.queue_max,
+                policy: gauge.policy,
+                in_service: groups[i].in_hand,
+                in_rate: per_second(accepted.saturating_sub(track.last_accepted)),
+                out_rate: per_second(processed.saturating_sub(track.last_processed)),
+                accepted,
+                processed,
+                dropped: producer.dropped_next + producer.evicted_next,
+                retried: own.retried,
+                dead_lettered: own.dead_lettered,
+                restarts: own.restarts,
+                service_ms: track.service.latency(second),
+                wait_ms: track.wait.latency(second),
+                busy,
+                idle,
+                blocked,
+                backpressure: Backpressure::from_blocked(blocked),
+                slowdown: gauge.slowdown,
+            });
+            track.last_accepted = accepted;
+            track.last_processed = processed;
+        }
+
+        let completed = groups.last().map_or(0, |g| g.counts.completed);
+        let dropped = stages.iter().map(|s| s.dropped).sum();
+        let dead_lettered = stages.iter().map(|s| s.dead_lettered).sum();
+        let generated = self.source.taken();
+        let in_flight = generated.saturating_sub(completed + dropped + dead_lettered);
+
+        let (_, _, source_blocked) = source.fractions();
+        let source_backpressure = Backpressure::from_blocked(source_blocked);
+        let bottleneck = bottleneck::find(source_backpressure, &stages);
+        let bottleneck_reason = bottleneck.map(|i| bottleneck::reason(source_blocked, &stages, i));
+
+        let snapshot = Snapshot {
+            tick: self.tick,
+            t_s: now_ns as f64 / 1e9,
+            state: input.state,
+            source: SourceSnapshot {
+                rate: input.source.rate,
+                paused: input.source.paused,
+                source_pending: input.source.pending,
+                source_lag_ms: input.source.lag_ms,
+                out_rate: per_second(source.counts.pushed.saturating_sub(self.last_generated)),
+                blocked: source_blocked,
+                backpressure: source_backpressure,
+            },
+            totals: Totals {
+                generated,
+                completed,
+                dropped,
+                dead_lettered,
+                in_flight,
+            },
+            checkpoint: self.checkpoint.watermark(),
+            end_to_end_ms: self.end_to_end.latency(second),
+            stages,
+            bottleneck,
+            bottleneck_reason,
+            process: self.process.read(),
+            events: input.events,
+        };
+        self.tick += 1;
+        self.last_ns = now_ns;
+        self.last_generated = source.counts.pushed;
+        snapshot
+    }
+}

@@ -1,0 +1,205 @@
+//! The immutable picture of the pipeline at one tick. Everything downstream of
+//! the engine (dashboard, headless output, exporters) reads only these.
+
+use serde::Serialize;
+
+use crate::engine::{Event, QueuePolicy, Rate};
+
+/// Where the run is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunState {
+    Running,
+    Paused,
+    /// The source has stopped; queues are emptying.
+    Draining,
+    /// Drained and joined: nothing in flight.
+    Done,
+    /// Ended at once; what was in flight is reported.
+    Aborted,
+}
+
+impl RunState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Running => "running",
+            Self::Paused => "paused",
+            Self::Draining => "draining",
+            Self::Done => "done",
+            Self::Aborted => "aborted",
+        }
+    }
+
+    /// True once no more snapshots will follow.
+    pub fn is_final(self) -> bool {
+        matches!(self, Self::Done | Self::Aborted)
+    }
+}
+
+/// Flink's backpressure label for a stage, from its `blocked` fraction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Backpressure {
+    /// blocked ≤ 10%
+    Ok,
+    /// blocked ≤ 50%
+    Low,
+    /// blocked > 50%
+    High,
+}
+
+impl Backpressure {
+    /// The label for a blocked fraction in 0..=1.
+    pub fn from_blocked(blocked: f64) -> Self {
+        if blocked <= 0.10 {
+            Self::Ok
+        } else if blocked <= 0.50 {
+            Self::Low
+        } else {
+            Self::High
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ok => "OK",
+            Self::Low => "LOW",
+            Self::High => "HIGH",
+        }
+    }
+}
+
+/// Summary statistics of a latency histogram, in milliseconds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Percentiles {
+    pub count: u64,
+    pub p50: f64,
+    pub p90: f64,
+    pub p99: f64,
+    pub p999: f64,
+    pub max: f64,
+    pub mean: f64,
+    /// Samples above the histogram's ceiling, recorded at the ceiling.
+    pub outliers: u64,
+}
+
+/// One log-spaced bucket of a latency distribution.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Bucket {
+    /// Upper bound of the bucket in milliseconds (inclusive).
+    pub le_ms: f64,
+    pub count: u64,
+}
+
+/// A latency metric: the recent window and the whole run.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Latency {
+    /// Over the last few seconds (the window ring).
+    pub window: Percentiles,
+    /// Since the start.
+    pub total: Percentiles,
+    /// The windowed distribution over log-spaced buckets, for drawing.
+    #[serde(skip)]
+    pub buckets: Vec<Bucket>,
+}
+
+/// The source's side of the picture.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SourceSnapshot {
+    pub rate: Rate,
+    pub paused: bool,
+    /// Items due from the arrival process but not yet admitted into the first queue.
+    pub source_pending: u64,
+    /// How late the oldest pending item is, in milliseconds.
+    pub source_lag_ms: f64,
+    /// Items per second admitted over the last tick.
+    pub out_rate: f64,
+    /// Fraction of the last tick the source spent blocked on the first queue.
+    pub blocked: f64,
+    pub backpressure: Backpressure,
+}
+
+/// The pipeline-wide conservation counters.
+/// `generated = completed + dropped + dead_lettered + in_flight` at every snapshot.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Totals {
+    pub generated: u64,
+    pub completed: u64,
+    pub dropped: u64,
+    pub dead_lettered: u64,
+    pub in_flight: u64,
+}
+
+/// CPU and memory of this process.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct ProcessSnapshot {
+    /// Percent of one core (200 = two cores busy).
+    pub cpu_percent: f64,
+    pub rss_bytes: u64,
+}
+
+/// One stage at one tick.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StageSnapshot {
+    pub name: String,
+    pub workers: usize,
+    pub workers_target: usize,
+    pub queue_len: usize,
+    /// `None` for an unbounded queue.
+    pub queue_capacity: Option<usize>,
+    pub queue_max: usize,
+    pub policy: QueuePolicy,
+    /// Items in workers' hands (taken from the queue, not yet passed on).
+    pub in_service: u64,
+    pub in_rate: f64,
+    pub out_rate: f64,
+    /// Items accepted into the input queue since the start.
+    pub accepted: u64,
+    /// Items this stage finished and passed on since the start.
+    pub processed: u64,
+    pub dropped: u64,
+    pub retried: u64,
+    pub dead_lettered: u64,
+    pub restarts: u64,
+    pub service_ms: Latency,
+    pub wait_ms: Latency,
+    pub busy: f64,
+    pub idle: f64,
+    pub blocked: f64,
+    pub backpressure: Backpressure,
+    /// Service-time multiplier from `slowdown` (1.0 = normal).
+    pub slowdown: f64,
+}
+
+impl StageSnapshot {
+    /// Queue occupancy in 0..=1; 0 for an unbounded queue.
+    pub fn occupancy(&self) -> f64 {
+        match self.queue_capacity {
+            Some(cap) if cap > 0 => self.queue_len as f64 / cap as f64,
+            _ => 0.0,
+        }
+    }
+}
+
+/// The whole pipeline at one tick.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Snapshot {
+    /// Tick number, from 0.
+    pub tick: u64,
+    /// Seconds since the start.
+    pub t_s: f64,
+    pub state: RunState,
+    pub source: SourceSnapshot,
+    pub totals: Totals,
+    /// Every id below this is finished (completed, dropped or dead-lettered).
+    pub checkpoint: u64,
+    pub end_to_end_ms: Latency,
+    pub stages: Vec<StageSnapshot>,
+    /// Index of the stage that limits the pipeline now, if any stage is blocked.
+    pub bottleneck: Option<usize>,
+    /// Why that stage is the bottleneck, in one line.
+    pub bottleneck_reason: Option<String>,
+    pub process: ProcessSnapshot,
+    /// Events since the previous snapshot.
+    pub events: Vec<Event>,
+}
