@@ -3,11 +3,32 @@
 //! [`Command`]s and samples [`crate::metrics::Snapshot`]s. It knows nothing
 //! about terminals or files.
 
+pub mod arrivals;
+pub mod clock;
 pub mod command;
+pub mod item;
+mod panic_guard;
+pub mod pipeline;
+pub mod pool;
+pub mod queue;
+pub mod run;
+mod run_context;
+pub mod service;
+pub mod simulate;
+pub mod source;
+mod source_thread;
 pub mod spec;
+pub mod stage_shared;
+pub mod work;
+mod worker;
 
 pub use command::{Command, Event, TimedCommand};
+pub use pipeline::{Pipeline, PipelineBuilder, SourceBuilder, StageConfig};
+pub use run::{Controller, MAX_WORKERS, RunOptions, RunningPipeline};
+pub use source::{IterSource, SimulatedSource, Source};
 pub use spec::{
     Arrivals, FailKind, PipelineSpec, QueueCapacity, QueuePolicy, Rate, ServiceDist, SourceSpec,
     StageSpec, WorkMode,
 };
+pub use stage_shared::DeadLetter;
+pub use work::{Work, WorkError};

@@ -6,6 +6,7 @@
 
 pub mod bottleneck;
 pub mod checkpoint;
+pub mod derived_events;
 pub mod latency;
 pub mod process;
 pub mod recorder;

@@ -1,0 +1,253 @@
+//! The arrival process: when items are due from the source. Regular arrivals
+//! follow the rate (Poisson or evenly spaced); bursts add items due at once.
+//! Items that are due but not yet taken are the source's backlog
+//! (`source_pending`), and their due time is their birth time.
+
+use std::collections::VecDeque;
+
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use rand_distr::{Distribution, Exp};
+
+use super::spec::{Arrivals, Rate};
+
+/// Schedules arrivals in engine nanoseconds.
+#[derive(Debug)]
+pub struct ArrivalProcess {
+    rate: Rate,
+    spacing: Arrivals,
+    rng: StdRng,
+    paused: bool,
+    /// Due time of the next regular arrival (when the rate is not `max`).
+    next_due_ns: u64,
+    /// `(due, count)` of injected bursts, oldest first.
+    bursts: VecDeque<(u64, u64)>,
+}
+
+impl ArrivalProcess {
+    /// A process starting at `now_ns`.
+    pub fn new(rate: Rate, spacing: Arrivals, seed: u64, now_ns: u64) -> Self {
+        let mut process = Self {
+            rate,
+            spacing,
+            rng: StdRng::seed_from_u64(seed),
+            paused: false,
+            next_due_ns: now_ns,
+            bursts: VecDeque::new(),
+        };
+        process.next_due_ns = now_ns + process.gap_ns();
+        process
+    }
+
+    pub fn rate(&self) -> Rate {
+        self.rate
+    }
+
+    pub fn is_paused(&self) -> bool {
+        self.paused
+    }
+
+    fn gap_ns(&mut self) -> u64 {
+        let Rate::PerSecond(rate) = self.rate else {
+            return 0;
+        };
+        let mean_ns = 1e9 / rate;
+        match self.spacing {
+            Arrivals::Uniform => mean_ns as u64,
+            Arrivals::Poisson => {
+                let exp = Exp::new(1.0 / mean_ns).expect("a positive rate gives a valid Exp");
+                exp.sample(&mut self.rng) as u64
+            }
+        }
+    }
+
+    /// When the next item is due, or `None` when nothing will be (paused, no
+    /// burst left). Under `max` the next item is always due now.
+    pub fn next_due(&self, now_ns: u64) -> Option<u64> {
+        let regular = match (self.paused, self.rate) {
+            (true, _) => None,
+            (false, Rate::Max) => Some(now_ns),
+            (false, Rate::PerSecond(_)) => Some(self.next_due_ns),
+        };
+        let burst = self.bursts.front().map(|&(due, _)| due);
+        match (regular, burst) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Takes the earliest due arrival and returns its due time (the item's
+    /// birth). Call only when [`next_due`](Self::next_due) is in the past.
+    pub fn take(&mut self, now_ns: u64) -> u64 {
+        let regular_due = match (self.paused, self.rate) {
+            (true, _) => u64::MAX,
+            (false, Rate::Max) => now_ns,
+            (false, Rate::PerSecond(_)) => self.next_due_ns,
+        };
+        if let Some(front) = self.bursts.front_mut()
+            && front.0 <= regular_due
+        {
+            let due = front.0;
+            front.1 -= 1;
+            if front.1 == 0 {
+                self.bursts.pop_front();
+            }
+            return due;
+        }
+        if matches!(self.rate, Rate::PerSecond(_)) {
+            self.next_due_ns += self.gap_ns();
+        }
+        regular_due
+    }
+
+    /// Items due by `now_ns` and not yet taken, and the due time of the oldest.
+    pub fn backlog(&self, now_ns: u64) -> (u64, Option<u64>) {
+        let mut count: u64 = self
+            .bursts
+            .iter()
+            .filter(|b| b.0 <= now_ns)
+            .map(|b| b.1)
+            .sum();
+        let mut oldest = self
+            .bursts
+            .front()
+            .map(|b| b.0)
+            .filter(|&due| due <= now_ns);
+        if let (false, Rate::PerSecond(rate)) = (self.paused, self.rate)
+            && self.next_due_ns <= now_ns
+        {
+            count += 1 + ((now_ns - self.next_due_ns) as f64 * rate / 1e9) as u64;
+            oldest = Some(oldest.map_or(self.next_due_ns, |o| o.min(self.next_due_ns)));
+        }
+        (count, oldest)
+    }
+
+    /// Injects `items` arrivals due at `now_ns`.
+    pub fn burst(&mut self, items: u64, now_ns: u64) {
+        if items > 0 {
+            self.bursts.push_back((now_ns, items));
+        }
+    }
+
+    /// Changes the rate from `now_ns` on; arrivals already due stay due.
+    pub fn set_rate(&mut self, rate: Rate, now_ns: u64) {
+        if !self.paused {
+            self.freeze_backlog(now_ns);
+        }
+        self.rate = rate;
+        self.next_due_ns = now_ns + self.gap_ns();
+    }
+
+    /// Stops scheduling regular arrivals. Items already due, and bursts,
+    /// still arrive: they happened before the pause.
+    pub fn pause(&mut self, now_ns: u64) {
+        if !self.paused {
+            self.freeze_backlog(now_ns);
+            self.paused = true;
+        }
+    }
+
+    /// Schedules regular arrivals again from `now_ns`.
+    pub fn resume(&mut self, now_ns: u64) {
+        if self.paused {
+            self.paused = false;
+            self.next_due_ns = now_ns + self.gap_ns();
+        }
+    }
+
+    /// Turns regular arrivals already due into a backlog entry, so that a
+    /// new rate or a pause applies only from now on. (They keep the oldest
+    /// one's due time as their birth: a slight overstatement of their age.)
+    fn freeze_backlog(&mut self, now_ns: u64) {
+        if let Rate::PerSecond(rate) = self.rate
+            && self.next_due_ns <= now_ns
+        {
+            let due = 1 + ((now_ns - self.next_due_ns) as f64 * rate / 1e9) as u64;
+            self.bursts.push_back((self.next_due_ns, due));
+            self.next_due_ns = now_ns;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECOND: u64 = 1_000_000_000;
+
+    fn take_all_due(process: &mut ArrivalProcess, until_ns: u64) -> Vec<u64> {
+        let mut births = Vec::new();
+        while process
+            .next_due(until_ns)
+            .is_some_and(|due| due <= until_ns)
+        {
+            births.push(process.take(until_ns));
+        }
+        births
+    }
+
+    #[test]
+    fn uniform_rate_schedules_exactly_rate_per_second() {
+        let mut process = ArrivalProcess::new(Rate::PerSecond(2_000.0), Arrivals::Uniform, 1, 0);
+        assert_eq!(take_all_due(&mut process, 10 * SECOND).len(), 20_000);
+    }
+
+    #[test]
+    fn poisson_rate_averages_the_rate() {
+        let mut process = ArrivalProcess::new(Rate::PerSecond(1_000.0), Arrivals::Poisson, 7, 0);
+        let n = take_all_due(&mut process, 100 * SECOND).len() as f64;
+        // 100 000 expected; a Poisson count's stddev is √100 000 ≈ 316.
+        assert!((n - 100_000.0).abs() < 1_500.0, "{n}");
+    }
+
+    #[test]
+    fn same_seed_same_traffic() {
+        let mut a = ArrivalProcess::new(Rate::PerSecond(500.0), Arrivals::Poisson, 9, 0);
+        let mut b = ArrivalProcess::new(Rate::PerSecond(500.0), Arrivals::Poisson, 9, 0);
+        assert_eq!(take_all_due(&mut a, SECOND), take_all_due(&mut b, SECOND));
+    }
+
+    #[test]
+    fn backlog_counts_items_due_but_not_taken() {
+        let mut process = ArrivalProcess::new(Rate::PerSecond(1_000.0), Arrivals::Uniform, 1, 0);
+        process.burst(500, SECOND / 2);
+        let (pending, oldest) = process.backlog(SECOND);
+        assert_eq!(pending, 1_000 + 500);
+        assert_eq!(oldest, Some(SECOND / 1_000));
+        let births = take_all_due(&mut process, SECOND);
+        assert_eq!(births.len(), 1_500);
+        assert!(
+            births.windows(2).all(|w| w[0] <= w[1]),
+            "taken in due order"
+        );
+        assert_eq!(process.backlog(SECOND).0, 0);
+    }
+
+    #[test]
+    fn pause_keeps_what_was_due_and_schedules_nothing_new() {
+        let mut process = ArrivalProcess::new(Rate::PerSecond(1_000.0), Arrivals::Uniform, 1, 0);
+        process.pause(SECOND / 10);
+        let (pending, _) = process.backlog(SECOND / 10);
+        assert_eq!(pending, 100);
+        assert_eq!(take_all_due(&mut process, 10 * SECOND).len(), 100);
+        assert_eq!(process.next_due(10 * SECOND), None);
+        process.resume(10 * SECOND);
+        assert_eq!(take_all_due(&mut process, 11 * SECOND).len(), 1_000);
+    }
+
+    #[test]
+    fn a_new_rate_applies_from_now_and_keeps_the_backlog() {
+        let mut process = ArrivalProcess::new(Rate::PerSecond(1_000.0), Arrivals::Uniform, 1, 0);
+        process.set_rate(Rate::PerSecond(100.0), SECOND);
+        assert_eq!(process.backlog(SECOND).0, 1_000);
+        assert_eq!(take_all_due(&mut process, 2 * SECOND).len(), 1_000 + 100);
+    }
+
+    #[test]
+    fn max_rate_is_always_due_and_never_backlogged() {
+        let mut process = ArrivalProcess::new(Rate::Max, Arrivals::Poisson, 1, 0);
+        assert_eq!(process.next_due(5), Some(5));
+        assert_eq!(process.take(5), 5);
+        assert_eq!(process.backlog(5).0, 0);
+    }
+}

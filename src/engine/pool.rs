@@ -1,0 +1,213 @@
+//! A stage's worker pool: spawns, retires and joins the threads that serve
+//! one input queue, and exposes the stage to the controller untyped.
+
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use crossbeam_channel::{Sender, unbounded};
+use crossbeam_utils::CachePadded;
+
+use super::queue::QueueReader;
+use super::run_context::RunContext;
+use super::spec::QueuePolicy;
+use super::stage_shared::{DeadLetter, StageShared};
+use super::work::WorkFactory;
+use super::worker::{Output, PoolSignals, Worker};
+use crate::metrics::recorder::{Origin, Recorder};
+use crate::metrics::sampler::{Sampler, StageGauge};
+use crate::metrics::worker_stats::WorkerStats;
+
+/// A stage as the controller sees it, whatever its item types.
+pub trait StageControl: Send {
+    fn name(&self) -> &str;
+    /// Starts the initial workers.
+    fn start(&mut self, ctx: RunContext, sampler: &mut Sampler);
+    /// Sets the pool size: grows by spawning, shrinks by retiring workers
+    /// between items.
+    fn resize(&mut self, count: usize, sampler: &mut Sampler);
+    /// The requested pool size.
+    fn target(&self) -> usize;
+    fn set_policy(&self, policy: QueuePolicy);
+    fn policy(&self) -> QueuePolicy;
+    fn set_slowdown(&self, factor: f64);
+    /// Makes one worker crash in the middle of its next item.
+    fn crash(&self);
+    /// The live gauges for the sampler.
+    fn gauge(&self) -> StageGauge;
+    /// Joins workers that have exited; returns how many are still running.
+    fn reap(&mut self) -> usize;
+    /// Waits for every worker to exit (they leave at once after an abort).
+    fn join_all(&mut self);
+    /// Lets go of the output, so the next queue closes once this stage's
+    /// workers are gone.
+    fn close_output(&mut self);
+    fn dead_letters(&self) -> Vec<DeadLetter>;
+}
+
+/// The typed pool behind a [`StageControl`].
+pub struct StagePool<In, Out> {
+    index: usize,
+    name: String,
+    initial_workers: usize,
+    input: QueueReader<In>,
+    output: Option<Output<Out>>,
+    factory: WorkFactory<In, Out>,
+    shared: Arc<StageShared>,
+    signals: PoolSignals,
+    retire_tx: Sender<()>,
+    crash_tx: Sender<()>,
+    threads: Vec<JoinHandle<()>>,
+    next_serial: u64,
+    target: usize,
+    ctx: Option<RunContext>,
+}
+
+impl<In: Send + 'static, Out: Send + 'static> StagePool<In, Out> {
+    pub fn new(
+        index: usize,
+        name: String,
+        workers: usize,
+        input: QueueReader<In>,
+        output: Output<Out>,
+        factory: WorkFactory<In, Out>,
+        shared: Arc<StageShared>,
+    ) -> Self {
+        let (retire_tx, retire) = unbounded();
+        let (crash_tx, crash) = unbounded();
+        Self {
+            index,
+            name,
+            initial_workers: workers,
+            input,
+            output: Some(output),
+            factory,
+            shared,
+            signals: PoolSignals { retire, crash },
+            retire_tx,
+            crash_tx,
+            threads: Vec::new(),
+            next_serial: 0,
+            target: 0,
+            ctx: None,
+        }
+    }
+
+    fn spawn(&mut self, sampler: &mut Sampler) {
+        let (Some(ctx), Some(output)) = (&self.ctx, &self.output) else {
+            return;
+        };
+        let now = ctx.clock.now_ns();
+        let stats = Arc::new(CachePadded::new(WorkerStats::new(now)));
+        sampler.track_worker(self.index, stats.clone());
+        let worker = Worker {
+            serial: self.next_serial,
+            input: self.input.rx.clone(),
+            output: output.clone(),
+            signals: self.signals.clone(),
+            stats,
+            recorder: Recorder::new(
+                Origin::Stage(self.index),
+                ctx.flush_every_ns,
+                now,
+                ctx.flushes.clone(),
+            ),
+            clock: ctx.clock,
+            shared: self.shared.clone(),
+            factory: self.factory.clone(),
+        };
+        let name = format!("pipetop:{}#{}", self.name, self.next_serial);
+        self.next_serial += 1;
+        let handle = std::thread::Builder::new()
+            .name(name)
+            .spawn(move || worker.run())
+            .expect("the OS can start a worker thread");
+        self.threads.push(handle);
+    }
+}
+
+impl<In: Send + 'static, Out: Send + 'static> StageControl for StagePool<In, Out> {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn start(&mut self, ctx: RunContext, sampler: &mut Sampler) {
+        self.ctx = Some(ctx);
+        self.resize(self.initial_workers, sampler);
+    }
+
+    fn resize(&mut self, count: usize, sampler: &mut Sampler) {
+        if count > self.target {
+            let mut to_add = count - self.target;
+            // Take back retirements not yet picked up before spawning anew.
+            while to_add > 0 && self.signals.retire.try_recv().is_ok() {
+                to_add -= 1;
+            }
+            for _ in 0..to_add {
+                self.spawn(sampler);
+            }
+        } else {
+            for _ in count..self.target {
+                // The pool holds a receiver, so this cannot fail.
+                let _ = self.retire_tx.send(());
+            }
+        }
+        self.target = count;
+    }
+
+    fn target(&self) -> usize {
+        self.target
+    }
+
+    fn set_policy(&self, policy: QueuePolicy) {
+        self.input.control.set_policy(policy);
+    }
+
+    fn policy(&self) -> QueuePolicy {
+        self.input.control.policy()
+    }
+
+    fn set_slowdown(&self, factor: f64) {
+        self.shared.set_slowdown(factor);
+    }
+
+    fn crash(&self) {
+        let _ = self.crash_tx.send(());
+    }
+
+    fn gauge(&self) -> StageGauge {
+        StageGauge {
+            queue_len: self.input.rx.len(),
+            queue_capacity: self.input.control.capacity(),
+            policy: self.input.control.policy(),
+            workers_target: self.target,
+            slowdown: self.shared.slowdown(),
+            hit_capacity: self.input.control.take_hit_capacity(),
+        }
+    }
+
+    fn reap(&mut self) -> usize {
+        let (done, running): (Vec<_>, Vec<_>) =
+            self.threads.drain(..).partition(|t| t.is_finished());
+        for thread in done {
+            // Work panics are caught inside the worker; a join error here
+            // would be an engine bug, and the worker's counts are already in.
+            let _ = thread.join();
+        }
+        self.threads = running;
+        self.threads.len()
+    }
+
+    fn join_all(&mut self) {
+        for thread in self.threads.drain(..) {
+            let _ = thread.join();
+        }
+    }
+
+    fn close_output(&mut self) {
+        self.output = None;
+    }
+
+    fn dead_letters(&self) -> Vec<DeadLetter> {
+        self.shared.dead_letters.list()
+    }
+}

@@ -1,0 +1,469 @@
+//! Running a pipeline: the control thread applies commands (from a handle,
+//! the timeline or the run's time limit), samples a snapshot every tick, and
+//! carries out `Stop` (drain) and `Abort`.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use crossbeam_channel::{Receiver, Sender, select, unbounded};
+
+use super::clock::Clock;
+use super::command::{Command, Event, TimedCommand};
+use super::panic_guard;
+use super::pipeline::Pipeline;
+use super::pool::StageControl;
+use super::run_context::RunContext;
+use super::source_thread::{SourceCommand, SourceHandle};
+use super::spec::Rate;
+use super::stage_shared::{AbortFlag, DeadLetter};
+use crate::metrics::derived_events::EventWatch;
+use crate::metrics::recorder::Flush;
+use crate::metrics::sampler::{Sampler, SourceGauge, StageGauge, TickInput};
+use crate::metrics::{RunState, Snapshot};
+
+/// The most workers one stage may have.
+pub const MAX_WORKERS: usize = 1024;
+
+/// How often the controller checks on a drain in progress.
+const DRAIN_POLL: Duration = Duration::from_millis(5);
+
+/// How a run is sampled and scripted.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Sampling period.
+    pub tick: Duration,
+    /// Seconds in the windowed percentiles.
+    pub window_secs: usize,
+    /// Commands to apply at given times.
+    pub timeline: Vec<TimedCommand>,
+    /// Stop the source at this time, then drain.
+    pub stop_after: Option<Duration>,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        Self {
+            tick: Duration::from_millis(250),
+            window_secs: 5,
+            timeline: Vec::new(),
+            stop_after: None,
+        }
+    }
+}
+
+/// Sends commands to a running pipeline; cheap to clone, usable from any thread.
+#[derive(Debug, Clone)]
+pub struct Controller {
+    commands: Sender<Command>,
+}
+
+impl Controller {
+    /// Queues a command; ignored once the run has ended.
+    pub fn send(&self, command: Command) {
+        let _ = self.commands.send(command);
+    }
+}
+
+/// A pipeline that is running.
+pub struct RunningPipeline {
+    controller: Controller,
+    snapshots: Receiver<Arc<Snapshot>>,
+    stage_names: Vec<String>,
+    thread: Option<JoinHandle<Vec<DeadLetter>>>,
+}
+
+impl RunningPipeline {
+    /// A handle for sending commands.
+    pub fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+
+    /// One snapshot per tick; the last one has a final state, then the
+    /// channel disconnects.
+    pub fn snapshots(&self) -> &Receiver<Arc<Snapshot>> {
+        &self.snapshots
+    }
+
+    pub fn stage_names(&self) -> &[String] {
+        &self.stage_names
+    }
+
+    /// Waits for the run to end and returns the dead letters kept per stage.
+    pub fn join(mut self) -> Vec<DeadLetter> {
+        self.thread
+            .take()
+            .map(|t| t.join().unwrap_or_default())
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for RunningPipeline {
+    fn drop(&mut self) {
+        if let Some(thread) = self.thread.take() {
+            self.controller.send(Command::Abort);
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Pipeline {
+    /// Starts every thread and returns at once.
+    pub fn start(self, options: RunOptions) -> RunningPipeline {
+        panic_guard::install();
+        let stage_names = self.stage_names();
+        let (commands_tx, commands) = unbounded();
+        let (snapshots_tx, snapshots) = unbounded();
+        let thread = std::thread::Builder::new()
+            .name("pipetop:control".into())
+            .spawn(move || {
+                let mut control = ControlLoop::start(self, options, commands, snapshots_tx);
+                control.run();
+                control.dead_letters()
+            })
+            .expect("the OS can start the control thread");
+        RunningPipeline {
+            controller: Controller {
+                commands: commands_tx,
+            },
+            snapshots,
+            stage_names,
+            thread: Some(thread),
+        }
+    }
+}
+
+struct ControlLoop {
+    ctx: RunContext,
+    stages: Vec<Box<dyn StageControl>>,
+    source: Option<SourceHandle>,
+    sampler: Sampler,
+    watch: EventWatch,
+    flushes: Receiver<Flush>,
+    commands: Receiver<Command>,
+    snapshots: Sender<Arc<Snapshot>>,
+    timeline: VecDeque<TimedCommand>,
+    tick_ns: u64,
+    next_tick_ns: u64,
+    state: RunState,
+    rate: Rate,
+    /// Stages whose output is closed during a drain.
+    closed: Vec<bool>,
+    events: Vec<Event>,
+}
+
+impl ControlLoop {
+    fn start(
+        pipeline: Pipeline,
+        options: RunOptions,
+        commands: Receiver<Command>,
+        snapshots: Sender<Arc<Snapshot>>,
+    ) -> Self {
+        let clock = Clock::start();
+        let tick_ns = options.tick.as_nanos().max(1_000_000) as u64;
+        let (flush_tx, flushes) = unbounded();
+        let abort: Arc<AbortFlag> = pipeline.parts.abort.clone();
+        let ctx = RunContext {
+            clock,
+            flushes: flush_tx,
+            flush_every_ns: (tick_ns / 4).clamp(5_000_000, 100_000_000),
+            abort,
+        };
+        let names = pipeline.stage_names();
+        let mut parts = pipeline.parts;
+        let launch = parts.source.take().expect("a built pipeline has a source");
+        let mut sampler = Sampler::new(&names, options.window_secs, launch.first_id());
+        let rate = launch.rate();
+        let source = launch.launch(ctx.clone(), &mut sampler);
+        for stage in &mut parts.stages {
+            stage.start(ctx.clone(), &mut sampler);
+        }
+        let mut timeline = options.timeline;
+        if let Some(at) = options.stop_after {
+            timeline.push(TimedCommand {
+                at,
+                command: Command::Stop,
+                note: Some("duration reached".into()),
+            });
+        }
+        timeline.sort_by_key(|t| t.at);
+        Self {
+            closed: vec![false; parts.stages.len()],
+            ctx,
+            stages: parts.stages,
+            source: Some(source),
+            sampler,
+            watch: EventWatch::default(),
+            flushes,
+            commands,
+            snapshots,
+            timeline: timeline.into(),
+            tick_ns,
+            next_tick_ns: tick_ns,
+            state: RunState::Running,
+            rate,
+            events: Vec::new(),
+        }
+    }
+
+    fn now_s(&self) -> f64 {
+        self.ctx.clock.now_ns() as f64 / 1e9
+    }
+
+    fn run(&mut self) {
+        loop {
+            let now = self.ctx.clock.now_ns();
+            while self
+                .timeline
+                .front()
+                .is_some_and(|t| t.at.as_nanos() as u64 <= now)
+            {
+                let entry = self.timeline.pop_front().expect("front exists");
+                self.apply(entry.command, entry.note);
+            }
+            if self.state == RunState::Draining && self.advance_drain() {
+                self.state = RunState::Done;
+            }
+            if self.state != RunState::Draining
+                && !self.state.is_final()
+                && self.source.as_ref().is_some_and(|s| s.status.exhausted())
+            {
+                self.events.push(Event::new(
+                    self.now_s(),
+                    "source-done",
+                    "the source ran out of items",
+                ));
+                self.begin_drain();
+            }
+            if self.state.is_final() || now >= self.next_tick_ns {
+                self.tick();
+                if self.state.is_final() {
+                    return;
+                }
+            }
+            self.wait();
+        }
+    }
+
+    /// Waits for a command, a flush, the next tick or timeline entry.
+    fn wait(&mut self) {
+        let now = self.ctx.clock.now_ns();
+        let mut deadline = self.next_tick_ns;
+        if let Some(next) = self.timeline.front() {
+            deadline = deadline.min(next.at.as_nanos() as u64);
+        }
+        if self.state == RunState::Draining {
+            deadline = deadline.min(now + DRAIN_POLL.as_nanos() as u64);
+        }
+        let timeout = Duration::from_nanos(deadline.saturating_sub(now));
+        select! {
+            recv(self.commands) -> command => {
+                if let Ok(command) = command {
+                    self.apply(command, None);
+                }
+            }
+            recv(self.flushes) -> flush => {
+                if let Ok(flush) = flush {
+                    self.sampler.absorb(flush, now);
+                }
+            }
+            default(timeout) => {}
+        }
+    }
+
+    fn tick(&mut self) {
+        let now = self.ctx.clock.now_ns();
+        while let Ok(flush) = self.flushes.try_recv() {
+            self.sampler.absorb(flush, now);
+        }
+        let gauges: Vec<StageGauge> = self.stages.iter().map(|s| s.gauge()).collect();
+        let (pending, lag_ms) = self
+            .source
+            .as_ref()
+            .map_or((0, 0.0), |s| s.status.backlog(now));
+        let source = SourceGauge {
+            rate: self.rate,
+            paused: self.state == RunState::Paused,
+            pending,
+            lag_ms,
+        };
+        let mut snapshot = self.sampler.sample(TickInput {
+            now_ns: now,
+            state: self.state,
+            source,
+            stages: &gauges,
+            events: std::mem::take(&mut self.events),
+        });
+        let derived = self.watch.events(&snapshot.stages, snapshot.t_s);
+        snapshot.events.extend(derived);
+        let _ = self.snapshots.send(Arc::new(snapshot));
+        while self.next_tick_ns <= now {
+            self.next_tick_ns += self.tick_ns;
+        }
+    }
+
+    fn send_source(&self, command: SourceCommand) {
+        if let Some(source) = &self.source {
+            let _ = source.commands.send(command);
+        }
+    }
+
+    fn apply(&mut self, command: Command, note: Option<String>) {
+        let t_s = self.now_s();
+        let kind = command.kind();
+        if self.state.is_final() {
+            return;
+        }
+        let stopped = self.state == RunState::Draining;
+        let stage_name = |stages: &[Box<dyn StageControl>], i: usize| {
+            stages.get(i).map(|s| s.name().to_string())
+        };
+        let mut event = Event::new(t_s, kind, "");
+        event.note = note;
+        match command {
+            Command::Workers { stage, count } => {
+                let Some(name) = stage_name(&self.stages, stage) else {
+                    return self.ignore(event, format!("no stage {stage}"));
+                };
+                let count = count.min(MAX_WORKERS);
+                let before = self.stages[stage].target();
+                self.stages[stage].resize(count, &mut self.sampler);
+                event.message = format!("{name}: workers {before} → {count}");
+                event.stage = Some(name);
+                event.count = Some(count);
+            }
+            Command::Burst { items } if !stopped => {
+                self.send_source(SourceCommand::Burst(items));
+                event.message = format!("burst of {items} items");
+                event.items = Some(items);
+            }
+            Command::Rate(rate) if !stopped => {
+                self.send_source(SourceCommand::Rate(rate));
+                event.message = format!("source rate {} → {rate}", self.rate);
+                event.rate = Some(rate);
+                self.rate = rate;
+            }
+            Command::Pause if !stopped => {
+                self.send_source(SourceCommand::Pause);
+                self.state = RunState::Paused;
+                event.message = "source paused".into();
+            }
+            Command::Resume if !stopped => {
+                self.send_source(SourceCommand::Resume);
+                self.state = RunState::Running;
+                event.message = "source resumed".into();
+            }
+            Command::Burst { .. } | Command::Rate(_) | Command::Pause | Command::Resume => {
+                return self.ignore(event, "the source has stopped".into());
+            }
+            Command::Policy { stage, policy } => {
+                let Some(name) = stage_name(&self.stages, stage) else {
+                    return self.ignore(event, format!("no stage {stage}"));
+                };
+                let before = self.stages[stage].policy();
+                self.stages[stage].set_policy(policy);
+                event.message = format!("{name}: policy {before} → {policy}");
+                event.stage = Some(name);
+                event.policy = Some(policy);
+            }
+            Command::Slowdown { stage, factor } => {
+                let Some(name) = stage_name(&self.stages, stage) else {
+                    return self.ignore(event, format!("no stage {stage}"));
+                };
+                self.stages[stage].set_slowdown(factor);
+                event.message = if factor <= 1.0 {
+                    format!("{name}: speed restored")
+                } else {
+                    format!("{name}: slowed ×{factor}")
+                };
+                event.stage = Some(name);
+                event.factor = Some(factor.max(1.0));
+            }
+            Command::Crash { stage } => {
+                let Some(name) = stage_name(&self.stages, stage) else {
+                    return self.ignore(event, format!("no stage {stage}"));
+                };
+                self.stages[stage].crash();
+                event.message = format!("{name}: crashing one worker");
+                event.stage = Some(name);
+            }
+            Command::Stop => {
+                if stopped {
+                    return;
+                }
+                event.message = "stop: source stopped, draining".into();
+                self.events.push(event);
+                return self.begin_drain();
+            }
+            Command::Abort => {
+                event.message = "abort: ending now".into();
+                self.events.push(event);
+                return self.abort();
+            }
+        }
+        self.events.push(event);
+    }
+
+    fn ignore(&mut self, mut event: Event, why: String) {
+        event.message = format!("{} ignored: {why}", event.kind);
+        self.events.push(event);
+    }
+
+    fn begin_drain(&mut self) {
+        self.send_source(SourceCommand::Stop);
+        self.state = RunState::Draining;
+    }
+
+    /// Moves the drain along, stage by stage; true when everything is joined.
+    fn advance_drain(&mut self) -> bool {
+        if self.source.as_ref().is_some_and(|s| s.thread.is_finished()) {
+            let source = self.source.take().expect("checked above");
+            let _ = source.thread.join();
+        }
+        if self.source.is_some() {
+            return false;
+        }
+        for (i, stage) in self.stages.iter_mut().enumerate() {
+            if self.closed[i] {
+                continue;
+            }
+            if stage.target() == 0 {
+                stage.resize(1, &mut self.sampler);
+                self.events.push(Event {
+                    stage: Some(stage.name().to_string()),
+                    count: Some(1),
+                    ..Event::new(
+                        self.ctx.clock.now_ns() as f64 / 1e9,
+                        "workers",
+                        format!("{}: one worker back to drain the queue", stage.name()),
+                    )
+                });
+            }
+            if stage.reap() > 0 {
+                return false;
+            }
+            stage.close_output();
+            self.closed[i] = true;
+        }
+        true
+    }
+
+    fn abort(&mut self) {
+        self.ctx.abort.set();
+        self.send_source(SourceCommand::Stop);
+        if let Some(source) = self.source.take() {
+            let _ = source.thread.join();
+        }
+        for stage in &mut self.stages {
+            stage.resize(0, &mut self.sampler);
+            stage.join_all();
+            stage.close_output();
+        }
+        self.state = RunState::Aborted;
+    }
+
+    fn dead_letters(&self) -> Vec<DeadLetter> {
+        self.stages.iter().flat_map(|s| s.dead_letters()).collect()
+    }
+}

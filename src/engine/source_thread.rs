@@ -1,0 +1,262 @@
+//! The source thread: asks the arrival process when items are due, takes
+//! them from the [`Source`], stamps id and birth, and pushes them into the
+//! first queue. It publishes its backlog (items due but not admitted) so the
+//! sampler can show `source_pending` and `source_lag_ms` even while it is
+//! blocked.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::thread::JoinHandle;
+
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TryRecvError, unbounded};
+use crossbeam_utils::CachePadded;
+
+use super::arrivals::ArrivalProcess;
+use super::clock;
+use super::item::Item;
+use super::queue::{PushObserver, Pushed, QueueWriter};
+use super::run_context::RunContext;
+use super::source::Source;
+use super::spec::{Arrivals, Rate};
+use crate::metrics::recorder::{Origin, Recorder};
+use crate::metrics::sampler::Sampler;
+use crate::metrics::time_account::WorkerState;
+use crate::metrics::worker_group::SharedWorkerStats;
+use crate::metrics::worker_stats::WorkerStats;
+
+/// A change to the source while it runs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum SourceCommand {
+    Burst(u64),
+    Rate(Rate),
+    Pause,
+    Resume,
+    /// Stop taking items; the item in hand is still delivered.
+    Stop,
+}
+
+/// What the source publishes for the sampler.
+#[derive(Debug, Default)]
+pub struct SourceStatus {
+    pending: AtomicU64,
+    /// Due time of the oldest pending item, `u64::MAX` when none.
+    oldest_due_ns: AtomicU64,
+    exhausted: AtomicBool,
+}
+
+impl SourceStatus {
+    fn publish(&self, (pending, oldest): (u64, Option<u64>)) {
+        self.pending.store(pending, Ordering::Relaxed);
+        self.oldest_due_ns
+            .store(oldest.unwrap_or(u64::MAX), Ordering::Relaxed);
+    }
+
+    /// Items due but not admitted, and how late the oldest is at `now_ns`, in ms.
+    pub fn backlog(&self, now_ns: u64) -> (u64, f64) {
+        let pending = self.pending.load(Ordering::Relaxed);
+        let oldest = self.oldest_due_ns.load(Ordering::Relaxed);
+        if pending == 0 || oldest == u64::MAX {
+            return (0, 0.0);
+        }
+        (pending, now_ns.saturating_sub(oldest) as f64 / 1e6)
+    }
+
+    /// The source ran out of items.
+    pub fn exhausted(&self) -> bool {
+        self.exhausted.load(Ordering::Acquire)
+    }
+}
+
+/// The controller's handle on the running source thread.
+pub struct SourceHandle {
+    pub commands: Sender<SourceCommand>,
+    pub status: Arc<SourceStatus>,
+    pub thread: JoinHandle<()>,
+}
+
+/// A source waiting to be started, with its pacing.
+pub trait LaunchSource: Send {
+    fn first_id(&self) -> u64;
+    fn rate(&self) -> Rate;
+    fn launch(self: Box<Self>, ctx: RunContext, sampler: &mut Sampler) -> SourceHandle;
+}
+
+/// A typed source, its pacing and the first queue it feeds.
+pub struct SourceRunner<S: Source> {
+    pub source: S,
+    pub writer: QueueWriter<S::Item>,
+    pub rate: Rate,
+    pub arrivals: Arrivals,
+    pub seed: u64,
+}
+
+impl<S: Source> LaunchSource for SourceRunner<S> {
+    fn first_id(&self) -> u64 {
+        self.source.first_id()
+    }
+
+    fn rate(&self) -> Rate {
+        self.rate
+    }
+
+    fn launch(self: Box<Self>, ctx: RunContext, sampler: &mut Sampler) -> SourceHandle {
+        let now = ctx.clock.now_ns();
+        let stats: SharedWorkerStats = Arc::new(CachePadded::new(WorkerStats::new(now)));
+        sampler.track_source(stats.clone());
+        let (commands, inbox) = unbounded();
+        let status = Arc::new(SourceStatus::default());
+        let thread_status = status.clone();
+        let thread = std::thread::Builder::new()
+            .name("pipetop:source".into())
+            .spawn(move || self.run(ctx, stats, inbox, thread_status))
+            .expect("the OS can start the source thread");
+        SourceHandle {
+            commands,
+            status,
+            thread,
+        }
+    }
+}
+
+impl<S: Source> SourceRunner<S> {
+    fn run(
+        self,
+        ctx: RunContext,
+        stats: SharedWorkerStats,
+        inbox: Receiver<SourceCommand>,
+        status: Arc<SourceStatus>,
+    ) {
+        clock::tighten_timer_slack();
+        let Self {
+            mut source,
+            writer,
+            rate,
+            arrivals,
+            seed,
+        } = self;
+        let clock = ctx.clock;
+        let mut recorder = Recorder::new(
+            Origin::Source,
+            ctx.flush_every_ns,
+            clock.now_ns(),
+            ctx.flushes.clone(),
+        );
+        let mut process = ArrivalProcess::new(rate, arrivals, seed, clock.now_ns());
+        let mut next_id = source.first_id();
+        let mut stopping = false;
+        'run: loop {
+            loop {
+                match inbox.try_recv() {
+                    Ok(SourceCommand::Stop) | Err(TryRecvError::Disconnected) => break 'run,
+                    Ok(command) => apply(&mut process, command, clock.now_ns()),
+                    Err(TryRecvError::Empty) => break,
+                }
+            }
+            if ctx.abort.is_set() || stopping {
+                break;
+            }
+            let now = clock.now_ns();
+            match process.next_due(now) {
+                Some(due) if due <= now => {
+                    let Some(payload) = source.next_item() else {
+                        status.exhausted.store(true, Ordering::Release);
+                        break;
+                    };
+                    let born_ns = process.take(now);
+                    stats.time.enter(WorkerState::Busy, now);
+                    WorkerStats::bump(&stats.taken, 1);
+                    let item = Item {
+                        id: next_id,
+                        born_ns,
+                        enqueued_ns: now,
+                        payload,
+                    };
+                    next_id += 1;
+                    let mut observer = SourceObserver {
+                        stats: &stats,
+                        recorder: &mut recorder,
+                        ctx: &ctx,
+                        process: &mut process,
+                        status: &status,
+                        inbox: &inbox,
+                        stopping: &mut stopping,
+                    };
+                    match writer.push(item, &mut observer) {
+                        Pushed::Accepted => WorkerStats::bump(&stats.pushed, 1),
+                        Pushed::Dropped(id) => {
+                            WorkerStats::bump(&stats.dropped_next, 1);
+                            recorder.now.finished.push(id);
+                        }
+                        Pushed::Aborted => break,
+                    }
+                    status.publish(process.backlog(clock.now_ns()));
+                }
+                next_due => {
+                    status.publish(process.backlog(now));
+                    stats.time.enter(WorkerState::Idle, now);
+                    let wake = next_due.map_or(recorder.next_flush_ns(), |due| {
+                        due.min(recorder.next_flush_ns())
+                    });
+                    match inbox.recv_deadline(clock.instant_at(wake)) {
+                        Ok(SourceCommand::Stop) | Err(RecvTimeoutError::Disconnected) => break,
+                        Ok(command) => apply(&mut process, command, clock.now_ns()),
+                        Err(RecvTimeoutError::Timeout) => {}
+                    }
+                }
+            }
+            recorder.flush_if_due(clock.now_ns());
+        }
+        status.publish((0, None));
+        recorder.flush(clock.now_ns());
+        stats.time.enter(WorkerState::Exited, clock.now_ns());
+    }
+}
+
+fn apply(process: &mut ArrivalProcess, command: SourceCommand, now_ns: u64) {
+    match command {
+        SourceCommand::Burst(items) => process.burst(items, now_ns),
+        SourceCommand::Rate(rate) => process.set_rate(rate, now_ns),
+        SourceCommand::Pause => process.pause(now_ns),
+        SourceCommand::Resume => process.resume(now_ns),
+        SourceCommand::Stop => {}
+    }
+}
+
+/// Accounts the source's blocked time; while blocked, keeps its backlog
+/// fresh and still takes commands (a burst or a new rate applies at once; a
+/// stop waits until the item in hand is delivered).
+struct SourceObserver<'a> {
+    stats: &'a SharedWorkerStats,
+    recorder: &'a mut Recorder,
+    ctx: &'a RunContext,
+    process: &'a mut ArrivalProcess,
+    status: &'a SourceStatus,
+    inbox: &'a Receiver<SourceCommand>,
+    stopping: &'a mut bool,
+}
+
+impl PushObserver for SourceObserver<'_> {
+    fn blocked(&mut self) {
+        self.stats
+            .time
+            .enter(WorkerState::Blocked, self.ctx.clock.now_ns());
+    }
+
+    fn keep_waiting(&mut self) -> bool {
+        let now = self.ctx.clock.now_ns();
+        while let Ok(command) = self.inbox.try_recv() {
+            match command {
+                SourceCommand::Stop => *self.stopping = true,
+                command => apply(self.process, command, now),
+            }
+        }
+        self.status.publish(self.process.backlog(now));
+        self.recorder.flush_if_due(now);
+        !self.ctx.abort.is_set()
+    }
+
+    fn evicted(&mut self, id: u64) {
+        WorkerStats::bump(&self.stats.evicted_next, 1);
+        self.recorder.now.finished.push(id);
+    }
+}
