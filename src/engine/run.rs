@@ -167,7 +167,7 @@ impl ControlLoop {
         let ctx = RunContext {
             clock,
             flushes: flush_tx,
-            flush_every_ns: (tick_ns / 4).clamp(5_000_000, 100_000_000),
+            flush_every_ns: (tick_ns / 2).clamp(10_000_000, 100_000_000),
             abort,
         };
         let names = pipeline.stage_names();
@@ -417,17 +417,9 @@ impl ControlLoop {
 
     /// Moves the drain along, stage by stage; true when everything is joined.
     fn advance_drain(&mut self) -> bool {
-        if self.source.as_ref().is_some_and(|s| s.thread.is_finished()) {
-            let source = self.source.take().expect("checked above");
-            let _ = source.thread.join();
-        }
-        if self.source.is_some() {
-            return false;
-        }
-        for (i, stage) in self.stages.iter_mut().enumerate() {
-            if self.closed[i] {
-                continue;
-            }
+        // A stage with no workers would stall the drain (and everything
+        // upstream of it): it gets one back.
+        for stage in &mut self.stages {
             if stage.target() == 0 {
                 stage.resize(1, &mut self.sampler);
                 self.events.push(Event {
@@ -439,6 +431,18 @@ impl ControlLoop {
                         format!("{}: one worker back to drain the queue", stage.name()),
                     )
                 });
+            }
+        }
+        if self.source.as_ref().is_some_and(|s| s.thread.is_finished()) {
+            let source = self.source.take().expect("checked above");
+            let _ = source.thread.join();
+        }
+        if self.source.is_some() {
+            return false;
+        }
+        for (i, stage) in self.stages.iter_mut().enumerate() {
+            if self.closed[i] {
+                continue;
             }
             if stage.reap() > 0 {
                 return false;

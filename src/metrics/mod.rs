@@ -18,5 +18,5 @@ pub mod worker_stats;
 
 pub use snapshot::{
     Backpressure, Bucket, Latency, Percentiles, ProcessSnapshot, RunState, Snapshot,
-    SourceSnapshot, StageSnapshot, Totals,
+    SourceSnapshot, StageSnapshot, Totals, Utilization,
 };

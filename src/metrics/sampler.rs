@@ -13,7 +13,8 @@ use super::latency::WindowedLatency;
 use super::process::ProcessProbe;
 use super::recorder::{Flush, Origin};
 use super::snapshot::{Backpressure, RunState, Snapshot, SourceSnapshot, StageSnapshot, Totals};
-use super::worker_group::{GroupSample, SharedWorkerStats, WorkerGroup};
+use super::time_account::StateTimes;
+use super::worker_group::{GroupSample, SharedWorkerStats, WorkerGroup, utilization};
 use crate::engine::{Event, QueuePolicy, Rate};
 
 /// What the engine knows about a stage right now, beyond its workers.
@@ -54,6 +55,7 @@ struct StageTrack {
     service: WindowedLatency,
     wait: WindowedLatency,
     queue_max: usize,
+    time_total: StateTimes,
     last_accepted: u64,
     last_processed: u64,
 }
@@ -87,6 +89,7 @@ impl Sampler {
                     service: WindowedLatency::new(window_secs),
                     wait: WindowedLatency::new(window_secs),
                     queue_max: 0,
+                    time_total: [0; 3],
                     last_accepted: 0,
                     last_processed: 0,
                 })
@@ -153,7 +156,10 @@ impl Sampler {
                 track.queue_max = track.queue_max.max(cap);
             }
             track.queue_max = track.queue_max.max(gauge.queue_len);
-            let (busy, idle, blocked) = groups[i].fractions();
+            let now = groups[i].utilization();
+            for (total, delta) in track.time_total.iter_mut().zip(groups[i].time) {
+                *total += delta;
+            }
             stages.push(StageSnapshot {
                 name: track.name.clone(),
                 workers: groups[i].live,
@@ -173,10 +179,11 @@ impl Sampler {
                 restarts: own.restarts,
                 service_ms: track.service.latency(second),
                 wait_ms: track.wait.latency(second),
-                busy,
-                idle,
-                blocked,
-                backpressure: Backpressure::from_blocked(blocked),
+                busy: now.busy,
+                idle: now.idle,
+                blocked: now.blocked,
+                backpressure: Backpressure::from_blocked(now.blocked),
+                utilization_total: utilization(&track.time_total),
                 slowdown: gauge.slowdown,
             });
             track.last_accepted = accepted;
@@ -189,7 +196,7 @@ impl Sampler {
         let generated = self.source.taken();
         let in_flight = generated.saturating_sub(completed + dropped + dead_lettered);
 
-        let (_, _, source_blocked) = source.fractions();
+        let source_blocked = source.utilization().blocked;
         let source_backpressure = Backpressure::from_blocked(source_blocked);
         let bottleneck = bottleneck::find(source_backpressure, &stages);
         let bottleneck_reason = bottleneck.map(|i| bottleneck::reason(source_blocked, &stages, i));

@@ -138,6 +138,24 @@ pub struct ProcessSnapshot {
     pub rss_bytes: u64,
 }
 
+/// Fractions of worker time spent busy, idle and blocked; they sum to 1.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Utilization {
+    pub busy: f64,
+    pub idle: f64,
+    pub blocked: f64,
+}
+
+impl Default for Utilization {
+    fn default() -> Self {
+        Self {
+            busy: 0.0,
+            idle: 1.0,
+            blocked: 0.0,
+        }
+    }
+}
+
 /// One stage at one tick.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StageSnapshot {
@@ -167,6 +185,8 @@ pub struct StageSnapshot {
     pub idle: f64,
     pub blocked: f64,
     pub backpressure: Backpressure,
+    /// busy / idle / blocked since the start (the fields above are the last tick).
+    pub utilization_total: Utilization,
     /// Service-time multiplier from `slowdown` (1.0 = normal).
     pub slowdown: f64,
 }

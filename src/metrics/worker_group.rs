@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use crossbeam_utils::CachePadded;
 
+use super::snapshot::Utilization;
 use super::time_account::{StateTimes, WorkerState};
 use super::worker_stats::{WorkerCounts, WorkerStats};
 
@@ -32,17 +33,26 @@ pub struct GroupSample {
 }
 
 impl GroupSample {
-    /// Busy, idle and blocked as fractions that sum to 1 (all idle when no
-    /// worker time passed, e.g. a stage with no workers).
-    pub fn fractions(&self) -> (f64, f64, f64) {
-        let total: u64 = self.time.iter().sum();
-        if total == 0 {
-            return (0.0, 1.0, 0.0);
-        }
-        let t = total as f64;
-        let busy = self.time[0] as f64 / t;
-        let blocked = self.time[2] as f64 / t;
-        (busy, 1.0 - busy - blocked, blocked)
+    /// Busy, idle and blocked over the last sample interval.
+    pub fn utilization(&self) -> Utilization {
+        utilization(&self.time)
+    }
+}
+
+/// Busy, idle and blocked as fractions that sum to 1 (all idle when no
+/// worker time passed, e.g. a stage with no workers).
+pub fn utilization(time: &StateTimes) -> Utilization {
+    let total: u64 = time.iter().sum();
+    if total == 0 {
+        return Utilization::default();
+    }
+    let t = total as f64;
+    let busy = time[0] as f64 / t;
+    let blocked = time[2] as f64 / t;
+    Utilization {
+        busy,
+        idle: 1.0 - busy - blocked,
+        blocked,
     }
 }
 
@@ -135,8 +145,8 @@ mod tests {
             time: [3, 5, 2],
             ..Default::default()
         };
-        let (busy, idle, blocked) = sample.fractions();
-        assert!((busy + idle + blocked - 1.0).abs() < 1e-12);
-        assert!((blocked - 0.2).abs() < 1e-12);
+        let u = sample.utilization();
+        assert!((u.busy + u.idle + u.blocked - 1.0).abs() < 1e-12);
+        assert!((u.blocked - 0.2).abs() < 1e-12);
     }
 }

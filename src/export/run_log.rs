@@ -1,0 +1,77 @@
+//! Follows a run's snapshots for the files it must leave behind: the series
+//! as it goes, and at the end the report with every event of the run.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+
+use super::report::Report;
+use super::series::SeriesWriter;
+use crate::engine::{DeadLetter, Event};
+use crate::metrics::Snapshot;
+use crate::session::{SessionInfo, SessionOptions};
+
+/// Keeps what a run's outputs need while the run goes on.
+pub struct RunLog {
+    series: Option<SeriesWriter>,
+    report: Option<PathBuf>,
+    events: Vec<Event>,
+    last: Option<Arc<Snapshot>>,
+}
+
+impl RunLog {
+    /// Opens the series file, if any, before the run starts.
+    pub fn new(options: &SessionOptions) -> anyhow::Result<Self> {
+        Ok(Self {
+            series: options
+                .series
+                .as_deref()
+                .map(SeriesWriter::create)
+                .transpose()?,
+            report: options.report.clone(),
+            events: Vec::new(),
+            last: None,
+        })
+    }
+
+    pub fn record(&mut self, snapshot: &Arc<Snapshot>) -> anyhow::Result<()> {
+        if let Some(series) = &mut self.series {
+            series.write(snapshot)?;
+        }
+        self.events.extend(snapshot.events.iter().cloned());
+        self.last = Some(snapshot.clone());
+        Ok(())
+    }
+
+    /// Every event so far.
+    pub fn events(&self) -> &[Event] {
+        &self.events
+    }
+
+    /// The latest snapshot.
+    pub fn last(&self) -> Option<&Arc<Snapshot>> {
+        self.last.as_ref()
+    }
+
+    /// Closes the series and writes the report; returns the report.
+    pub fn finish(
+        self,
+        info: &SessionInfo,
+        dead_letters: Vec<DeadLetter>,
+    ) -> anyhow::Result<Option<Report>> {
+        if let Some(series) = self.series {
+            series.finish()?;
+        }
+        let Some(last) = self.last else {
+            return Ok(None);
+        };
+        let report = Report::new(info, &last, self.events, dead_letters);
+        if let Some(path) = &self.report {
+            let json = serde_json::to_string_pretty(&report)?;
+            std::fs::write(path, json + "\n")
+                .with_context(|| format!("cannot write the report {}", path.display()))?;
+        }
+        Ok(Some(report))
+    }
+}

@@ -1,0 +1,36 @@
+//! The time series (`--series FILE.jsonl`): one snapshot per tick, one JSON
+//! object per line, with the field names of the metrics table.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
+use anyhow::Context;
+
+use crate::metrics::Snapshot;
+
+/// Writes snapshots as JSON lines.
+pub struct SeriesWriter {
+    out: BufWriter<File>,
+}
+
+impl SeriesWriter {
+    pub fn create(path: &Path) -> anyhow::Result<Self> {
+        let file = File::create(path)
+            .with_context(|| format!("cannot create the series file {}", path.display()))?;
+        Ok(Self {
+            out: BufWriter::new(file),
+        })
+    }
+
+    pub fn write(&mut self, snapshot: &Snapshot) -> anyhow::Result<()> {
+        serde_json::to_writer(&mut self.out, snapshot)?;
+        self.out.write_all(b"\n")?;
+        Ok(())
+    }
+
+    pub fn finish(mut self) -> anyhow::Result<()> {
+        self.out.flush()?;
+        Ok(())
+    }
+}

@@ -1,0 +1,45 @@
+//! Running without a terminal UI: a progress line each second on stderr, the
+//! summary table on stdout at the end, and the same files as the dashboard.
+
+pub mod progress;
+pub mod summary;
+
+use crate::export::report::Report;
+use crate::export::run_log::RunLog;
+use crate::session::{Session, SessionOptions};
+
+/// Runs `session` to its end, printing progress, and returns the report.
+pub fn run(session: Session, options: &SessionOptions) -> anyhow::Result<Report> {
+    let mut log = RunLog::new(options)?;
+    if !session.lesson.trim().is_empty() {
+        eprintln!("{}\n", session.lesson.trim_end());
+    }
+    let (running, info) = session.start(options);
+    let mut next_progress_s = 1.0;
+    for snapshot in running.snapshots().iter() {
+        log.record(&snapshot)?;
+        for event in &snapshot.events {
+            eprintln!("t={:>5.1}s  {}{}", event.t_s, event.message, note(event));
+        }
+        if snapshot.t_s >= next_progress_s || snapshot.state.is_final() {
+            eprintln!("{}", progress::line(&snapshot));
+            while next_progress_s <= snapshot.t_s {
+                next_progress_s += 1.0;
+            }
+        }
+    }
+    let dead_letters = running.join();
+    let report = log
+        .finish(&info, dead_letters)?
+        .ok_or_else(|| anyhow::anyhow!("the run ended before its first snapshot"))?;
+    print!("{}", summary::table(&report));
+    Ok(report)
+}
+
+fn note(event: &crate::engine::Event) -> String {
+    event
+        .note
+        .as_ref()
+        .map(|n| format!("  — {n}"))
+        .unwrap_or_default()
+}

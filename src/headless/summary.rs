@@ -1,0 +1,81 @@
+//! The summary table printed on stdout when a run ends.
+
+use std::fmt::Write;
+
+use crate::export::report::Report;
+use crate::format;
+
+/// A readable table of the report's main figures.
+pub fn table(report: &Report) -> String {
+    let mut out = String::new();
+    let t = &report.totals;
+    let _ = writeln!(
+        out,
+        "pipetop: {} — {:.1}s, seed {}, {}",
+        report.scenario,
+        report.duration_s,
+        report.seed,
+        report.state.as_str()
+    );
+    let _ = writeln!(
+        out,
+        "generated {}  completed {}  dropped {}  dead-lettered {}  in flight {}  checkpoint {}",
+        t.generated, t.completed, t.dropped, t.dead_lettered, t.in_flight, report.checkpoint
+    );
+    let e = &report.end_to_end_ms;
+    let _ = writeln!(
+        out,
+        "end-to-end  p50 {}  p90 {}  p99 {}  p99.9 {}  max {}  mean {}",
+        format::latency_ms(e.p50),
+        format::latency_ms(e.p90),
+        format::latency_ms(e.p99),
+        format::latency_ms(e.p999),
+        format::latency_ms(e.max),
+        format::latency_ms(e.mean),
+    );
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "{:<14} {:>7} {:>13} {:>10} {:>9} {:>9} {:>9} {:>9} {:>5} {:>5} {:>5} {:>8} {:>7} {:>5} {:>8}",
+        "stage",
+        "workers",
+        "queue max/cap",
+        "processed",
+        "out/s",
+        "p50",
+        "p99",
+        "wait p99",
+        "busy",
+        "idle",
+        "blkd",
+        "dropped",
+        "retried",
+        "dead",
+        "restarts"
+    );
+    for s in &report.stages {
+        let cap = s
+            .queue_capacity
+            .map_or_else(|| "∞".into(), |c| c.to_string());
+        let _ = writeln!(
+            out,
+            "{:<14} {:>7} {:>13} {:>10} {:>9} {:>9} {:>9} {:>9} {:>5} {:>5} {:>5} {:>8} {:>7} {:>5} {:>8}",
+            s.name,
+            s.workers,
+            format!("{}/{}", s.queue_max, cap),
+            s.processed,
+            format::rate(s.out_rate),
+            format::latency_ms(s.service_ms.p50),
+            format::latency_ms(s.service_ms.p99),
+            format::latency_ms(s.wait_ms.p99),
+            format::percent(s.busy),
+            format::percent(s.idle),
+            format::percent(s.blocked),
+            s.dropped,
+            s.retried,
+            s.dead_lettered,
+            s.restarts,
+        );
+    }
+    out
+}

@@ -1,0 +1,99 @@
+//! A run as the user asked for it: the pipeline and what it is called, its
+//! script, and where its outputs go. The dashboard and the headless runner
+//! both start from a [`Session`] and the same [`SessionOptions`].
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::engine::{Pipeline, PipelineSpec, RunOptions, RunningPipeline, TimedCommand};
+
+/// What to run.
+pub struct Session {
+    /// The scenario's (or the program's) name, shown in the header and report.
+    pub name: String,
+    pub description: String,
+    /// What to watch and try; shown by the lesson panel.
+    pub lesson: String,
+    pub seed: u64,
+    /// Items injected by one burst (the `b` key).
+    pub burst_items: u64,
+    pub pipeline: Pipeline,
+    /// Commands to apply at given times.
+    pub timeline: Vec<TimedCommand>,
+    /// Stop the source at this time unless the options say otherwise.
+    pub duration: Option<Duration>,
+    /// The simulated pipeline's description, when the run is a scenario.
+    pub spec: Option<PipelineSpec>,
+}
+
+impl Session {
+    /// A session for a library pipeline, with no script.
+    pub fn new(name: impl Into<String>, pipeline: Pipeline) -> Self {
+        Self {
+            name: name.into(),
+            description: String::new(),
+            lesson: String::new(),
+            seed: 1,
+            burst_items: 1_000,
+            pipeline,
+            timeline: Vec::new(),
+            duration: None,
+            spec: None,
+        }
+    }
+}
+
+/// How to run it and where the outputs go (the command line's options).
+#[derive(Debug, Clone)]
+pub struct SessionOptions {
+    /// Overrides the session's duration.
+    pub duration: Option<Duration>,
+    pub tick: Duration,
+    /// Final report (JSON).
+    pub report: Option<PathBuf>,
+    /// One snapshot per tick (JSON lines).
+    pub series: Option<PathBuf>,
+}
+
+impl Default for SessionOptions {
+    fn default() -> Self {
+        Self {
+            duration: None,
+            tick: Duration::from_millis(250),
+            report: None,
+            series: None,
+        }
+    }
+}
+
+/// Session metadata that outlives the pipeline once it is started.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionInfo {
+    pub name: String,
+    pub description: String,
+    pub lesson: String,
+    pub seed: u64,
+    pub burst_items: u64,
+    pub spec: Option<PipelineSpec>,
+}
+
+impl Session {
+    /// Starts the pipeline; returns it running with the session's metadata.
+    pub fn start(self, options: &SessionOptions) -> (RunningPipeline, SessionInfo) {
+        let run = RunOptions {
+            tick: options.tick,
+            timeline: self.timeline,
+            stop_after: options.duration.or(self.duration),
+            ..RunOptions::default()
+        };
+        let info = SessionInfo {
+            name: self.name,
+            description: self.description,
+            lesson: self.lesson,
+            seed: self.seed,
+            burst_items: self.burst_items,
+            spec: self.spec,
+        };
+        (self.pipeline.start(run), info)
+    }
+}
