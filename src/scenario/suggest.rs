@@ -16,17 +16,25 @@ pub fn levenshtein(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
-/// The known word closest to `word`, if it is close enough to be a typo
-/// (at most 2 edits, and fewer than half the word's length).
+/// The known word closest to `word`, if it is close enough to be a typo: at
+/// most 2 edits and at most half the word's length, or else the only known
+/// word that `word` (3 or more characters) abbreviates.
 pub fn closest<'k>(word: &str, known: impl IntoIterator<Item = &'k str>) -> Option<&'k str> {
     let lower = word.to_lowercase();
-    let limit = 2.min(lower.chars().count().max(2) / 2).max(1);
-    known
-        .into_iter()
-        .map(|k| (levenshtein(&lower, k), k))
+    let len = lower.chars().count();
+    let limit = 2.min(len / 2);
+    let known: Vec<&str> = known.into_iter().collect();
+    let typo = known
+        .iter()
+        .map(|k| (levenshtein(&lower, k), *k))
         .filter(|&(d, _)| d <= limit)
         .min_by_key(|&(d, _)| d)
-        .map(|(_, k)| k)
+        .map(|(_, k)| k);
+    let mut prefixed = known.iter().filter(|k| len >= 3 && k.starts_with(&lower));
+    typo.or(match (prefixed.next(), prefixed.next()) {
+        (Some(k), None) => Some(*k),
+        _ => None,
+    })
 }
 
 /// `did you mean `x`?` for a close word, else `None`.
@@ -58,5 +66,15 @@ mod tests {
         assert_eq!(closest("Queue", known), Some("queue"));
         assert_eq!(closest("banana", known), None);
         assert_eq!(closest("q", known), None);
+        assert_eq!(closest("b", ["a"]), None);
+        assert_eq!(closest("work", known), Some("workers"));
+        assert_eq!(
+            closest("drop-new", ["block", "drop-newest", "drop-oldest"]),
+            Some("drop-newest")
+        );
+        assert_eq!(
+            closest("drop", ["block", "drop-newest", "drop-oldest"]),
+            None
+        );
     }
 }
