@@ -151,7 +151,10 @@ pub fn parse(text: &str, origin: &str) -> Result<Scenario, ScenarioError> {
     let description = text_field("description")?.unwrap_or_default();
     let lesson = text_field("lesson")?.unwrap_or_default();
     let seed = match top.get("seed") {
-        Some(v) => v.int_in(0, i64::MAX)? as u64,
+        Some(v) => {
+            let seed = v.int()?;
+            u64::try_from(seed).map_err(|_| v.error(format!("must be 0 or more, got {seed}")))?
+        }
         None => DEFAULT_SEED,
     };
     let duration = match top.get("duration") {

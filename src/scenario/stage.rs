@@ -45,6 +45,7 @@ pub(crate) fn parse(t: &Table<'_, '_>) -> Result<StageSpec, ScenarioError> {
     let service = service::parse(&t.require("service", service_help)?.table(service_help)?)?;
     let mut stage = StageSpec::new(name, service);
     if let Some(v) = t.get("workers") {
+        v.int()?;
         stage.workers = v
             .int_in(1, MAX_WORKERS)
             .map_err(|e| {
@@ -97,6 +98,7 @@ fn queue(v: &Value<'_, '_>) -> Result<QueueCapacity, ScenarioError> {
                 .with_help("write the capacity without quotes, e.g. `queue = 256`"))
         };
     }
+    v.int()?;
     let n = v
         .int_in(1, MAX_QUEUE)
         .map_err(|e| e.with_help("a queue holds 1..=10000000 items, or use \"unbounded\""))?;

@@ -85,13 +85,18 @@ fn entry(t: &Table<'_, '_>, stages: &[StageSpec]) -> Result<TimedCommand, Scenar
         "rate" => Command::Rate(source::rate(&need("rate")?)?),
         "pause" => Command::Pause,
         "resume" => Command::Resume,
-        "workers" => Command::Workers {
-            stage: stage_index(&need("stage")?, stages)?,
-            count: need("count")?
+        "workers" => {
+            let stage = stage_index(&need("stage")?, stages)?;
+            let count = need("count")?;
+            count.int()?;
+            let count = count
                 .int_in(0, MAX_WORKERS)
-                .map_err(|e| e.with_help("count is the new pool size; 0 stalls the stage"))?
-                as usize,
-        },
+                .map_err(|e| e.with_help("count is the new pool size; 0 stalls the stage"))?;
+            Command::Workers {
+                stage,
+                count: count as usize,
+            }
+        }
         "policy" => Command::Policy {
             stage: stage_index(&need("stage")?, stages)?,
             policy: stage::policy(&need("policy")?)?,
