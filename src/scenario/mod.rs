@@ -83,12 +83,23 @@ pub fn load_path(path: &Path) -> Result<Scenario, ScenarioError> {
     let origin = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| {
         let err = ScenarioError::file(&origin, format!("cannot be read: {e}"));
-        match e.kind() {
-            std::io::ErrorKind::NotFound => err.with_help(
-                "check the path, or give the name of a built-in demo (`pipetop demos` lists them)",
-            ),
-            _ => err,
+        if e.kind() != std::io::ErrorKind::NotFound {
+            return err;
         }
+        let demo = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .and_then(demos::find);
+        err.with_help(match demo {
+            Some(d) => format!(
+                "`{0}` is a built-in demo: give its name alone, as in `pipetop run {0}`",
+                d.name
+            ),
+            None => {
+                "check the path, or give the name of a built-in demo (`pipetop demos` lists them)"
+                    .to_owned()
+            }
+        })
     })?;
     let text = String::from_utf8(bytes).map_err(|e| {
         let valid = e.utf8_error().valid_up_to();
@@ -101,7 +112,7 @@ pub fn load_path(path: &Path) -> Result<Scenario, ScenarioError> {
             valid,
             format!(
                 "is not valid UTF-8: byte 0x{:02x} at offset {valid}",
-                bytes[valid]
+                bytes.get(valid).copied().unwrap_or(0)
             ),
         )
         .with_help("scenario files are TOML, which must be UTF-8; re-save the file as UTF-8")
