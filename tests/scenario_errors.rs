@@ -256,3 +256,24 @@ fn no_input_panics_the_parser() {
         }
     }
 }
+
+proptest::proptest! {
+    #[test]
+    fn arbitrary_text_never_panics(text in "\\PC{0,200}") {
+        let _ = scenario::parse(&text, "demos/t.toml");
+    }
+
+    #[test]
+    fn scenario_shaped_text_never_panics(tokens in proptest::collection::vec(
+        proptest::sample::select(vec![
+            "[source]\n", "[[stage]]\n", "[[timeline]]\n", "rate = ", "name = ", "\"a\"\n",
+            "workers = ", "-1\n", "0\n", "1e400\n", "\"max\"\n", "service = { dist = \"uniform\", ",
+            "min = \"1ms\"", ", max = \"0s\" }\n", "do = \"workers\"\n", "stage = \"a\"\n",
+            "count = ", "at = \"1s\"\n", "queue = ", "\"unbounded\"\n", "9223372036854775807\n",
+            "é", "\n", "=", "{", "}",
+        ]),
+        0..40,
+    )) {
+        let _ = scenario::parse(&tokens.concat(), "demos/t.toml");
+    }
+}
