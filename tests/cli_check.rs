@@ -1,0 +1,104 @@
+//! `pipetop check` and `pipetop demos`: exit codes and messages.
+
+use assert_cmd::cargo::cargo_bin_cmd;
+use pipetop::scenario::demos;
+use predicates::prelude::*;
+
+fn scenario_file(text: &str) -> tempfile::NamedTempFile {
+    let file = tempfile::Builder::new().suffix(".toml").tempfile().unwrap();
+    std::fs::write(file.path(), text).unwrap();
+    file
+}
+
+#[test]
+fn check_accepts_every_demo_file() {
+    for demo in demos::all() {
+        cargo_bin_cmd!("pipetop")
+            .args(["check", &format!("demos/{}.toml", demo.name)])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains(format!(
+                "ok, scenario `{}`",
+                demo.name
+            )))
+            .stdout(predicate::str::contains("enrich"));
+    }
+}
+
+#[test]
+fn check_accepts_a_demo_name() {
+    cargo_bin_cmd!("pipetop")
+        .args(["check", "bottleneck"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("demos/bottleneck.toml: ok"));
+}
+
+#[test]
+fn check_rejects_an_unknown_key_with_exit_2_and_its_place() {
+    let file = scenario_file(
+        "[source]\nrate = 10\n\n[[stage]]\nname = \"a\"\nservice = { dist = \"exp\", mean = \"1ms\" }\nqueu = 5\n",
+    );
+    let origin = file.path().display().to_string();
+    cargo_bin_cmd!("pipetop")
+        .arg("check")
+        .arg(file.path())
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains(format!(
+            "{origin}:7:1: `stage[0].queu` is not a known key"
+        )))
+        .stderr(predicate::str::contains("did you mean `queue`?"));
+}
+
+#[test]
+fn check_rejects_a_bad_value_with_exit_2_and_its_place() {
+    let file = scenario_file("[source]\nrate = \"fast\"\n");
+    let origin = file.path().display().to_string();
+    cargo_bin_cmd!("pipetop")
+        .arg("check")
+        .arg(file.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(format!(
+            "{origin}:2:8: `source.rate` must be items per second or \"max\""
+        )));
+}
+
+#[test]
+fn check_rejects_an_empty_file_with_exit_2() {
+    let file = scenario_file("");
+    cargo_bin_cmd!("pipetop")
+        .arg("check")
+        .arg(file.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(":1:1: is an empty scenario"));
+}
+
+#[test]
+fn check_rejects_a_missing_file_with_exit_2() {
+    cargo_bin_cmd!("pipetop")
+        .args(["check", "no/such/file.toml"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "no/such/file.toml: cannot be read",
+        ));
+}
+
+#[test]
+fn demos_lists_every_demo_on_its_own_line() {
+    let assert = cargo_bin_cmd!("pipetop").arg("demos").assert().success();
+    let out = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), demos::all().len(), "{out}");
+    for (line, demo) in lines.iter().zip(demos::all()) {
+        assert!(line.starts_with(demo.name), "{line}");
+        assert!(line.ends_with(demo.description), "{line}");
+    }
+    for name in ["steady", "burst", "bottleneck"] {
+        assert!(out.contains(name), "{out}");
+    }
+}
