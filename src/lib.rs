@@ -6,4 +6,6 @@
 //! [`scenario`] parses TOML into a pipeline and a timeline of commands.
 
 pub mod engine;
+pub mod export;
 pub mod metrics;
+pub mod tui;

@@ -104,8 +104,8 @@ impl LatencyHistogram {
     pub fn buckets(&self) -> Vec<Bucket> {
         let mut counts: Vec<(i32, u64)> = Vec::new();
         for v in self.hist.iter_recorded() {
-            let index = ((v.value_iterated_to().max(1) as f64).log2() * BUCKETS_PER_OCTAVE).ceil()
-                as i32;
+            let index =
+                ((v.value_iterated_to().max(1) as f64).log2() * BUCKETS_PER_OCTAVE).ceil() as i32;
             match counts.last_mut() {
                 Some((last, count)) if *last == index => *count += v.count_at_value(),
                 _ => counts.push((index, v.count_at_value())),

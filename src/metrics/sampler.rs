@@ -12,9 +12,7 @@ use super::checkpoint::Checkpoint;
 use super::latency::WindowedLatency;
 use super::process::ProcessProbe;
 use super::recorder::{Flush, Origin};
-use super::snapshot::{
-    Backpressure, RunState, Snapshot, SourceSnapshot, StageSnapshot, Totals,
-};
+use super::snapshot::{Backpressure, RunState, Snapshot, SourceSnapshot, StageSnapshot, Totals};
 use super::worker_group::{GroupSample, SharedWorkerStats, WorkerGroup};
 use crate::engine::{Event, QueuePolicy, Rate};
 
@@ -132,13 +130,21 @@ impl Sampler {
         let second = now_ns / 1_000_000_000;
 
         // Terminal counters first (stages, and the source's drops), generated last.
-        let groups: Vec<GroupSample> = self.stages.iter_mut().map(|s| s.group.sample(now_ns)).collect();
+        let groups: Vec<GroupSample> = self
+            .stages
+            .iter_mut()
+            .map(|s| s.group.sample(now_ns))
+            .collect();
         let source = self.source.sample(now_ns);
 
         let mut stages = Vec::with_capacity(groups.len());
         for (i, (track, gauge)) in self.stages.iter_mut().zip(input.stages).enumerate() {
             let own = &groups[i].counts;
-            let producer = if i == 0 { &source.counts } else { &groups[i - 1].counts };
+            let producer = if i == 0 {
+                &source.counts
+            } else {
+                &groups[i - 1].counts
+            };
             let accepted = producer.pushed;
             let processed = own.pushed + own.dropped_next + own.completed;
             if gauge.hit_capacity

@@ -117,8 +117,15 @@ mod tests {
         WorkerStats::bump(&stats.pushed, 2);
         stats.time.enter(WorkerState::Exited, 150);
         let second = group.sample(1_000);
-        assert_eq!((second.live, second.in_hand, second.counts.pushed), (0, 0, 5));
-        assert_eq!(second.time, [50, 0, 0], "only the time since the last sample");
+        assert_eq!(
+            (second.live, second.in_hand, second.counts.pushed),
+            (0, 0, 5)
+        );
+        assert_eq!(
+            second.time,
+            [50, 0, 0],
+            "only the time since the last sample"
+        );
         assert_eq!(group.sample(2_000).counts.pushed, 5);
     }
 
