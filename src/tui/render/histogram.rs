@@ -23,8 +23,8 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
             .map_or_else(String::new, |s| s.name.clone()),
     };
     let title = Line::from(vec![
-        Span::raw(format!(" {subject} · {} latency ", app.histogram.label())),
-        Span::styled("(5 s window) ", theme::label()),
+        Span::raw(format!(" {subject} · {} ", app.histogram.label())),
+        Span::styled("· 5 s window ", theme::label()),
     ]);
     let block = super::panel(title)
         .title(Line::from(Span::styled(" Tab ▸ ", theme::label())).right_aligned());

@@ -108,12 +108,12 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
     let table = Table::new(rows, widths)
         .header(header)
         .column_spacing(1)
-        .block(super::panel(" stages ").title(bottleneck_title(snapshot)));
+        .block(super::panel(" stages ").title(bottleneck_title(snapshot, area.width)));
     frame.render_widget(table, area);
 }
 
-/// The bottleneck and why, for the table's title.
-fn bottleneck_title(s: &Snapshot) -> Line<'static> {
+/// The bottleneck and why, for the table's title, cut to fit beside " stages ".
+fn bottleneck_title(s: &Snapshot, width: u16) -> Line<'static> {
     let Some(stage) = s.bottleneck.and_then(|i| s.stages.get(i)) else {
         return Line::from(Span::styled(
             " no bottleneck: nothing is blocked ",
@@ -124,6 +124,11 @@ fn bottleneck_title(s: &Snapshot) -> Line<'static> {
     let mut text = format!(" {} {}", theme::BOTTLENECK_MARK, stage.name);
     if let Some(reason) = &s.bottleneck_reason {
         text.push_str(&format!(": {reason}"));
+    }
+    let room = usize::from(width).saturating_sub(14);
+    if text.chars().count() > room {
+        text = text.chars().take(room.saturating_sub(1)).collect();
+        text.push('…');
     }
     text.push(' ');
     Line::from(Span::styled(

@@ -65,14 +65,19 @@ impl<'a> LatencyHistogram<'a> {
             .collect()
     }
 
-    fn legend(&self) -> Line<'static> {
+    /// The marked values, as many whole entries as fit in `width`.
+    fn legend(&self, width: u16) -> Line<'static> {
         let mut spans = Vec::new();
+        let mut used = 0;
         for (name, value, colour) in MARKS {
-            spans.push(Span::styled(format!("▲{name} "), Style::new().fg(colour)));
-            spans.push(Span::raw(format!(
-                "{}  ",
-                format::millis(value(&self.percentiles))
-            )));
+            let mark = format!("▲{name} ");
+            let text = format!("{}  ", format::millis(value(&self.percentiles)));
+            used += mark.chars().count() + text.chars().count();
+            if used > usize::from(width) + 2 {
+                break;
+            }
+            spans.push(Span::styled(mark, Style::new().fg(colour)));
+            spans.push(Span::raw(text));
         }
         Line::from(spans)
     }
@@ -154,7 +159,7 @@ impl Widget for LatencyHistogram<'_> {
             return;
         }
         let legend_y = area.bottom() - 1;
-        buf.set_line(area.x, legend_y, &self.legend(), area.width);
+        buf.set_line(area.x, legend_y, &self.legend(area.width), area.width);
         if area.height < 4 {
             return;
         }

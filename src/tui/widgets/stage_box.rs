@@ -88,36 +88,50 @@ impl Widget for StageBox<'_> {
             return;
         }
         let s = self.stage;
+        // Wide boxes put the label beside the bar; narrow ones on the next line.
+        let wide = inner.width >= 16;
         QueueGauge::default()
             .len(s.queue_len)
             .capacity(s.queue_capacity)
-            .label(true)
+            .label(wide)
             .render(Rect { height: 1, ..inner }, buf);
         let workers = if s.workers == s.workers_target {
             format!("w{}", s.workers)
         } else {
             format!("w{}→{}", s.workers, s.workers_target)
         };
-        let mut lines = vec![Line::from(vec![
+        let slowdown = (s.slowdown != 1.0)
+            .then(|| Span::styled(format!(" ×{}", s.slowdown), Style::new().fg(theme::WARN)));
+        let rates = Line::from(vec![
             Span::styled(workers, theme::label()),
             Span::raw(" "),
             Span::styled(
                 format::rate(s.out_rate),
                 Style::new().add_modifier(Modifier::BOLD),
             ),
-        ])];
-        let mut detail = vec![Span::styled(s.policy.as_str(), theme::label())];
-        if s.slowdown != 1.0 {
-            detail.push(Span::styled(
-                format!(" ×{}", s.slowdown),
-                Style::new().fg(theme::WARN),
-            ));
-        }
-        lines.push(Line::from(detail));
-        for (i, line) in lines.into_iter().enumerate() {
+        ]);
+        let lines = if wide {
+            let mut detail = vec![Span::styled(s.policy.as_str(), theme::label())];
+            detail.extend(slowdown);
+            [rates, Line::from(detail)]
+        } else {
+            let queue = format!(
+                "{}/{}",
+                format::count(s.queue_len as f64),
+                s.queue_capacity
+                    .map_or_else(|| "∞".to_string(), |c| format::count(c as f64))
+            );
+            let mut label = vec![Span::styled(
+                queue,
+                Style::new().fg(theme::occupancy(s.occupancy())),
+            )];
+            label.extend(slowdown);
+            [Line::from(label), rates]
+        };
+        for (i, line) in lines.iter().enumerate() {
             let y = inner.y + 1 + i as u16;
             if y < inner.bottom() {
-                buf.set_line(inner.x, y, &line, inner.width);
+                buf.set_line(inner.x, y, line, inner.width);
             }
         }
     }
