@@ -78,3 +78,48 @@ impl History {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Rate;
+    use crate::metrics::{Backpressure, ProcessSnapshot, RunState, SourceSnapshot, Totals};
+
+    fn at(t_s: f64) -> Snapshot {
+        Snapshot {
+            tick: 0,
+            t_s,
+            state: RunState::Running,
+            source: SourceSnapshot {
+                rate: Rate::PerSecond(1.0),
+                paused: false,
+                source_pending: 0,
+                source_lag_ms: 0.0,
+                out_rate: 0.0,
+                blocked: 0.0,
+                backpressure: Backpressure::Ok,
+            },
+            totals: Totals::default(),
+            checkpoint: 0,
+            end_to_end_ms: Default::default(),
+            stages: Vec::new(),
+            bottleneck: None,
+            bottleneck_reason: None,
+            process: ProcessSnapshot::default(),
+            events: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn samples_older_than_a_minute_are_forgotten() {
+        let mut history = History::default();
+        for second in 0..=90 {
+            history.push(&at(f64::from(second)));
+        }
+        assert_eq!(history.len(), 61);
+        assert!(
+            history.points(0, Series::QueueLen).is_empty(),
+            "no stage 0 here"
+        );
+    }
+}
