@@ -152,8 +152,11 @@ fn no_terminal_size_panics() {
     let burst = app(Scene::Burst);
     let empty = App::new(ScenarioMeta::default());
     let mut sizes: Vec<(u16, u16)> = Vec::new();
-    for w in (1..=300).step_by(7).chain([79, 80, 81, 120, 159, 160, 300]) {
-        for h in (1..=100).step_by(3).chain([23, 24, 25, 30, 47, 48, 100]) {
+    for w in (1..=300)
+        .step_by(11)
+        .chain([79, 80, 81, 120, 159, 160, 300])
+    {
+        for h in (1..=100).step_by(5).chain([23, 24, 25, 30, 47, 48, 100]) {
             sizes.push((w, h));
         }
     }

@@ -10,7 +10,7 @@ use ratatui::style::{Color, Modifier};
 
 /// Cell width and height in pixels, and the font size, for a 14 px monospace font.
 const CELL_W: f64 = 8.4;
-const CELL_H: f64 = 17.0;
+const CELL_H: f64 = 16.0;
 const FONT_SIZE: f64 = 14.0;
 /// Colours for `Color::Reset`.
 const DEFAULT_FG: &str = "#c5c8c6";
@@ -90,7 +90,7 @@ fn indexed(i: u8) -> (u8, u8, u8) {
         (0xc6, 0x78, 0xdd),
         (0x56, 0xb6, 0xc2),
         (0xab, 0xb2, 0xbf),
-        (0x5c, 0x63, 0x70),
+        (0x75, 0x7c, 0x8a),
         (0xff, 0x7b, 0x85),
         (0xb5, 0xe8, 0x90),
         (0xff, 0xd8, 0x8f),
@@ -171,7 +171,8 @@ fn write_backgrounds(row: &[&Cell], top: f64, out: &mut String) {
 
 /// One `<text>` per row, one `<tspan>` per run of equal style, each placed on the grid.
 fn write_text(row: &[&Cell], top: f64, out: &mut String) {
-    let baseline = top + CELL_H * 0.78;
+    // DejaVu Sans Mono's ascent: box-drawing glyphs then join row to row.
+    let baseline = top + CELL_H * 0.81;
     let mut spans = String::new();
     let mut x = 0;
     while x < row.len() {
@@ -180,12 +181,13 @@ fn write_text(row: &[&Cell], top: f64, out: &mut String) {
             .iter()
             .take_while(|c| text_style(c) == style)
             .count();
-        let text: String = row[x..x + run].iter().map(|c| c.symbol()).collect();
+        let cells = &row[x..x + run];
+        let text: String = cells.iter().map(|c| c.symbol()).collect();
         if !text.trim().is_empty() {
             let _ = write!(
                 spans,
-                "<tspan x=\"{:.1}\" fill=\"{}\"{}{}{}{}>",
-                x as f64 * CELL_W,
+                "<tspan x=\"{}\" fill=\"{}\"{}{}{}{}>",
+                positions(cells, x, &text),
                 style.fg,
                 if style.bold {
                     " font-weight=\"bold\""
@@ -215,6 +217,25 @@ fn write_text(row: &[&Cell], top: f64, out: &mut String) {
             "<text y=\"{baseline:.1}\" xml:space=\"preserve\">{spans}</text>"
         );
     }
+}
+
+/// The `x` of a run: its start for plain ASCII, which every monospace font
+/// spaces on the grid; otherwise one position per character, so that glyphs
+/// from fallback fonts (braille, blocks, arrows) stay on their cells.
+fn positions(cells: &[&Cell], first: usize, text: &str) -> String {
+    if text.is_ascii() {
+        return format!("{:.1}", first as f64 * CELL_W);
+    }
+    let mut xs = String::new();
+    for (i, cell) in cells.iter().enumerate() {
+        for _ in cell.symbol().chars() {
+            if !xs.is_empty() {
+                xs.push(' ');
+            }
+            let _ = write!(xs, "{:.1}", (first + i) as f64 * CELL_W);
+        }
+    }
+    xs
 }
 
 #[cfg(test)]
