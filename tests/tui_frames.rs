@@ -189,3 +189,23 @@ fn screenshot_svg_keeps_the_frame() {
     assert!(svg.contains("enrich") && svg.contains("BOTTLENECK"));
     assert!(svg.contains("╭"), "box drawing is kept");
 }
+
+#[test]
+fn many_stages_keep_the_selected_row_in_view() {
+    let mut app = App::new(ScenarioMeta::default());
+    let mut s = common::snapshot(Scene::Normal, 1, 0.0);
+    s.stages = (0..20)
+        .map(|i| common::stage(&format!("st{i:02}"), 1, i, 100.0, 1.0, 0.5, 0.0))
+        .collect();
+    app.on_snapshot(std::sync::Arc::new(s));
+    for _ in 0..19 {
+        app.apply(pipetop::tui::Action::SelectDown);
+    }
+    for (w, h) in [(80, 24), (160, 48), (300, 100)] {
+        let terminal = draw(&app, w, h);
+        assert!(
+            find(terminal.backend().buffer(), "st19").is_some(),
+            "{w}×{h}"
+        );
+    }
+}

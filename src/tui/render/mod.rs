@@ -39,7 +39,7 @@ pub fn render(frame: &mut Frame, app: &App) {
     let [header, strip, table, rest, footer] = Layout::vertical([
         Constraint::Length(3),
         Constraint::Length(5),
-        Constraint::Length(stage_count.max(1) + 3),
+        Constraint::Length((stage_count.max(1) + 3).min(area.height / 3).max(6)),
         Constraint::Min(0),
         Constraint::Length(1),
     ])

@@ -6,7 +6,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span, Text};
-use ratatui::widgets::{Cell, Row, Table};
+use ratatui::widgets::{Cell, Row, Table, TableState};
 
 use crate::metrics::{Backpressure, Snapshot, StageSnapshot};
 use crate::tui::app::App;
@@ -94,14 +94,7 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
         } else {
             Span::raw(format!("  {}", stage.name))
         };
-        let row = Row::new(
-            std::iter::once(Cell::from(name)).chain(columns.iter().map(|c| (c.cell)(stage))),
-        );
-        if i == app.selected {
-            row.style(theme::selected())
-        } else {
-            row
-        }
+        Row::new(std::iter::once(Cell::from(name)).chain(columns.iter().map(|c| (c.cell)(stage))))
     });
     let widths = std::iter::once(Constraint::Length(name_width))
         .chain(columns.iter().map(|c| Constraint::Length(c.width)));
@@ -109,7 +102,13 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
         .header(header)
         .column_spacing(1)
         .block(super::panel(" stages ").title(bottleneck_title(snapshot, area.width)));
-    frame.render_widget(table, area);
+    // The state scrolls the selected row into view when stages outnumber rows.
+    let mut state = TableState::new().with_selected(Some(app.selected));
+    frame.render_stateful_widget(
+        table.row_highlight_style(theme::selected()),
+        area,
+        &mut state,
+    );
 }
 
 /// The bottleneck and why, for the table's title, cut to fit beside " stages ".
