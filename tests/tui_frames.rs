@@ -209,3 +209,19 @@ fn many_stages_keep_the_selected_row_in_view() {
         );
     }
 }
+
+#[test]
+fn theory_overlay_shows_utilization_and_littles_law_for_the_selected_stage() {
+    let mut app = app(Scene::Burst);
+    app.selected = 2;
+    app.overlay = Overlay::Theory;
+    let terminal = draw(&app, 160, 48);
+    let shown = text(terminal.backend().buffer());
+    assert!(shown.contains("theory · enrich"));
+    assert!(
+        shown.contains("ρ = 1.00"),
+        "λ = 2000/s against 4 workers × 500/s"
+    );
+    assert!(shown.contains("ρ = 0.80"), "what if one more worker");
+    assert!(shown.contains("Little's law"));
+}

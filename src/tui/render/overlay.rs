@@ -149,7 +149,11 @@ fn errors(app: &App, stage: Option<&StageSnapshot>) -> Vec<Line<'static>> {
             "gave up after max attempts",
         ),
         row("retried", s.retried.to_string(), "failed attempts retried"),
-        row("dropped", s.dropped.to_string(), s.policy.as_str()),
+        row(
+            "dropped",
+            s.dropped.to_string(),
+            &format!("queue policy {}", s.policy),
+        ),
         row(
             "restarts",
             s.restarts.to_string(),
