@@ -225,3 +225,15 @@ fn theory_overlay_shows_utilization_and_littles_law_for_the_selected_stage() {
     assert!(shown.contains("ρ = 0.80"), "what if one more worker");
     assert!(shown.contains("Little's law"));
 }
+
+#[test]
+fn a_saved_screenshot_is_named_after_the_scenario_and_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = pipetop::tui::screenshot::save_svg(&app(Scene::Burst), 120, 36, dir.path()).unwrap();
+    assert_eq!(path.file_name().unwrap(), "pipetop-burst-60.0s.svg");
+    assert!(
+        std::fs::read_to_string(path)
+            .unwrap()
+            .contains("BOTTLENECK")
+    );
+}

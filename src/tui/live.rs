@@ -19,11 +19,23 @@ use super::app::{App, QuitState};
 use super::keys::{Action, action_for};
 use super::render::render;
 use super::screenshot::save_svg;
+use super::terminal::TerminalGuard;
 
 /// The most frames drawn per second.
 pub const FPS: u32 = 20;
 /// Where `S` saves frames.
 const SCREENSHOT_DIR: &str = "screenshots";
+
+/// Opens the terminal, runs [`run_loop`] on it, and restores the terminal on
+/// every way out (return, error, panic). The caller prints the summary after.
+pub fn run(
+    app: &mut App,
+    snapshots: &Receiver<Arc<Snapshot>>,
+    send: impl Fn(Command),
+) -> anyhow::Result<Option<Arc<Snapshot>>> {
+    let mut terminal = TerminalGuard::new()?;
+    run_loop(&mut *terminal, app, snapshots, send)
+}
 
 /// Runs the dashboard until the operator quits at once or the pipeline ends;
 /// returns the last snapshot received. `send` delivers commands to the engine.

@@ -2,8 +2,9 @@
 //! actions through one table, rendering as a pure function of the state, and
 //! a thin live loop that wires them to a terminal and a running pipeline.
 //!
-//! To run it live: [`terminal::TerminalGuard::new`], then [`live::run_loop`]
-//! with the pipeline's snapshot receiver and a closure that sends commands.
+//! To run it live: [`live::run`] with an [`App`], the pipeline's snapshot
+//! receiver and a closure that sends commands (it owns the terminal through
+//! [`terminal::TerminalGuard`]); [`render_to_svg`] draws a frame headless.
 
 pub mod app;
 mod dispatch;
