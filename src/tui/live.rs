@@ -23,6 +23,9 @@ use super::terminal::TerminalGuard;
 
 /// The most frames drawn per second.
 pub const FPS: u32 = 20;
+/// The most input events served before a due frame is drawn, so a flood of
+/// events cannot starve the screen either.
+const EVENTS_PER_FRAME: usize = 64;
 /// Where `S` saves frames.
 const SCREENSHOT_DIR: &str = "screenshots";
 
@@ -53,7 +56,11 @@ where
     let mut last = None;
     let mut next_frame = Instant::now();
     loop {
-        while event::poll(next_frame.saturating_duration_since(Instant::now()))? {
+        let mut served = 0;
+        while served < EVENTS_PER_FRAME
+            && event::poll(next_frame.saturating_duration_since(Instant::now()))?
+        {
+            served += 1;
             let TermEvent::Key(key) = event::read()? else {
                 continue;
             };
@@ -61,6 +68,7 @@ where
                 continue;
             }
             if let Some(action) = action_for(&key) {
+                app.status = None;
                 if action == Action::Screenshot {
                     let size = terminal.size()?;
                     app.status = Some(
