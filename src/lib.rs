@@ -12,3 +12,4 @@ pub mod headless;
 pub mod metrics;
 pub mod scenario;
 pub mod session;
+pub mod tui;

@@ -1,5 +1,9 @@
-//! Outputs that read snapshots: the JSON report, the JSONL series.
+//! Outputs that read snapshots: the JSON report, the JSONL series, and SVG
+//! frames of the dashboard.
 
 pub mod report;
 pub mod run_log;
 pub mod series;
+pub mod svg;
+
+pub use svg::buffer_to_svg;

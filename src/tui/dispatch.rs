@@ -1,0 +1,142 @@
+//! What an [`Action`] does: view actions change the [`App`]; pipeline
+//! actions become the engine [`Command`] to send. Pure, so it is unit-tested.
+
+use crate::engine::{Command, Rate};
+
+use super::app::{App, Overlay, QuitState};
+use super::keys::Action;
+
+/// The most workers `+` will ask for.
+const MAX_WORKERS: usize = 1024;
+/// The largest slowdown `d` will ask for.
+const MAX_SLOWDOWN: f64 = 1024.0;
+
+impl App {
+    /// Applies one action to the view state and returns the command for the
+    /// engine, if the action steers the pipeline. Stage commands act on the
+    /// live snapshot, even while the view is frozen.
+    pub fn apply(&mut self, action: Action) -> Option<Command> {
+        match action {
+            Action::SelectUp => {
+                self.selected = self.selected.saturating_sub(1);
+                None
+            }
+            Action::SelectDown => {
+                let stages = self.live().map_or(0, |s| s.stages.len());
+                self.selected = (self.selected + 1).min(stages.saturating_sub(1));
+                None
+            }
+            Action::CycleHistogram => {
+                self.histogram = self.histogram.next();
+                None
+            }
+            Action::Freeze => {
+                self.toggle_freeze();
+                None
+            }
+            Action::Help => self.toggle_overlay(Overlay::Help),
+            Action::Lesson => self.toggle_overlay(Overlay::Lesson),
+            Action::Theory => self.toggle_overlay(Overlay::Theory),
+            Action::Errors => self.toggle_overlay(Overlay::Errors),
+            Action::CloseOverlay => {
+                self.overlay = Overlay::None;
+                None
+            }
+            // The live loop writes the file; there is nothing to send.
+            Action::Screenshot => None,
+            Action::Quit => self.quit(),
+            Action::QuitNow => {
+                self.quit = QuitState::Now;
+                (!self.pipeline_finished()).then_some(Command::Abort)
+            }
+            _ => self.pipeline_command(action),
+        }
+    }
+
+    /// Opens `overlay`; any open overlay is closed instead (`?` again, `l` again).
+    fn toggle_overlay(&mut self, overlay: Overlay) -> Option<Command> {
+        self.overlay = if self.overlay == Overlay::None {
+            overlay
+        } else {
+            Overlay::None
+        };
+        None
+    }
+
+    /// First `q`: stop and drain. Second `q`, or after the end: exit now.
+    fn quit(&mut self) -> Option<Command> {
+        if self.pipeline_finished() {
+            self.quit = QuitState::Now;
+            return None;
+        }
+        match self.quit {
+            QuitState::Running => {
+                self.quit = QuitState::Draining;
+                Some(Command::Stop)
+            }
+            QuitState::Draining | QuitState::Now => {
+                self.quit = QuitState::Now;
+                Some(Command::Abort)
+            }
+        }
+    }
+
+    /// The engine command for an action on the source or the selected stage.
+    fn pipeline_command(&self, action: Action) -> Option<Command> {
+        let snapshot = self.live()?;
+        let stage = self.selected;
+        let current = snapshot.stages.get(stage);
+        match action {
+            Action::Burst => Some(Command::Burst {
+                items: self.meta.burst,
+            }),
+            Action::RateDown => Some(Command::Rate(Rate::PerSecond(
+                snapshot
+                    .source
+                    .rate
+                    .per_second()
+                    .unwrap_or(snapshot.source.out_rate)
+                    * 0.9,
+            ))),
+            Action::RateUp => snapshot
+                .source
+                .rate
+                .per_second()
+                .map(|r| Command::Rate(Rate::PerSecond(r * 1.1))),
+            Action::TogglePause => Some(if snapshot.source.paused {
+                Command::Resume
+            } else {
+                Command::Pause
+            }),
+            Action::AddWorker => {
+                current
+                    .filter(|s| s.workers_target < MAX_WORKERS)
+                    .map(|s| Command::Workers {
+                        stage,
+                        count: s.workers_target + 1,
+                    })
+            }
+            Action::RemoveWorker => {
+                current
+                    .filter(|s| s.workers_target > 0)
+                    .map(|s| Command::Workers {
+                        stage,
+                        count: s.workers_target - 1,
+                    })
+            }
+            Action::CyclePolicy => current.map(|s| Command::Policy {
+                stage,
+                policy: s.policy.next(),
+            }),
+            Action::SlowDown => current.map(|s| Command::Slowdown {
+                stage,
+                factor: (s.slowdown * 2.0).min(MAX_SLOWDOWN),
+            }),
+            Action::Restore => current.map(|_| Command::Slowdown { stage, factor: 1.0 }),
+            Action::Crash => current
+                .filter(|s| s.workers > 0)
+                .map(|_| Command::Crash { stage }),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,214 @@
+//! The one key table: it dispatches key presses, and it writes the help
+//! overlay and the footer, so the three cannot disagree.
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// Everything a key can ask of the dashboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    SelectUp,
+    SelectDown,
+    AddWorker,
+    RemoveWorker,
+    Burst,
+    RateDown,
+    RateUp,
+    TogglePause,
+    CyclePolicy,
+    SlowDown,
+    Restore,
+    Crash,
+    CycleHistogram,
+    Lesson,
+    Theory,
+    Errors,
+    Freeze,
+    Help,
+    CloseOverlay,
+    Screenshot,
+    Quit,
+    QuitNow,
+}
+
+/// One key: a code and the modifiers it needs (Shift is ignored for characters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Key {
+    pub code: KeyCode,
+    pub ctrl: bool,
+}
+
+impl Key {
+    const fn plain(code: KeyCode) -> Self {
+        Self { code, ctrl: false }
+    }
+
+    const fn ch(c: char) -> Self {
+        Self::plain(KeyCode::Char(c))
+    }
+
+    /// The key as the help overlay names it: `↑`, `space`, `Ctrl-C`.
+    pub fn name(&self) -> String {
+        let base = match self.code {
+            KeyCode::Up => "↑".to_string(),
+            KeyCode::Down => "↓".to_string(),
+            KeyCode::Tab => "Tab".to_string(),
+            KeyCode::Esc => "Esc".to_string(),
+            KeyCode::Char(' ') => "space".to_string(),
+            KeyCode::Char(c) if self.ctrl => c.to_ascii_uppercase().to_string(),
+            KeyCode::Char(c) => c.to_string(),
+            other => format!("{other:?}"),
+        };
+        if self.ctrl {
+            format!("Ctrl-{base}")
+        } else {
+            base
+        }
+    }
+
+    fn matches(&self, event: &KeyEvent) -> bool {
+        self.code == event.code && self.ctrl == event.modifiers.contains(KeyModifiers::CONTROL)
+    }
+}
+
+/// A row of the key table.
+#[derive(Debug, Clone, Copy)]
+pub struct KeyBinding {
+    pub keys: &'static [Key],
+    pub action: Action,
+    /// What the key does, for the help overlay.
+    pub help: &'static str,
+    /// Its place in the footer, if it has one.
+    pub footer: Option<Footer>,
+}
+
+/// A key's entry in the footer: lower ranks come first and survive narrow terminals.
+#[derive(Debug, Clone, Copy)]
+pub struct Footer {
+    pub rank: u8,
+    pub keys: &'static str,
+    pub label: &'static str,
+}
+
+const fn foot(rank: u8, keys: &'static str, label: &'static str) -> Option<Footer> {
+    Some(Footer { rank, keys, label })
+}
+
+impl KeyBinding {
+    /// The keys as shown in help: `↑ k`.
+    pub fn key_names(&self) -> String {
+        let names: Vec<String> = self.keys.iter().map(Key::name).collect();
+        names.join(" ")
+    }
+}
+
+const fn bind(
+    keys: &'static [Key],
+    action: Action,
+    help: &'static str,
+    footer: Option<Footer>,
+) -> KeyBinding {
+    KeyBinding {
+        keys,
+        action,
+        help,
+        footer,
+    }
+}
+
+/// The key table of DESIGN.md, in the order help lists it.
+#[rustfmt::skip]
+pub const KEYS: &[KeyBinding] = &[
+    bind(&[Key::plain(KeyCode::Up), Key::ch('k')], Action::SelectUp, "select the stage above", None),
+    bind(&[Key::plain(KeyCode::Down), Key::ch('j')], Action::SelectDown, "select the stage below", foot(2, "↑↓", "select")),
+    bind(&[Key::ch('+')], Action::AddWorker, "add a worker to the stage", foot(3, "+-", "worker")),
+    bind(&[Key::ch('-')], Action::RemoveWorker, "remove a worker", None),
+    bind(&[Key::ch('b')], Action::Burst, "inject a burst", foot(4, "b", "burst")),
+    bind(&[Key::ch('[')], Action::RateDown, "source rate -10%", None),
+    bind(&[Key::ch(']')], Action::RateUp, "source rate +10%", foot(5, "[]", "rate")),
+    bind(&[Key::ch(' ')], Action::TogglePause, "pause / resume the source", foot(6, "space", "pause")),
+    bind(&[Key::ch('p')], Action::CyclePolicy, "cycle the queue policy", foot(8, "p", "policy")),
+    bind(&[Key::ch('d')], Action::SlowDown, "slow the stage down ×2", foot(9, "d D", "slow")),
+    bind(&[Key::ch('D')], Action::Restore, "restore the stage's speed", None),
+    bind(&[Key::ch('x')], Action::Crash, "crash one worker", foot(11, "x", "crash")),
+    bind(&[Key::plain(KeyCode::Tab)], Action::CycleHistogram, "histogram: service/wait/e2e", foot(7, "Tab", "hist")),
+    bind(&[Key::ch('l')], Action::Lesson, "the scenario's lesson", foot(12, "l", "lesson")),
+    bind(&[Key::ch('t')], Action::Theory, "queueing theory of the stage", foot(13, "t", "theory")),
+    bind(&[Key::ch('e')], Action::Errors, "dead letters and errors", None),
+    bind(&[Key::ch('f')], Action::Freeze, "freeze the view", foot(10, "f", "freeze")),
+    bind(&[Key::ch('?')], Action::Help, "this help", foot(0, "?", "help")),
+    bind(&[Key::plain(KeyCode::Esc)], Action::CloseOverlay, "close the overlay", None),
+    bind(&[Key::ch('S')], Action::Screenshot, "save the frame as SVG", None),
+    bind(&[Key::ch('q')], Action::Quit, "stop, drain, exit (again: now)", foot(1, "q", "quit")),
+    bind(&[Key { code: KeyCode::Char('c'), ctrl: true }], Action::QuitNow, "exit at once", None),
+];
+
+/// The action bound to a key press, if any.
+pub fn action_for(event: &KeyEvent) -> Option<Action> {
+    KEYS.iter()
+        .find(|b| b.keys.iter().any(|k| k.matches(event)))
+        .map(|b| b.action)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn press(code: KeyCode, modifiers: KeyModifiers) -> KeyEvent {
+        KeyEvent::new(code, modifiers)
+    }
+
+    #[test]
+    fn shifted_characters_and_arrows_dispatch() {
+        let shift = KeyModifiers::SHIFT;
+        assert_eq!(
+            action_for(&press(KeyCode::Char('D'), shift)),
+            Some(Action::Restore)
+        );
+        assert_eq!(
+            action_for(&press(KeyCode::Char('+'), shift)),
+            Some(Action::AddWorker)
+        );
+        assert_eq!(
+            action_for(&press(KeyCode::Char('?'), shift)),
+            Some(Action::Help)
+        );
+        assert_eq!(
+            action_for(&press(KeyCode::Down, KeyModifiers::NONE)),
+            Some(Action::SelectDown)
+        );
+        assert_eq!(
+            action_for(&press(KeyCode::Char('j'), KeyModifiers::NONE)),
+            Some(Action::SelectDown)
+        );
+    }
+
+    #[test]
+    fn ctrl_c_quits_now_and_plain_c_does_nothing() {
+        let ctrl_c = press(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        assert_eq!(action_for(&ctrl_c), Some(Action::QuitNow));
+        assert_eq!(
+            action_for(&press(KeyCode::Char('c'), KeyModifiers::NONE)),
+            None
+        );
+        assert_eq!(
+            action_for(&press(KeyCode::Char('q'), KeyModifiers::CONTROL)),
+            None
+        );
+    }
+
+    #[test]
+    fn no_key_is_bound_twice() {
+        let all: Vec<Key> = KEYS.iter().flat_map(|b| b.keys.iter().copied()).collect();
+        for (i, k) in all.iter().enumerate() {
+            assert!(!all[i + 1..].contains(k), "{} bound twice", k.name());
+        }
+    }
+
+    #[test]
+    fn key_names_read_like_the_design_table() {
+        let names: Vec<String> = KEYS.iter().map(KeyBinding::key_names).collect();
+        for expected in ["↑ k", "↓ j", "space", "Tab", "Esc", "Ctrl-C", "D", "S"] {
+            assert!(names.iter().any(|n| n == expected), "missing {expected}");
+        }
+    }
+}

@@ -1,0 +1,58 @@
+//! The event log: commands, bursts, restarts, drops and timeline notes,
+//! newest last, each stamped with its time since the start.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::engine::Event;
+use crate::tui::app::App;
+use crate::tui::{format, theme};
+
+pub fn render(frame: &mut Frame, app: &App, area: Rect) {
+    let events = &app.view().events;
+    let block = super::panel(" events ");
+    let rows = usize::from(block.inner(area).height);
+    let lines: Vec<Line> = events
+        .iter()
+        .skip(events.len().saturating_sub(rows))
+        .map(event_line)
+        .collect();
+    let body = if lines.is_empty() {
+        Paragraph::new(Span::styled("no events yet", theme::label()))
+    } else {
+        Paragraph::new(lines)
+    };
+    frame.render_widget(body.block(block), area);
+}
+
+fn event_line(event: &Event) -> Line<'static> {
+    let mut spans = vec![
+        Span::styled(format!("{:>6} ", format_t(event.t_s)), theme::label()),
+        Span::styled(
+            format!("{:<9}", event.kind),
+            Style::new()
+                .fg(theme::event_kind(&event.kind))
+                .add_modifier(Modifier::BOLD),
+        ),
+        Span::raw(event.message.clone()),
+    ];
+    if let Some(note) = &event.note {
+        spans.push(Span::styled(
+            format!("  — {note}"),
+            Style::new().add_modifier(Modifier::ITALIC),
+        ));
+    }
+    Line::from(spans)
+}
+
+/// `12.3s` under a minute, then `mm:ss`.
+fn format_t(t_s: f64) -> String {
+    if t_s < 60.0 {
+        format!("{t_s:.1}s")
+    } else {
+        format::elapsed(t_s)
+    }
+}

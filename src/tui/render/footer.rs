@@ -1,0 +1,55 @@
+//! The footer: the main keys, read from the key table in rank order as far as
+//! the width allows, and a status message (draining, screenshot saved) on the right.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::tui::app::{App, QuitState};
+use crate::tui::keys::{Footer, KEYS};
+use crate::tui::theme;
+
+pub fn render(frame: &mut Frame, app: &App, area: Rect) {
+    let status = status(app);
+    let status_width = status.as_ref().map_or(0, |s| s.width());
+    let room = usize::from(area.width).saturating_sub(status_width);
+    let mut entries: Vec<Footer> = KEYS.iter().filter_map(|b| b.footer).collect();
+    entries.sort_by_key(|f| f.rank);
+    let mut spans = Vec::new();
+    let mut used = 0;
+    for entry in entries {
+        let keys = format!(" {} ", entry.keys);
+        let label = format!(" {} ", entry.label);
+        let width = keys.chars().count() + label.chars().count();
+        if used + width > room {
+            break;
+        }
+        used += width;
+        spans.push(Span::styled(keys, theme::key()));
+        spans.push(Span::styled(label, theme::label()));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    if let Some(status) = status.filter(|_| status_width <= usize::from(area.width)) {
+        let width = status_width as u16;
+        let right = Rect {
+            x: area.right() - width,
+            width,
+            ..area
+        };
+        frame.render_widget(Paragraph::new(status), right);
+    }
+}
+
+fn status(app: &App) -> Option<Line<'static>> {
+    let text = match (&app.status, app.quit) {
+        (Some(message), _) => message.clone(),
+        (None, QuitState::Draining) => "draining… q again: exit now".to_string(),
+        _ => return None,
+    };
+    Some(Line::from(Span::styled(
+        format!(" {text} "),
+        Style::new().fg(theme::WARN),
+    )))
+}

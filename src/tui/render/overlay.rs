@@ -1,0 +1,186 @@
+//! The text overlays: the scenario's lesson, queueing theory for the selected
+//! stage, and the selected stage's dead letters and recent errors.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph, Wrap};
+
+use crate::metrics::StageSnapshot;
+use crate::tui::app::{App, Overlay};
+use crate::tui::theory::{Prediction, StageTheory};
+use crate::tui::{format, theme};
+
+/// Error-ish events listed in the errors overlay.
+const ERROR_KINDS: [&str; 4] = ["restart", "crash", "drops", "dead-letter"];
+
+pub fn render(frame: &mut Frame, app: &App, overlay: Overlay, area: Rect) {
+    let stage = app.selected_stage();
+    let name = stage.map_or("", |s| s.name.as_str());
+    let (title, lines) = match overlay {
+        Overlay::Lesson => (format!(" lesson · {} ", app.meta.name), lesson(app)),
+        Overlay::Theory => (
+            format!(" theory · {name} "),
+            stage.map_or_else(Vec::new, theory),
+        ),
+        Overlay::Errors => (format!(" errors · {name} "), errors(app, stage)),
+        Overlay::None | Overlay::Help => return,
+    };
+    let width = (area.width * 3 / 4).max(60.min(area.width));
+    let height = (lines.len() as u16 + 2).clamp(area.height / 3, area.height);
+    let popup = area.centered(Constraint::Length(width), Constraint::Length(height));
+    let block = super::panel(title)
+        .border_style(theme::title().remove_modifier(Modifier::BOLD))
+        .title_bottom(Line::from(Span::styled(" Esc closes ", theme::label())).right_aligned());
+    frame.render_widget(Clear, popup);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(block),
+        popup,
+    );
+}
+
+fn lesson(app: &App) -> Vec<Line<'static>> {
+    if app.meta.lesson.trim().is_empty() {
+        return vec![Line::from(Span::styled(
+            "This scenario has no lesson.",
+            theme::label(),
+        ))];
+    }
+    app.meta
+        .lesson
+        .lines()
+        .map(|l| Line::from(l.to_string()))
+        .collect()
+}
+
+fn row(label: &str, value: String, note: &str) -> Line<'static> {
+    Line::from(vec![
+        Span::styled(format!("{label:<22}"), theme::label()),
+        Span::styled(
+            format!("{value:>12}"),
+            Style::new().add_modifier(Modifier::BOLD),
+        ),
+        Span::styled(format!("  {note}"), theme::label()),
+    ])
+}
+
+fn prediction(label: &str, p: Prediction) -> Vec<Line<'static>> {
+    let rho_style = Style::new()
+        .fg(theme::occupancy(p.rho))
+        .add_modifier(Modifier::BOLD);
+    vec![
+        Line::from(vec![
+            Span::styled(format!("{label:<22}"), theme::label()),
+            Span::styled(format!("{:>12}", format!("ρ = {:.2}", p.rho)), rho_style),
+            Span::styled(format!("  with c = {}", p.workers), theme::label()),
+        ]),
+        if p.wait_ms.is_finite() {
+            row(
+                "  Erlang C wait",
+                format::millis(p.wait_ms),
+                &format!("P(wait) = {}", format::percent(p.p_wait)),
+            )
+        } else {
+            row(
+                "  Erlang C wait",
+                "∞".to_string(),
+                "ρ ≥ 1: the queue grows until it is full",
+            )
+        },
+    ]
+}
+
+fn theory(stage: &StageSnapshot) -> Vec<Line<'static>> {
+    let Some(t) = StageTheory::of(stage) else {
+        return vec![Line::from(Span::styled(
+            "No service time measured yet.",
+            theme::label(),
+        ))];
+    };
+    let mut lines = vec![
+        row("arrival rate λ", format::rate(t.lambda), "measured in/s"),
+        row(
+            "service rate μ",
+            format::rate(t.mu),
+            "per worker, 1 / mean service time",
+        ),
+        row("workers c", stage.workers_target.to_string(), ""),
+        Line::raw(""),
+    ];
+    lines.extend(prediction("utilization now", t.now));
+    lines.extend(prediction("with one more worker", t.one_more));
+    lines.extend([
+        row(
+            "workers for ρ < 0.8",
+            t.workers_for_80.to_string(),
+            "the usual headroom",
+        ),
+        Line::raw(""),
+        row(
+            "Little's law L = λW",
+            format!("{:.1}", t.l_little),
+            "items predicted in the stage",
+        ),
+        row(
+            "  observed L",
+            format!("{:.1}", t.l_observed),
+            "queued + in service now",
+        ),
+        Line::raw(""),
+        Line::from(Span::styled(
+            "Erlang C assumes Poisson arrivals and exponential service (M/M/c).",
+            theme::label(),
+        )),
+    ]);
+    lines
+}
+
+fn errors(app: &App, stage: Option<&StageSnapshot>) -> Vec<Line<'static>> {
+    let Some(s) = stage else {
+        return Vec::new();
+    };
+    let mut lines = vec![
+        row(
+            "dead-lettered",
+            s.dead_lettered.to_string(),
+            "gave up after max attempts",
+        ),
+        row("retried", s.retried.to_string(), "failed attempts retried"),
+        row(
+            "dropped",
+            s.dropped.to_string(),
+            &format!("queue policy {}", s.policy),
+        ),
+        row(
+            "restarts",
+            s.restarts.to_string(),
+            "workers replaced after a panic",
+        ),
+        Line::raw(""),
+        Line::from(Span::styled("recent errors", theme::title())),
+    ];
+    let recent: Vec<Line<'static>> = app
+        .view()
+        .events
+        .iter()
+        .rev()
+        .filter(|e| e.stage.as_deref() == Some(s.name.as_str()))
+        .filter(|e| ERROR_KINDS.contains(&e.kind.as_str()))
+        .take(10)
+        .map(|e| {
+            Line::from(vec![
+                Span::styled(format!("{:>7.1}s ", e.t_s), theme::label()),
+                Span::styled(format!("{:<9}", e.kind), Style::new().fg(theme::BAD)),
+                Span::raw(e.message.clone()),
+            ])
+        })
+        .collect();
+    if recent.is_empty() {
+        lines.push(Line::from(Span::styled("none", theme::label())));
+    }
+    lines.extend(recent);
+    lines
+}

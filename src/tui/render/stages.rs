@@ -1,0 +1,140 @@
+//! The stage table: one row per stage with workers, queue, rates, latency
+//! percentiles, busy / idle / blocked, drops and restarts; the selected row
+//! highlighted and the bottleneck named in the title.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span, Text};
+use ratatui::widgets::{Cell, Row, Table, TableState};
+
+use crate::metrics::{Backpressure, Snapshot, StageSnapshot};
+use crate::tui::app::App;
+use crate::tui::{format, theme};
+
+/// Widths below this drop the `in/s` and `idle` columns.
+const WIDE: u16 = 110;
+
+/// A column: header, width, and the cell text of a stage.
+struct Column {
+    header: &'static str,
+    width: u16,
+    wide_only: bool,
+    cell: fn(&StageSnapshot) -> Cell<'static>,
+}
+
+fn right(text: String) -> Cell<'static> {
+    Cell::from(Text::from(Line::from(text).right_aligned()))
+}
+
+fn right_styled(text: String, style: Style) -> Cell<'static> {
+    Cell::from(Text::from(
+        Line::from(Span::styled(text, style)).right_aligned(),
+    ))
+}
+
+fn fraction(value: f64, bad_above: f64) -> Cell<'static> {
+    let style = if value > bad_above {
+        Style::new().fg(theme::BAD)
+    } else {
+        Style::new()
+    };
+    right_styled(format::percent(value), style)
+}
+
+#[rustfmt::skip]
+const COLUMNS: &[Column] = &[
+    Column { header: "wrk", width: 5, wide_only: false, cell: |s| right(if s.workers == s.workers_target { s.workers.to_string() } else { format!("{}→{}", s.workers, s.workers_target) }) },
+    Column { header: "queue", width: 9, wide_only: false, cell: |s| right_styled(
+        format!("{}/{}", format::count(s.queue_len as f64), s.queue_capacity.map_or_else(|| "∞".to_string(), |c| format::count(c as f64))),
+        Style::new().fg(theme::occupancy(s.occupancy())),
+    ) },
+    Column { header: "in/s", width: 7, wide_only: true, cell: |s| right(format::count(s.in_rate)) },
+    Column { header: "out/s", width: 7, wide_only: false, cell: |s| right(format::count(s.out_rate)) },
+    Column { header: "p50", width: 7, wide_only: false, cell: |s| right(format::millis(s.service_ms.window.p50)) },
+    Column { header: "p99", width: 7, wide_only: false, cell: |s| right(format::millis(s.service_ms.window.p99)) },
+    Column { header: "busy", width: 5, wide_only: false, cell: |s| right(format::percent(s.busy)) },
+    Column { header: "idle", width: 5, wide_only: true, cell: |s| right(format::percent(s.idle)) },
+    Column { header: "blkd", width: 5, wide_only: false, cell: |s| fraction(s.blocked, 0.5) },
+    Column { header: "bp", width: 4, wide_only: true, cell: |s| Cell::from(Span::styled(s.backpressure.as_str(), Style::new().fg(match s.backpressure { Backpressure::Ok => theme::MUTED, level => theme::backpressure(level) }))) },
+    Column { header: "drops", width: 5, wide_only: false, cell: |s| right_styled(format::count(s.dropped as f64), if s.dropped > 0 { Style::new().fg(theme::BAD) } else { Style::new() }) },
+    Column { header: "rst", width: 4, wide_only: false, cell: |s| right_styled(s.restarts.to_string(), if s.restarts > 0 { Style::new().fg(theme::WARN) } else { Style::new() }) },
+];
+
+pub fn render(frame: &mut Frame, app: &App, area: Rect) {
+    let Some(snapshot) = app.shown() else {
+        frame.render_widget(super::panel(" stages "), area);
+        return;
+    };
+    let wide = area.width >= WIDE;
+    let columns: Vec<&Column> = COLUMNS.iter().filter(|c| wide || !c.wide_only).collect();
+    let name_width = snapshot
+        .stages
+        .iter()
+        .map(|s| s.name.chars().count() as u16 + 2)
+        .max()
+        .unwrap_or(6)
+        .clamp(6, 20);
+    let header = Row::new(
+        std::iter::once(Cell::from("stage")).chain(
+            columns
+                .iter()
+                .map(|c| Cell::from(Text::from(Line::from(c.header).right_aligned()))),
+        ),
+    )
+    .style(theme::label().add_modifier(Modifier::BOLD));
+    let rows = snapshot.stages.iter().enumerate().map(|(i, stage)| {
+        let name = if snapshot.bottleneck == Some(i) {
+            Span::styled(
+                format!("◆ {}", stage.name),
+                Style::new()
+                    .fg(theme::BOTTLENECK)
+                    .add_modifier(Modifier::BOLD),
+            )
+        } else {
+            Span::raw(format!("  {}", stage.name))
+        };
+        Row::new(std::iter::once(Cell::from(name)).chain(columns.iter().map(|c| (c.cell)(stage))))
+    });
+    let widths = std::iter::once(Constraint::Length(name_width))
+        .chain(columns.iter().map(|c| Constraint::Length(c.width)));
+    let table = Table::new(rows, widths)
+        .header(header)
+        .column_spacing(1)
+        .block(super::panel(" stages ").title(bottleneck_title(snapshot, area.width)));
+    // The state scrolls the selected row into view when stages outnumber rows.
+    let mut state = TableState::new().with_selected(Some(app.selected));
+    frame.render_stateful_widget(
+        table.row_highlight_style(theme::selected()),
+        area,
+        &mut state,
+    );
+}
+
+/// The bottleneck and why, for the table's title, cut to fit beside " stages ".
+fn bottleneck_title(s: &Snapshot, width: u16) -> Line<'static> {
+    let Some(stage) = s.bottleneck.and_then(|i| s.stages.get(i)) else {
+        return Line::from(Span::styled(
+            " no bottleneck: nothing is blocked ",
+            theme::label(),
+        ))
+        .right_aligned();
+    };
+    let mut text = format!(" {} {}", theme::BOTTLENECK_MARK, stage.name);
+    if let Some(reason) = &s.bottleneck_reason {
+        text.push_str(&format!(": {reason}"));
+    }
+    let room = usize::from(width).saturating_sub(14);
+    if text.chars().count() > room {
+        text = text.chars().take(room.saturating_sub(1)).collect();
+        text.push('…');
+    }
+    text.push(' ');
+    Line::from(Span::styled(
+        text,
+        Style::new()
+            .fg(theme::BOTTLENECK)
+            .add_modifier(Modifier::BOLD),
+    ))
+    .right_aligned()
+}

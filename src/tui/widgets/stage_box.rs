@@ -1,0 +1,138 @@
+//! One stage in the pipeline strip: a rounded box titled with the stage's
+//! name, holding its queue gauge, workers and out rate, tinted by
+//! backpressure, and marked when it is the bottleneck.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Widget};
+
+use crate::metrics::{Backpressure, StageSnapshot};
+use crate::tui::{format, theme};
+
+use super::QueueGauge;
+
+/// A stage drawn as a box.
+#[derive(Debug, Clone, Copy)]
+pub struct StageBox<'a> {
+    stage: &'a StageSnapshot,
+    selected: bool,
+    bottleneck: bool,
+}
+
+impl<'a> StageBox<'a> {
+    pub fn new(stage: &'a StageSnapshot) -> Self {
+        Self {
+            stage,
+            selected: false,
+            bottleneck: false,
+        }
+    }
+
+    pub fn selected(mut self, selected: bool) -> Self {
+        self.selected = selected;
+        self
+    }
+
+    pub fn bottleneck(mut self, bottleneck: bool) -> Self {
+        self.bottleneck = bottleneck;
+        self
+    }
+
+    fn block(&self, width: u16) -> Block<'a> {
+        let s = self.stage;
+        let (border, border_type) = if self.bottleneck {
+            (theme::BOTTLENECK, BorderType::Thick)
+        } else if s.backpressure == Backpressure::Ok && self.selected {
+            (theme::ACCENT, BorderType::Rounded)
+        } else {
+            (theme::backpressure(s.backpressure), BorderType::Rounded)
+        };
+        let mut name = Style::new().add_modifier(Modifier::BOLD);
+        if self.selected {
+            name = name.fg(theme::ACCENT).add_modifier(Modifier::REVERSED);
+        }
+        let mut block = Block::bordered()
+            .border_type(border_type)
+            .border_style(Style::new().fg(border))
+            .title(Span::styled(format!(" {} ", s.name), name));
+        if self.bottleneck {
+            let mark = if width >= theme::BOTTLENECK_MARK.chars().count() as u16 + 4 {
+                format!(" {} ", theme::BOTTLENECK_MARK)
+            } else {
+                " ◆ ".to_string()
+            };
+            block = block.title_bottom(Span::styled(
+                mark,
+                Style::new()
+                    .fg(theme::BOTTLENECK)
+                    .add_modifier(Modifier::BOLD),
+            ));
+        } else if s.backpressure != Backpressure::Ok {
+            block = block.title_bottom(Span::styled(
+                format!(" bp {} ", s.backpressure.as_str()),
+                Style::new().fg(theme::backpressure(s.backpressure)),
+            ));
+        }
+        block
+    }
+}
+
+impl Widget for StageBox<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let block = self.block(area.width);
+        let inner = block.inner(area);
+        block.render(area, buf);
+        if inner.is_empty() {
+            return;
+        }
+        let s = self.stage;
+        // Wide boxes put the label beside the bar; narrow ones on the next line.
+        let wide = inner.width >= 16;
+        QueueGauge::default()
+            .len(s.queue_len)
+            .capacity(s.queue_capacity)
+            .label(wide)
+            .render(Rect { height: 1, ..inner }, buf);
+        let workers = if s.workers == s.workers_target {
+            format!("w{}", s.workers)
+        } else {
+            format!("w{}→{}", s.workers, s.workers_target)
+        };
+        let slowdown = (s.slowdown != 1.0)
+            .then(|| Span::styled(format!(" ×{}", s.slowdown), Style::new().fg(theme::WARN)));
+        let rates = Line::from(vec![
+            Span::styled(workers, theme::label()),
+            Span::raw(" "),
+            Span::styled(
+                format::rate(s.out_rate),
+                Style::new().add_modifier(Modifier::BOLD),
+            ),
+        ]);
+        let lines = if wide {
+            let mut detail = vec![Span::styled(s.policy.as_str(), theme::label())];
+            detail.extend(slowdown);
+            [rates, Line::from(detail)]
+        } else {
+            let queue = format!(
+                "{}/{}",
+                format::count(s.queue_len as f64),
+                s.queue_capacity
+                    .map_or_else(|| "∞".to_string(), |c| format::count(c as f64))
+            );
+            let mut label = vec![Span::styled(
+                queue,
+                Style::new().fg(theme::occupancy(s.occupancy())),
+            )];
+            label.extend(slowdown);
+            [Line::from(label), rates]
+        };
+        for (i, line) in lines.iter().enumerate() {
+            let y = inner.y + 1 + i as u16;
+            if y < inner.bottom() {
+                buf.set_line(inner.x, y, line, inner.width);
+            }
+        }
+    }
+}

@@ -1,0 +1,239 @@
+//! Whole dashboard frames through `TestBackend`: insta snapshots of the text
+//! at 80×24 and 160×48, colours read from cells, the help overlay against the
+//! key table, and a sweep of terminal sizes that must never panic.
+
+mod fixture;
+
+use fixture::{Scene, app};
+use pipetop::tui::{App, KEYS, Overlay, ScenarioMeta, render, render_to_svg};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::style::{Color, Modifier};
+
+fn draw(app: &App, width: u16, height: u16) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|f| render(f, app)).unwrap();
+    terminal
+}
+
+/// The `(x, y)` of the first cell where `needle` starts, if on screen.
+fn find(buf: &Buffer, needle: &str) -> Option<(u16, u16)> {
+    let area = buf.area;
+    (area.top()..area.bottom()).find_map(|y| {
+        let row: Vec<&str> = (area.left()..area.right())
+            .map(|x| buf[(x, y)].symbol())
+            .collect();
+        let text: String = row.concat();
+        let byte = text.find(needle)?;
+        let mut seen = 0;
+        let column = row.iter().position(|s| {
+            let here = seen;
+            seen += s.len();
+            here >= byte
+        })?;
+        Some((area.x + column as u16, y))
+    })
+}
+
+fn text(buf: &Buffer) -> String {
+    buf.content.iter().map(|c| c.symbol()).collect()
+}
+
+#[test]
+fn normal_frame_80x24() {
+    insta::assert_snapshot!(draw(&app(Scene::Normal), 80, 24).backend());
+}
+
+#[test]
+fn normal_frame_160x48() {
+    insta::assert_snapshot!(draw(&app(Scene::Normal), 160, 48).backend());
+}
+
+#[test]
+fn burst_frame_80x24() {
+    insta::assert_snapshot!(draw(&app(Scene::Burst), 80, 24).backend());
+}
+
+#[test]
+fn burst_frame_160x48() {
+    insta::assert_snapshot!(draw(&app(Scene::Burst), 160, 48).backend());
+}
+
+#[test]
+fn help_overlay_80x24() {
+    let mut app = app(Scene::Normal);
+    app.overlay = Overlay::Help;
+    insta::assert_snapshot!(draw(&app, 80, 24).backend());
+}
+
+#[test]
+fn help_overlay_160x48() {
+    let mut app = app(Scene::Normal);
+    app.overlay = Overlay::Help;
+    insta::assert_snapshot!(draw(&app, 160, 48).backend());
+}
+
+#[test]
+fn too_small_frame() {
+    let terminal = draw(&app(Scene::Normal), 60, 20);
+    assert!(text(terminal.backend().buffer()).contains("terminal too small: need 80×24"));
+    insta::assert_snapshot!(terminal.backend());
+}
+
+#[test]
+fn full_queue_gauge_is_red() {
+    for (w, h) in [(80, 24), (160, 48)] {
+        let terminal = draw(&app(Scene::Burst), w, h);
+        let buf = terminal.backend().buffer();
+        let (x, y) = find(buf, "256/256").expect("enrich's full queue is labelled");
+        assert!(y < 8, "the label is in the pipeline strip");
+        assert_eq!(buf[(x, y)].fg, Color::Red, "label at {w}×{h}");
+        let (bx, by) = find(buf, "┏").expect("the bottleneck box has a thick border");
+        let bar = &buf[(bx + 1, by + 1)];
+        assert_eq!((bar.symbol(), bar.fg), ("█", Color::Red), "bar at {w}×{h}");
+    }
+}
+
+#[test]
+fn healthy_queue_gauge_is_green() {
+    let terminal = draw(&app(Scene::Normal), 160, 48);
+    let buf = terminal.backend().buffer();
+    let (x, y) = find(buf, "9/256").expect("enrich's queue is labelled");
+    assert_eq!(buf[(x, y)].fg, Color::Green);
+}
+
+#[test]
+fn bottleneck_is_marked_in_magenta() {
+    let terminal = draw(&app(Scene::Burst), 160, 48);
+    let buf = terminal.backend().buffer();
+    let (x, y) = find(buf, "◆ BOTTLENECK").expect("the bottleneck is marked");
+    assert!(y < 8, "the mark is on the pipeline strip");
+    assert_eq!(buf[(x, y)].fg, Color::Magenta);
+    assert!(buf[(x, y)].modifier.contains(Modifier::BOLD));
+    let (x, y) = find(buf, "◆ enrich").expect("the table names the bottleneck");
+    assert_eq!(buf[(x, y)].fg, Color::Magenta);
+    assert!(
+        find(buf, "pending 8000").is_some(),
+        "the source's pending items show"
+    );
+}
+
+#[test]
+fn a_healthy_pipeline_has_no_bottleneck_mark() {
+    let terminal = draw(&app(Scene::Normal), 160, 48);
+    assert!(find(terminal.backend().buffer(), "BOTTLENECK").is_none());
+}
+
+#[test]
+fn help_overlay_lists_every_key_in_the_table() {
+    let mut app = app(Scene::Normal);
+    app.overlay = Overlay::Help;
+    for (w, h) in [(80, 24), (160, 48)] {
+        let terminal = draw(&app, w, h);
+        let shown = text(terminal.backend().buffer());
+        for binding in KEYS {
+            assert!(
+                shown.contains(binding.help),
+                "{w}×{h}: missing {:?}",
+                binding.help
+            );
+            assert!(
+                shown.contains(&binding.key_names()),
+                "{w}×{h}: missing key {}",
+                binding.key_names()
+            );
+        }
+    }
+}
+
+#[test]
+fn no_terminal_size_panics() {
+    let burst = app(Scene::Burst);
+    let empty = App::new(ScenarioMeta::default());
+    let mut sizes: Vec<(u16, u16)> = Vec::new();
+    for w in (1..=300)
+        .step_by(11)
+        .chain([79, 80, 81, 120, 159, 160, 300])
+    {
+        for h in (1..=100).step_by(5).chain([23, 24, 25, 30, 47, 48, 100]) {
+            sizes.push((w, h));
+        }
+    }
+    for (w, h) in sizes {
+        draw(&burst, w, h);
+        draw(&empty, w, h);
+    }
+}
+
+#[test]
+fn no_overlay_panics_at_any_size() {
+    let mut app = app(Scene::Burst);
+    for overlay in [
+        Overlay::Help,
+        Overlay::Lesson,
+        Overlay::Theory,
+        Overlay::Errors,
+    ] {
+        app.overlay = overlay;
+        for (w, h) in [(1, 1), (80, 24), (81, 25), (100, 30), (160, 48), (300, 100)] {
+            draw(&app, w, h);
+        }
+    }
+}
+
+#[test]
+fn screenshot_svg_keeps_the_frame() {
+    let svg = render_to_svg(&app(Scene::Burst), 160, 48);
+    assert!(svg.starts_with("<svg ") && svg.trim_end().ends_with("</svg>"));
+    assert!(svg.contains("enrich") && svg.contains("BOTTLENECK"));
+    assert!(svg.contains("╭"), "box drawing is kept");
+}
+
+#[test]
+fn many_stages_keep_the_selected_row_in_view() {
+    let mut app = App::new(ScenarioMeta::default());
+    let mut s = fixture::snapshot(Scene::Normal, 1, 0.0);
+    s.stages = (0..20)
+        .map(|i| fixture::stage(&format!("st{i:02}"), 1, i, 100.0, 1.0, 0.5, 0.0))
+        .collect();
+    app.on_snapshot(std::sync::Arc::new(s));
+    for _ in 0..19 {
+        app.apply(pipetop::tui::Action::SelectDown);
+    }
+    for (w, h) in [(80, 24), (160, 48), (300, 100)] {
+        let terminal = draw(&app, w, h);
+        assert!(
+            find(terminal.backend().buffer(), "st19").is_some(),
+            "{w}×{h}"
+        );
+    }
+}
+
+#[test]
+fn theory_overlay_shows_utilization_and_littles_law_for_the_selected_stage() {
+    let mut app = app(Scene::Burst);
+    app.selected = 2;
+    app.overlay = Overlay::Theory;
+    let terminal = draw(&app, 160, 48);
+    let shown = text(terminal.backend().buffer());
+    assert!(shown.contains("theory · enrich"));
+    assert!(
+        shown.contains("ρ = 1.00"),
+        "λ = 2000/s against 4 workers × 500/s"
+    );
+    assert!(shown.contains("ρ = 0.80"), "what if one more worker");
+    assert!(shown.contains("Little's law"));
+}
+
+#[test]
+fn a_saved_screenshot_is_named_after_the_scenario_and_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = pipetop::tui::screenshot::save_svg(&app(Scene::Burst), 120, 36, dir.path()).unwrap();
+    assert_eq!(path.file_name().unwrap(), "pipetop-burst-60.0s.svg");
+    assert!(
+        std::fs::read_to_string(path)
+            .unwrap()
+            .contains("BOTTLENECK")
+    );
+}

@@ -1,0 +1,157 @@
+//! Keys to commands: every pipeline action maps to the engine command the
+//! design table promises, computed from the live snapshot and the selection.
+
+mod fixture;
+
+use std::sync::Arc;
+
+use fixture::{Scene, app, snapshot};
+use pipetop::engine::{Command, QueuePolicy, Rate};
+use pipetop::tui::{Action, App, HistogramKind, Overlay, QuitState, ScenarioMeta};
+
+fn on_enrich() -> App {
+    let mut app = app(Scene::Normal);
+    app.apply(Action::SelectDown);
+    app.apply(Action::SelectDown);
+    assert_eq!(app.selected_stage().unwrap().name, "enrich");
+    app
+}
+
+#[test]
+fn plus_and_minus_resize_the_selected_pool_by_one() {
+    let mut app = on_enrich();
+    assert_eq!(
+        app.apply(Action::AddWorker),
+        Some(Command::Workers { stage: 2, count: 5 })
+    );
+    assert_eq!(
+        app.apply(Action::RemoveWorker),
+        Some(Command::Workers { stage: 2, count: 3 })
+    );
+}
+
+#[test]
+fn brackets_scale_the_source_rate_by_ten_percent() {
+    let mut app = app(Scene::Normal);
+    let Some(Command::Rate(Rate::PerSecond(down))) = app.apply(Action::RateDown) else {
+        panic!("[ sets a rate");
+    };
+    let Some(Command::Rate(Rate::PerSecond(up))) = app.apply(Action::RateUp) else {
+        panic!("] sets a rate");
+    };
+    assert!((down - 900.0).abs() < 1e-9 && (up - 1100.0).abs() < 1e-9);
+}
+
+#[test]
+fn stage_keys_map_to_their_commands() {
+    let mut app = on_enrich();
+    let cases = [
+        (Action::Burst, Command::Burst { items: 10_000 }),
+        (Action::TogglePause, Command::Pause),
+        (
+            Action::CyclePolicy,
+            Command::Policy {
+                stage: 2,
+                policy: QueuePolicy::DropNewest,
+            },
+        ),
+        (
+            Action::SlowDown,
+            Command::Slowdown {
+                stage: 2,
+                factor: 2.0,
+            },
+        ),
+        (
+            Action::Restore,
+            Command::Slowdown {
+                stage: 2,
+                factor: 1.0,
+            },
+        ),
+        (Action::Crash, Command::Crash { stage: 2 }),
+    ];
+    for (action, command) in cases {
+        assert_eq!(app.apply(action), Some(command), "{action:?}");
+    }
+}
+
+#[test]
+fn space_resumes_a_paused_source() {
+    let mut app = app(Scene::Normal);
+    let mut paused = snapshot(Scene::Normal, 241, 0.0);
+    paused.source.paused = true;
+    app.on_snapshot(Arc::new(paused));
+    assert_eq!(app.apply(Action::TogglePause), Some(Command::Resume));
+}
+
+#[test]
+fn first_q_stops_and_second_q_aborts() {
+    let mut app = app(Scene::Normal);
+    assert_eq!(app.apply(Action::Quit), Some(Command::Stop));
+    assert_eq!(app.quit, QuitState::Draining);
+    assert_eq!(app.apply(Action::Quit), Some(Command::Abort));
+    assert_eq!(app.quit, QuitState::Now);
+}
+
+#[test]
+fn ctrl_c_aborts_at_once() {
+    let mut app = app(Scene::Normal);
+    assert_eq!(app.apply(Action::QuitNow), Some(Command::Abort));
+    assert_eq!(app.quit, QuitState::Now);
+}
+
+#[test]
+fn view_keys_send_nothing_to_the_engine() {
+    let mut app = app(Scene::Normal);
+    assert_eq!(app.apply(Action::Help), None);
+    assert_eq!(app.overlay, Overlay::Help);
+    assert_eq!(
+        app.apply(Action::Lesson),
+        None,
+        "any overlay key closes the open one"
+    );
+    assert_eq!(app.overlay, Overlay::None);
+    app.apply(Action::Theory);
+    app.apply(Action::CloseOverlay);
+    assert_eq!(app.overlay, Overlay::None);
+    assert_eq!(app.apply(Action::CycleHistogram), None);
+    assert_eq!(app.histogram, HistogramKind::Wait);
+    assert_eq!(app.apply(Action::Screenshot), None);
+}
+
+#[test]
+fn selection_stays_within_the_stages() {
+    let mut app = app(Scene::Normal);
+    app.apply(Action::SelectUp);
+    assert_eq!(app.selected, 0);
+    for _ in 0..10 {
+        app.apply(Action::SelectDown);
+    }
+    assert_eq!(app.selected, 4);
+}
+
+#[test]
+fn freezing_keeps_the_view_while_the_pipeline_moves_on() {
+    let mut app = app(Scene::Normal);
+    app.apply(Action::Freeze);
+    let shown = app.shown().unwrap().tick;
+    app.on_snapshot(Arc::new(snapshot(Scene::Burst, 300, 1.0)));
+    assert_eq!(app.shown().unwrap().tick, shown, "the view is frozen");
+    assert_eq!(app.live().unwrap().tick, 300, "the feed is not");
+    app.apply(Action::Freeze);
+    assert_eq!(app.shown().unwrap().tick, 300);
+}
+
+#[test]
+fn without_a_snapshot_pipeline_keys_do_nothing() {
+    let mut app = App::new(ScenarioMeta::default());
+    for action in [
+        Action::AddWorker,
+        Action::Burst,
+        Action::RateUp,
+        Action::Crash,
+    ] {
+        assert_eq!(app.apply(action), None, "{action:?}");
+    }
+}
