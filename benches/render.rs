@@ -7,8 +7,8 @@ mod fixture;
 use std::hint::black_box;
 use std::sync::Arc;
 
-use fixture::{Scene, snapshot, stage};
 use criterion::{Criterion, criterion_group, criterion_main};
+use fixture::{Scene, snapshot, stage};
 use pipetop::tui::{App, ScenarioMeta, render};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;

@@ -5,6 +5,7 @@
 //! [`tui`], [`headless`] and [`export`] only read snapshots and send commands.
 //! [`scenario`] parses TOML into a pipeline and a timeline of commands.
 
+pub mod cli;
 pub mod engine;
 pub mod export;
 pub mod format;

@@ -1,42 +1,28 @@
 //! The `pipetop` binary: parses the command line and dispatches. Errors are
-//! printed on stderr and mapped to exit codes here, in one place.
+//! printed on stderr and mapped to exit codes here, in one place:
+//! 0 ok, 1 runtime failure, 2 bad usage or bad input.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
-use pipetop::scenario;
-
-#[derive(Parser)]
-#[command(version, about)]
-struct Cli {
-    #[command(subcommand)]
-    command: Cmd,
-}
-
-#[derive(Subcommand)]
-enum Cmd {
-    /// Validate a scenario file and print a summary of it.
-    Check {
-        /// A scenario .toml file or a built-in demo name.
-        file: String,
-    },
-    /// List the built-in demos, one line each.
-    Demos,
-}
+use clap::Parser;
+use pipetop::cli::{Cli, Cmd, RunArgs};
+use pipetop::scenario::{self, ScenarioError};
+use pipetop::session::Session;
+use pipetop::{headless, tui};
 
 fn main() -> ExitCode {
     match Cli::parse().command {
-        Cmd::Check { file } => match scenario::load(&file) {
+        None => run(RunArgs::default()),
+        Some(Cmd::Run(args)) => run(args),
+        Some(Cmd::Check { file }) => match scenario::load(&file) {
             Ok(s) => {
                 print!("{}", scenario::check_summary(&s));
                 ExitCode::SUCCESS
             }
-            Err(e) => {
-                eprintln!("error: {e}");
-                ExitCode::from(2)
-            }
+            Err(e) => bad_input(&e),
         },
-        Cmd::Demos => {
+        Some(Cmd::Demos) => {
             let width = scenario::demos::all()
                 .iter()
                 .map(|d| d.name.len())
@@ -48,4 +34,37 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
     }
+}
+
+fn run(args: RunArgs) -> ExitCode {
+    let mut scenario = match scenario::load(&args.scenario) {
+        Ok(s) => s,
+        Err(e) => return bad_input(&e),
+    };
+    if let Some(seed) = args.seed {
+        scenario.pipeline.seed = seed;
+    }
+    let options = args.session_options();
+    let session = Session::from(scenario);
+    let interactive = std::io::stdout().is_terminal() && std::io::stdin().is_terminal();
+    if !args.headless && !interactive {
+        eprintln!("pipetop: not a terminal, running headless (use --headless to say so)");
+    }
+    let result = if args.headless || !interactive {
+        headless::run(session, &options)
+    } else {
+        tui::run(session, &options)
+    };
+    match result {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn bad_input(error: &ScenarioError) -> ExitCode {
+    eprintln!("error: {error}");
+    ExitCode::from(2)
 }

@@ -5,7 +5,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::engine::{Pipeline, PipelineSpec, RunOptions, RunningPipeline, TimedCommand};
+use crate::engine::{Pipeline, PipelineSpec, RunOptions, RunningPipeline, TimedCommand, simulate};
+use crate::scenario::Scenario;
 
 /// What to run.
 pub struct Session {
@@ -24,6 +25,23 @@ pub struct Session {
     pub duration: Option<Duration>,
     /// The simulated pipeline's description, when the run is a scenario.
     pub spec: Option<PipelineSpec>,
+}
+
+impl From<Scenario> for Session {
+    /// A scenario's simulated pipeline with its script.
+    fn from(scenario: Scenario) -> Self {
+        Self {
+            name: scenario.name,
+            description: scenario.description,
+            lesson: scenario.lesson,
+            seed: scenario.pipeline.seed,
+            burst_items: scenario.pipeline.source.burst,
+            pipeline: simulate::build(&scenario.pipeline),
+            timeline: scenario.timeline,
+            duration: scenario.duration,
+            spec: Some(scenario.pipeline),
+        }
+    }
 }
 
 impl Session {
@@ -53,6 +71,11 @@ pub struct SessionOptions {
     pub report: Option<PathBuf>,
     /// One snapshot per tick (JSON lines).
     pub series: Option<PathBuf>,
+    /// Render the dashboard frame at `screenshot_at` to this SVG file.
+    pub screenshot: Option<PathBuf>,
+    pub screenshot_at: Duration,
+    /// Columns and rows of the screenshot frame.
+    pub screenshot_size: (u16, u16),
 }
 
 impl Default for SessionOptions {
@@ -62,6 +85,9 @@ impl Default for SessionOptions {
             tick: Duration::from_millis(250),
             report: None,
             series: None,
+            screenshot: None,
+            screenshot_at: Duration::ZERO,
+            screenshot_size: (160, 48),
         }
     }
 }

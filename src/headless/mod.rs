@@ -4,9 +4,11 @@
 pub mod progress;
 pub mod summary;
 
+use crate::engine::Command;
 use crate::export::report::Report;
 use crate::export::run_log::RunLog;
 use crate::session::{Session, SessionOptions};
+use crate::tui::screenshot::FrameCapture;
 
 /// Runs `session` to its end, printing progress, and returns the report.
 pub fn run(session: Session, options: &SessionOptions) -> anyhow::Result<Report> {
@@ -14,10 +16,21 @@ pub fn run(session: Session, options: &SessionOptions) -> anyhow::Result<Report>
     if !session.lesson.trim().is_empty() {
         eprintln!("{}\n", session.lesson.trim_end());
     }
+    let mut capture = FrameCapture::from_options(options, &session);
+    // A screenshot run with no time limit ends once it has its frame.
+    let stop_after_capture = options.duration.is_none() && session.duration.is_none();
     let (running, info) = session.start(options);
     let mut next_progress_s = 1.0;
     for snapshot in running.snapshots().iter() {
         log.record(&snapshot)?;
+        if let Some(capture) = &mut capture
+            && capture.observe(&snapshot)?
+        {
+            eprintln!("saved {}", capture.path().display());
+            if stop_after_capture {
+                running.controller().send(Command::Stop);
+            }
+        }
         for event in &snapshot.events {
             eprintln!("t={:>5.1}s  {}{}", event.t_s, event.message, note(event));
         }

@@ -27,7 +27,7 @@ pub fn line(snapshot: &Snapshot) -> String {
             stage.name,
             stage.queue_len,
             capacity,
-            format::latency_ms(stage.service_ms.window.p99),
+            format::millis(stage.service_ms.window.p99),
         ));
     }
     line

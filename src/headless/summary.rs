@@ -26,12 +26,12 @@ pub fn table(report: &Report) -> String {
     let _ = writeln!(
         out,
         "end-to-end  p50 {}  p90 {}  p99 {}  p99.9 {}  max {}  mean {}",
-        format::latency_ms(e.p50),
-        format::latency_ms(e.p90),
-        format::latency_ms(e.p99),
-        format::latency_ms(e.p999),
-        format::latency_ms(e.max),
-        format::latency_ms(e.mean),
+        format::millis(e.p50),
+        format::millis(e.p90),
+        format::millis(e.p99),
+        format::millis(e.p999),
+        format::millis(e.max),
+        format::millis(e.mean),
     );
     let _ = writeln!(out);
     let _ = writeln!(
@@ -65,9 +65,9 @@ pub fn table(report: &Report) -> String {
             format!("{}/{}", s.queue_max, cap),
             s.processed,
             format::rate(s.out_rate),
-            format::latency_ms(s.service_ms.p50),
-            format::latency_ms(s.service_ms.p99),
-            format::latency_ms(s.wait_ms.p99),
+            format::millis(s.service_ms.p50),
+            format::millis(s.service_ms.p99),
+            format::millis(s.wait_ms.p99),
             format::percent(s.busy),
             format::percent(s.idle),
             format::percent(s.blocked),

@@ -19,7 +19,6 @@ use super::app::{App, QuitState};
 use super::keys::{Action, action_for};
 use super::render::render;
 use super::screenshot::save_svg;
-use super::terminal::TerminalGuard;
 
 /// The most frames drawn per second.
 pub const FPS: u32 = 20;
@@ -29,24 +28,15 @@ const EVENTS_PER_FRAME: usize = 64;
 /// Where `S` saves frames.
 const SCREENSHOT_DIR: &str = "screenshots";
 
-/// Opens the terminal, runs [`run_loop`] on it, and restores the terminal on
-/// every way out (return, error, panic). The caller prints the summary after.
-pub fn run(
-    app: &mut App,
-    snapshots: &Receiver<Arc<Snapshot>>,
-    send: impl Fn(Command),
-) -> anyhow::Result<Option<Arc<Snapshot>>> {
-    let mut terminal = TerminalGuard::new()?;
-    run_loop(&mut *terminal, app, snapshots, send)
-}
-
 /// Runs the dashboard until the operator quits at once or the pipeline ends;
-/// returns the last snapshot received. `send` delivers commands to the engine.
+/// returns the last snapshot received. `send` delivers commands to the
+/// engine; `record` sees every snapshot as it arrives (for the run's files).
 pub fn run_loop<B>(
     terminal: &mut Terminal<B>,
     app: &mut App,
     snapshots: &Receiver<Arc<Snapshot>>,
     send: impl Fn(Command),
+    mut record: impl FnMut(&Arc<Snapshot>) -> anyhow::Result<()>,
 ) -> anyhow::Result<Option<Arc<Snapshot>>>
 where
     B: Backend,
@@ -89,6 +79,7 @@ where
         let disconnected = loop {
             match snapshots.try_recv() {
                 Ok(snapshot) => {
+                    record(&snapshot)?;
                     last = Some(Arc::clone(&snapshot));
                     app.on_snapshot(snapshot);
                 }

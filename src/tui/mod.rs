@@ -2,17 +2,16 @@
 //! actions through one table, rendering as a pure function of the state, and
 //! a thin live loop that wires them to a terminal and a running pipeline.
 //!
-//! To run it live: [`live::run`] with an [`App`], the pipeline's snapshot
-//! receiver and a closure that sends commands (it owns the terminal through
-//! [`terminal::TerminalGuard`]); [`render_to_svg`] draws a frame headless.
+//! To run it live: [`run`] a [`Session`](crate::session::Session);
+//! [`render_to_svg`] draws a frame headless.
 
 pub mod app;
 mod dispatch;
-pub mod format;
 pub mod history;
 pub mod keys;
 pub mod live;
 pub mod render;
+mod run;
 pub mod screenshot;
 pub mod terminal;
 pub mod theme;
@@ -22,4 +21,5 @@ pub mod widgets;
 pub use app::{App, HistogramKind, Overlay, QuitState, ScenarioMeta};
 pub use keys::{Action, KEYS};
 pub use render::render;
+pub use run::run;
 pub use screenshot::render_to_svg;

@@ -2,14 +2,20 @@
 //! `TestBackend` of the given size and convert its buffer.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use anyhow::Context;
 
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 use crate::export::svg::buffer_to_svg;
 
-use super::app::App;
+use super::app::{App, ScenarioMeta};
 use super::render::render;
+use crate::metrics::Snapshot;
+use crate::session::{Session, SessionOptions};
 
 /// The frame `app` would show on a `width`×`height` terminal, as SVG.
 pub fn render_to_svg(app: &App, width: u16, height: u16) -> String {
@@ -35,4 +41,58 @@ pub fn save_svg(app: &App, width: u16, height: u16, dir: &Path) -> std::io::Resu
     let path = dir.join(format!("pipetop-{name}-{t:.1}s.svg"));
     std::fs::write(&path, render_to_svg(app, width, height))?;
     Ok(path)
+}
+
+/// Renders the dashboard frame at a given time of a run to an SVG file
+/// (`--screenshot FILE --at DUR`), from the same snapshots the run produces.
+pub struct FrameCapture {
+    app: App,
+    path: PathBuf,
+    at_s: f64,
+    size: (u16, u16),
+    taken: bool,
+}
+
+impl FrameCapture {
+    /// A capture if the options ask for one.
+    pub fn from_options(options: &SessionOptions, session: &Session) -> Option<Self> {
+        let path = options.screenshot.clone()?;
+        Some(Self {
+            app: App::new(ScenarioMeta {
+                name: session.name.clone(),
+                lesson: session.lesson.clone(),
+                burst: session.burst_items,
+            }),
+            path,
+            at_s: options.screenshot_at.as_secs_f64(),
+            size: options.screenshot_size,
+            taken: false,
+        })
+    }
+
+    /// Feeds one snapshot; writes the file when the run reaches the time (or
+    /// ends before it). True when this call wrote it.
+    pub fn observe(&mut self, snapshot: &Arc<Snapshot>) -> anyhow::Result<bool> {
+        if self.taken {
+            return Ok(false);
+        }
+        self.app.on_snapshot(snapshot.clone());
+        if snapshot.t_s < self.at_s && !snapshot.state.is_final() {
+            return Ok(false);
+        }
+        self.app.now = SystemTime::now();
+        let svg = render_to_svg(&self.app, self.size.0, self.size.1);
+        if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)?;
+        }
+        std::fs::write(&self.path, svg)
+            .with_context(|| format!("cannot write the screenshot {}", self.path.display()))?;
+        self.taken = true;
+        Ok(true)
+    }
+
+    /// Where the frame goes.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
 }

@@ -8,8 +8,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::engine::Event;
+use crate::format;
 use crate::tui::app::App;
-use crate::tui::{format, theme};
+use crate::tui::theme;
 
 pub fn render(frame: &mut Frame, app: &App, area: Rect) {
     let events = &app.view().events;

@@ -9,9 +9,10 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use crate::format;
 use crate::metrics::{Backpressure, Snapshot};
 use crate::tui::app::{App, QuitState};
-use crate::tui::{format, theme};
+use crate::tui::theme;
 
 pub fn render(frame: &mut Frame, app: &App, area: Rect) {
     let clock = format::wall_clock(

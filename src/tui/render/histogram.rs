@@ -7,10 +7,11 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Cell, Row, Table};
 
+use crate::format;
 use crate::metrics::{Latency, Percentiles};
 use crate::tui::app::{App, HistogramKind};
+use crate::tui::theme;
 use crate::tui::widgets::LatencyHistogram;
-use crate::tui::{format, theme};
 
 /// Width of the percentile table beside the histogram.
 const TABLE_WIDTH: u16 = 26;

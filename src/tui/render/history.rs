@@ -7,9 +7,10 @@ use ratatui::symbols::Marker;
 use ratatui::text::Span;
 use ratatui::widgets::{Axis, Chart, Dataset, GraphType};
 
+use crate::format;
 use crate::tui::app::App;
 use crate::tui::history::{HISTORY_SECONDS, Series};
-use crate::tui::{format, theme};
+use crate::tui::theme;
 
 pub fn render(frame: &mut Frame, app: &App, area: Rect) {
     let [queue, throughput] =

@@ -7,10 +7,11 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 
+use crate::format;
 use crate::metrics::StageSnapshot;
 use crate::tui::app::{App, Overlay};
+use crate::tui::theme;
 use crate::tui::theory::{Prediction, StageTheory};
-use crate::tui::{format, theme};
 
 /// Error-ish events listed in the errors overlay.
 const ERROR_KINDS: [&str; 4] = ["restart", "crash", "drops", "dead-letter"];

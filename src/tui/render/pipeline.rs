@@ -8,10 +8,11 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Paragraph};
 
+use crate::format;
 use crate::metrics::{Backpressure, Snapshot};
 use crate::tui::app::App;
+use crate::tui::theme;
 use crate::tui::widgets::StageBox;
-use crate::tui::{format, theme};
 
 /// Columns between two boxes, holding the arrow.
 const ARROW_WIDTH: u16 = 2;

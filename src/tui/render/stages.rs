@@ -8,9 +8,10 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Cell, Row, Table, TableState};
 
+use crate::format;
 use crate::metrics::{Backpressure, Snapshot, StageSnapshot};
 use crate::tui::app::App;
-use crate::tui::{format, theme};
+use crate::tui::theme;
 
 /// Widths below this drop the `in/s` and `idle` columns.
 const WIDE: u16 = 110;

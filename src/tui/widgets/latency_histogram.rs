@@ -8,8 +8,9 @@ use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
+use crate::format;
 use crate::metrics::{Bucket, Percentiles};
-use crate::tui::{format, theme};
+use crate::tui::theme;
 
 /// Vertical eighth blocks, from empty to full.
 const EIGHTHS: [&str; 9] = [" ", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"];

@@ -8,8 +8,9 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Widget};
 
+use crate::format;
 use crate::metrics::{Backpressure, StageSnapshot};
-use crate::tui::{format, theme};
+use crate::tui::theme;
 
 use super::QueueGauge;
 

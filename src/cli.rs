@@ -1,0 +1,103 @@
+//! The command line (a contract: tests and users rely on it), parsed with
+//! clap. `pipetop` alone opens the dashboard on the default demo.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::scenario::demos;
+use crate::session::SessionOptions;
+
+/// Run a data pipeline in-process and watch its queues, latency,
+/// throughput and backpressure live.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Cmd>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Cmd {
+    /// Run a scenario: the dashboard, or with --headless a progress line
+    /// each second and a summary at the end.
+    Run(RunArgs),
+    /// List the built-in demos, one line each.
+    Demos,
+    /// Validate a scenario file; errors name file:line:col and the field.
+    Check {
+        /// A scenario .toml file or a built-in demo name.
+        file: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// A scenario .toml file or a built-in demo name (see `pipetop demos`).
+    #[arg(default_value = demos::DEFAULT)]
+    pub scenario: String,
+    /// No dashboard: progress on stderr each second, summary on stdout.
+    #[arg(long)]
+    pub headless: bool,
+    /// Stop the source after this long (e.g. 30s, 2m), drain, and exit.
+    #[arg(long, value_parser = humantime::parse_duration)]
+    pub duration: Option<Duration>,
+    /// Write the final report (JSON) here.
+    #[arg(long, value_name = "FILE.json")]
+    pub report: Option<PathBuf>,
+    /// Write one snapshot per tick (JSON lines) here.
+    #[arg(long, value_name = "FILE.jsonl")]
+    pub series: Option<PathBuf>,
+    /// Seed for all randomness: same seed, same traffic.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Sampling period, 10ms to 10s.
+    #[arg(long, value_parser = parse_tick, default_value = "250ms")]
+    pub tick: Duration,
+    /// Render the dashboard frame at --at to this SVG file.
+    #[arg(long, value_name = "FILE.svg", requires = "at")]
+    pub screenshot: Option<PathBuf>,
+    /// When to take the --screenshot (time since the start).
+    #[arg(long, value_parser = humantime::parse_duration, requires = "screenshot")]
+    pub at: Option<Duration>,
+}
+
+impl Default for RunArgs {
+    fn default() -> Self {
+        Self {
+            scenario: demos::DEFAULT.to_string(),
+            headless: false,
+            duration: None,
+            report: None,
+            series: None,
+            seed: None,
+            tick: Duration::from_millis(250),
+            screenshot: None,
+            at: None,
+        }
+    }
+}
+
+impl RunArgs {
+    /// The options every way of running shares.
+    pub fn session_options(&self) -> SessionOptions {
+        SessionOptions {
+            duration: self.duration,
+            tick: self.tick,
+            report: self.report.clone(),
+            series: self.series.clone(),
+            screenshot: self.screenshot.clone(),
+            screenshot_at: self.at.unwrap_or_default(),
+            ..SessionOptions::default()
+        }
+    }
+}
+
+fn parse_tick(text: &str) -> Result<Duration, String> {
+    let tick = humantime::parse_duration(text).map_err(|e| e.to_string())?;
+    if !(Duration::from_millis(10)..=Duration::from_secs(10)).contains(&tick) {
+        return Err(format!("the tick must be between 10ms and 10s, got {text}"));
+    }
+    Ok(tick)
+}

@@ -1,0 +1,58 @@
+//! Running a session with the dashboard: open the terminal first (so the
+//! engine's panic filter wraps the terminal-restoring hook), start the
+//! pipeline, run the live loop, then restore the terminal, finish the run's
+//! files and print the summary.
+
+use std::sync::Arc;
+
+use super::app::{App, ScenarioMeta};
+use super::live::run_loop;
+use super::screenshot::FrameCapture;
+use super::terminal::TerminalGuard;
+use crate::export::report::Report;
+use crate::export::run_log::RunLog;
+use crate::metrics::Snapshot;
+use crate::session::{Session, SessionOptions};
+
+/// Runs `session` in the dashboard until the operator quits or it ends;
+/// returns the report (also written to `--report` if given).
+pub fn run(session: Session, options: &SessionOptions) -> anyhow::Result<Report> {
+    let mut log = RunLog::new(options)?;
+    let mut capture = FrameCapture::from_options(options, &session);
+    let mut app = App::new(ScenarioMeta {
+        name: session.name.clone(),
+        lesson: session.lesson.clone(),
+        burst: session.burst_items,
+    });
+    let mut terminal = TerminalGuard::new()?;
+    let (running, info) = session.start(options);
+    let controller = running.controller();
+    let outcome = run_loop(
+        &mut terminal,
+        &mut app,
+        running.snapshots(),
+        |command| controller.send(command),
+        |snapshot: &Arc<Snapshot>| {
+            log.record(snapshot)?;
+            if let Some(capture) = &mut capture {
+                capture.observe(snapshot)?;
+            }
+            Ok(())
+        },
+    );
+    drop(terminal);
+    if let Err(error) = outcome {
+        controller.send(crate::engine::Command::Abort);
+        return Err(error);
+    }
+    // After an immediate quit the engine still sends its final snapshot.
+    for snapshot in running.snapshots().iter() {
+        log.record(&snapshot)?;
+    }
+    let dead_letters = running.join();
+    let report = log
+        .finish(&info, dead_letters)?
+        .ok_or_else(|| anyhow::anyhow!("the run ended before its first snapshot"))?;
+    print!("{}", crate::headless::summary::table(&report));
+    Ok(report)
+}
