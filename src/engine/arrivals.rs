@@ -1,5 +1,6 @@
 //! The arrival process: when items are due from the source. Regular arrivals
-//! follow the rate (Poisson or evenly spaced); bursts add items due at once.
+//! follow the rate (Poisson or evenly spaced); a burst adds items arriving
+//! evenly at [`BURST_SPEEDUP`] times the rate (at once under `max`).
 //! Items that are due but not yet taken are the source's backlog
 //! (`source_pending`), and their due time is their birth time.
 
@@ -11,6 +12,31 @@ use rand_distr::{Distribution, Exp};
 
 use super::spec::{Arrivals, Rate};
 
+/// A burst arrives this many times faster than the regular rate.
+pub const BURST_SPEEDUP: f64 = 10.0;
+
+/// Arrivals on top of the regular rate: `count` items, the first due at
+/// `first_due_ns`, then one every `gap_ns`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Batch {
+    first_due_ns: u64,
+    gap_ns: f64,
+    count: u64,
+}
+
+impl Batch {
+    /// How many of its items are due by `now_ns`.
+    fn due_by(&self, now_ns: u64) -> u64 {
+        if now_ns < self.first_due_ns {
+            0
+        } else if self.gap_ns <= 0.0 {
+            self.count
+        } else {
+            (1 + ((now_ns - self.first_due_ns) as f64 / self.gap_ns) as u64).min(self.count)
+        }
+    }
+}
+
 /// Schedules arrivals in engine nanoseconds.
 #[derive(Debug)]
 pub struct ArrivalProcess {
@@ -20,8 +46,8 @@ pub struct ArrivalProcess {
     paused: bool,
     /// Due time of the next regular arrival (when the rate is not `max`).
     next_due_ns: u64,
-    /// `(due, count)` of injected bursts, oldest first.
-    bursts: VecDeque<(u64, u64)>,
+    /// Injected bursts (and backlog frozen by a pause or a new rate), oldest first.
+    bursts: VecDeque<Batch>,
 }
 
 impl ArrivalProcess {
@@ -69,7 +95,7 @@ impl ArrivalProcess {
             (false, Rate::Max) => Some(now_ns),
             (false, Rate::PerSecond(_)) => Some(self.next_due_ns),
         };
-        let burst = self.bursts.front().map(|&(due, _)| due);
+        let burst = self.bursts.front().map(|b| b.first_due_ns);
         match (regular, burst) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -85,11 +111,12 @@ impl ArrivalProcess {
             (false, Rate::PerSecond(_)) => self.next_due_ns,
         };
         if let Some(front) = self.bursts.front_mut()
-            && front.0 <= regular_due
+            && front.first_due_ns <= regular_due
         {
-            let due = front.0;
-            front.1 -= 1;
-            if front.1 == 0 {
+            let due = front.first_due_ns;
+            front.count -= 1;
+            front.first_due_ns += front.gap_ns as u64;
+            if front.count == 0 {
                 self.bursts.pop_front();
             }
             return due;
@@ -102,16 +129,11 @@ impl ArrivalProcess {
 
     /// Items due by `now_ns` and not yet taken, and the due time of the oldest.
     pub fn backlog(&self, now_ns: u64) -> (u64, Option<u64>) {
-        let mut count: u64 = self
-            .bursts
-            .iter()
-            .filter(|b| b.0 <= now_ns)
-            .map(|b| b.1)
-            .sum();
+        let mut count: u64 = self.bursts.iter().map(|b| b.due_by(now_ns)).sum();
         let mut oldest = self
             .bursts
             .front()
-            .map(|b| b.0)
+            .map(|b| b.first_due_ns)
             .filter(|&due| due <= now_ns);
         if let (false, Rate::PerSecond(rate)) = (self.paused, self.rate)
             && self.next_due_ns <= now_ns
@@ -122,10 +144,18 @@ impl ArrivalProcess {
         (count, oldest)
     }
 
-    /// Injects `items` arrivals due at `now_ns`.
+    /// Injects `items` arrivals from `now_ns`, at ten times the rate.
     pub fn burst(&mut self, items: u64, now_ns: u64) {
         if items > 0 {
-            self.bursts.push_back((now_ns, items));
+            let gap_ns = match self.rate {
+                Rate::PerSecond(rate) => 1e9 / (rate * BURST_SPEEDUP),
+                Rate::Max => 0.0,
+            };
+            self.bursts.push_back(Batch {
+                first_due_ns: now_ns,
+                gap_ns,
+                count: items,
+            });
         }
     }
 
@@ -163,7 +193,11 @@ impl ArrivalProcess {
             && self.next_due_ns <= now_ns
         {
             let due = 1 + ((now_ns - self.next_due_ns) as f64 * rate / 1e9) as u64;
-            self.bursts.push_back((self.next_due_ns, due));
+            self.bursts.push_back(Batch {
+                first_due_ns: self.next_due_ns,
+                gap_ns: 0.0,
+                count: due,
+            });
             self.next_due_ns = now_ns;
         }
     }
@@ -210,6 +244,7 @@ mod tests {
     #[test]
     fn backlog_counts_items_due_but_not_taken() {
         let mut process = ArrivalProcess::new(Rate::PerSecond(1_000.0), Arrivals::Uniform, 1, 0);
+        // 500 items at 10 000/s: all due within 50 ms.
         process.burst(500, SECOND / 2);
         let (pending, oldest) = process.backlog(SECOND);
         assert_eq!(pending, 1_000 + 500);
@@ -241,6 +276,15 @@ mod tests {
         process.set_rate(Rate::PerSecond(100.0), SECOND);
         assert_eq!(process.backlog(SECOND).0, 1_000);
         assert_eq!(take_all_due(&mut process, 2 * SECOND).len(), 1_000 + 100);
+    }
+
+    #[test]
+    fn a_burst_arrives_at_ten_times_the_rate() {
+        let mut process = ArrivalProcess::new(Rate::PerSecond(100.0), Arrivals::Uniform, 1, 0);
+        process.burst(2_000, 0);
+        // 100/s regular plus the burst at 1 000/s: half the burst by 1 s.
+        assert_eq!(process.backlog(SECOND - 1).0, 99 + 1_000);
+        assert_eq!(take_all_due(&mut process, 2 * SECOND).len(), 200 + 2_000);
     }
 
     #[test]
