@@ -4,8 +4,7 @@
 use std::time::Duration;
 
 use pipetop::engine::{
-    Arrivals, PipelineSpec, QueueCapacity, Rate, RunOptions, ServiceDist, SourceSpec, StageSpec,
-    simulate,
+    Arrivals, PipelineSpec, Rate, RunOptions, ServiceDist, SourceSpec, StageSpec, simulate,
 };
 use pipetop::metrics::{RunState, Snapshot};
 
