@@ -36,7 +36,7 @@ fn work(
 ) -> impl Fn(&u64) -> Result<u64, WorkError> + Clone + Send + Sync {
     move |x: &u64| {
         std::thread::sleep(Duration::from_micros(micros));
-        if fail_every > 0 && x % fail_every == 0 {
+        if fail_every > 0 && x.is_multiple_of(fail_every) {
             return Err(WorkError::new("every nth item fails"));
         }
         Ok(*x)
