@@ -17,8 +17,8 @@ pub fn run(session: Session, options: &SessionOptions) -> anyhow::Result<Report>
         eprintln!("{}\n", session.lesson.trim_end());
     }
     let mut capture = FrameCapture::from_options(options, &session);
-    // A screenshot run with no time limit ends once it has its frame.
-    let stop_after_capture = options.duration.is_none() && session.duration.is_none();
+    // A screenshot run ends once it has its frame, unless told how long to run.
+    let stop_after_capture = options.duration.is_none();
     let (running, info) = session.start(options);
     let mut next_progress_s = 1.0;
     for snapshot in running.snapshots().iter() {

@@ -1,0 +1,128 @@
+//! `pipetop run` from the command line: the burst demo shows its burst in the
+//! report and series, output files are written, and bad input exits 2.
+
+use std::path::Path;
+
+use assert_cmd::cargo::cargo_bin_cmd;
+use predicates::prelude::*;
+use serde_json::Value;
+
+fn read_json(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn stage<'a>(report: &'a Value, name: &str) -> &'a Value {
+    report["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == name)
+        .unwrap_or_else(|| panic!("no stage {name}"))
+}
+
+#[test]
+fn the_burst_demo_fills_enrich_backs_up_the_source_and_recovers() {
+    let dir = tempfile::tempdir().unwrap();
+    let report_path = dir.path().join("r.json");
+    let series_path = dir.path().join("s.jsonl");
+    cargo_bin_cmd!("pipetop")
+        .args(["run", "burst", "--headless", "--duration", "20s", "--report"])
+        .arg(&report_path)
+        .arg("--series")
+        .arg(&series_path)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("enrich"));
+
+    let report = read_json(&report_path);
+    assert_eq!(report["schema"], 1);
+    assert_eq!(report["scenario"], "burst");
+    let enrich = stage(&report, "enrich");
+    assert_eq!(enrich["queue_max"], enrich["queue_capacity"], "enrich's queue filled");
+    let totals = &report["totals"];
+    assert_eq!(totals["in_flight"], 0);
+    assert_eq!(
+        totals["generated"].as_u64(),
+        totals["completed"].as_u64().map(|c| c
+            + totals["dropped"].as_u64().unwrap()
+            + totals["dead_lettered"].as_u64().unwrap())
+    );
+    let events = report["events"].as_array().unwrap();
+    assert!(events.iter().any(|e| e["kind"] == "burst" && e["items"] == 8000));
+
+    let series: Vec<Value> = std::fs::read_to_string(&series_path)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let at = |s: &Value| s["t_s"].as_f64().unwrap();
+    let p99 = |s: &Value| s["end_to_end_ms"]["window"]["p99"].as_f64().unwrap();
+    assert!(
+        series.iter().any(|s| s["source"]["source_pending"].as_u64().unwrap() > 0),
+        "the source backed up"
+    );
+    let before = series.iter().filter(|s| at(s) < 10.0).map(p99).fold(0.0, f64::max);
+    let peak = series.iter().filter(|s| at(s) >= 10.0).map(p99).fold(0.0, f64::max);
+    let last = p99(series.last().unwrap());
+    assert!(peak > 10.0 * before, "p99 climbs: {before} ms before, {peak} ms peak");
+    assert!(last < peak / 10.0, "p99 recovers: {last} ms at the end, {peak} ms peak");
+    // Bottleneck: enrich (index 2) while the burst backs up.
+    assert!(series.iter().any(|s| s["bottleneck"] == 2));
+}
+
+#[test]
+fn without_a_terminal_run_falls_back_to_headless_and_says_so() {
+    cargo_bin_cmd!("pipetop")
+        .args(["run", "steady", "--duration", "1s"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("not a terminal, running headless"))
+        .stdout(predicate::str::contains("generated"));
+}
+
+#[test]
+fn a_screenshot_is_an_svg_of_the_dashboard() {
+    let dir = tempfile::tempdir().unwrap();
+    let svg = dir.path().join("frame.svg");
+    cargo_bin_cmd!("pipetop")
+        .args(["run", "steady", "--headless", "--at", "1s", "--screenshot"])
+        .arg(&svg)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(text.starts_with("<svg") || text.starts_with("<?xml"));
+    for name in ["ingest", "normalize", "enrich", "score", "store"] {
+        assert!(text.contains(name), "the frame shows {name}");
+    }
+}
+
+#[test]
+fn an_unknown_scenario_exits_2_and_lists_the_demos() {
+    cargo_bin_cmd!("pipetop")
+        .args(["run", "brust", "--headless"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("burst"));
+}
+
+#[test]
+fn a_bad_tick_or_duration_exits_2() {
+    cargo_bin_cmd!("pipetop")
+        .args(["run", "steady", "--headless", "--tick", "1ms"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("10ms and 10s"));
+    cargo_bin_cmd!("pipetop")
+        .args(["run", "steady", "--headless", "--duration", "soon"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn demos_lists_each_built_in_demo_on_one_line() {
+    cargo_bin_cmd!("pipetop")
+        .arg("demos")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("steady").and(predicate::str::contains("bottleneck")));
+}
