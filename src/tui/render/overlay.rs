@@ -28,8 +28,15 @@ pub fn render(frame: &mut Frame, app: &App, overlay: Overlay, area: Rect) {
         Overlay::Errors => (format!(" errors · {name} "), errors(app, stage)),
         Overlay::None | Overlay::Help => return,
     };
-    let width = (area.width * 3 / 4).max(60.min(area.width));
-    let height = (lines.len() as u16 + 2).clamp(area.height / 3, area.height);
+    // Narrow terminals give the overlay nearly all their width: the theory
+    // rows need ~70 columns to stay on one line each.
+    let width = (area.width * 3 / 4)
+        .max(76)
+        .min(area.width.saturating_sub(2))
+        .min(100);
+    let inner = usize::from(width.saturating_sub(2)).max(1);
+    let wrapped: usize = lines.iter().map(|l| wrapped_rows(l, inner)).sum();
+    let height = (wrapped as u16 + 2).clamp(area.height / 3, area.height);
     let popup = area.centered(Constraint::Length(width), Constraint::Length(height));
     let block = super::panel(title)
         .border_style(theme::title().remove_modifier(Modifier::BOLD))
@@ -43,6 +50,24 @@ pub fn render(frame: &mut Frame, app: &App, overlay: Overlay, area: Rect) {
     );
 }
 
+/// Rows `line` takes when word-wrapped to `width` columns (as `Wrap` does).
+fn wrapped_rows(line: &Line, width: usize) -> usize {
+    let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+    let mut rows = 1;
+    let mut used = 0;
+    for word in text.split(' ') {
+        let w = word.chars().count();
+        let need = if used == 0 { w } else { used + 1 + w };
+        if need <= width {
+            used = need;
+        } else {
+            rows += 1 + w.saturating_sub(1) / width;
+            used = w % width;
+        }
+    }
+    rows
+}
+
 fn lesson(app: &App) -> Vec<Line<'static>> {
     if app.meta.lesson.trim().is_empty() {
         return vec![Line::from(Span::styled(
@@ -50,11 +75,48 @@ fn lesson(app: &App) -> Vec<Line<'static>> {
             theme::label(),
         ))];
     }
-    app.meta
-        .lesson
-        .lines()
-        .map(|l| Line::from(l.to_string()))
+    reflow(&app.meta.lesson)
+        .into_iter()
+        .map(|paragraph| {
+            if paragraph.is_empty() {
+                Line::raw("")
+            } else if let Some(head) = ["Watch:", "Try:"]
+                .iter()
+                .find(|h| paragraph.starts_with(**h))
+            {
+                Line::from(vec![
+                    Span::styled(head.to_string(), theme::title()),
+                    Span::raw(paragraph[head.len()..].to_string()),
+                ])
+            } else {
+                Line::from(paragraph)
+            }
+        })
         .collect()
+}
+
+/// The lesson's paragraphs as single lines (blank lines kept between them),
+/// so the overlay wraps them to its own width instead of the TOML file's.
+fn reflow(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut current = String::new();
+    for line in text.trim().lines().map(str::trim) {
+        if line.is_empty() {
+            if !current.is_empty() {
+                out.push(std::mem::take(&mut current));
+                out.push(String::new());
+            }
+            continue;
+        }
+        if !current.is_empty() {
+            current.push(' ');
+        }
+        current.push_str(line);
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
 }
 
 fn row(label: &str, value: String, note: &str) -> Line<'static> {

@@ -64,6 +64,8 @@ fn render_source(frame: &mut Frame, s: &Snapshot, area: Rect) {
             " source ",
             Style::new().add_modifier(Modifier::BOLD),
         ));
+    // Roomy boxes spell the labels out; narrow ones abbreviate.
+    let roomy = area.width >= 18;
     let rate = match src.rate.per_second() {
         Some(r) => format::rate(r),
         None => "max".to_string(),
@@ -72,21 +74,33 @@ fn render_source(frame: &mut Frame, s: &Snapshot, area: Rect) {
         Span::styled("paused", Style::new().fg(theme::WARN))
     } else {
         Span::styled(
-            format!("→{}", format::rate(src.out_rate)),
+            format::rate(src.out_rate),
             Style::new().add_modifier(Modifier::BOLD),
         )
     };
+    let [rate_label, out_label, pending_label] = if roomy {
+        ["rate ", "out  ", "pending "]
+    } else {
+        ["at ", "→", "pend "]
+    };
+    let pending = format!(
+        "{pending_label}{}",
+        format::count(src.source_pending as f64)
+    );
     let pending = if src.source_pending > 0 {
         Span::styled(
-            format!("pend {}", format::count(src.source_pending as f64)),
-            Style::new().fg(theme::WARN),
+            pending,
+            Style::new().fg(theme::WARN).add_modifier(Modifier::BOLD),
         )
     } else {
-        Span::styled("pend 0", theme::label())
+        Span::styled(pending, theme::label())
     };
     let lines = vec![
-        Line::from(vec![Span::styled("at ", theme::label()), Span::raw(rate)]),
-        Line::from(state),
+        Line::from(vec![
+            Span::styled(rate_label, theme::label()),
+            Span::raw(rate),
+        ]),
+        Line::from(vec![Span::styled(out_label, theme::label()), state]),
         Line::from(pending),
     ];
     frame.render_widget(Paragraph::new(lines).block(block), area);

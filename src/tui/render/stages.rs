@@ -13,14 +13,16 @@ use crate::metrics::{Backpressure, Snapshot, StageSnapshot};
 use crate::tui::app::App;
 use crate::tui::theme;
 
-/// Widths below this drop the `in/s` and `idle` columns.
+/// Widths below this drop the `in/s`, `idle` and `bp` columns.
 const WIDE: u16 = 110;
+/// Widths from this one add the queue wait, retries and dead letters.
+const WIDER: u16 = 140;
 
-/// A column: header, width, and the cell text of a stage.
+/// A column: header, width, the table width it needs, and the cell text of a stage.
 struct Column {
     header: &'static str,
     width: u16,
-    wide_only: bool,
+    min_table: u16,
     cell: fn(&StageSnapshot) -> Cell<'static>,
 }
 
@@ -45,21 +47,24 @@ fn fraction(value: f64, bad_above: f64) -> Cell<'static> {
 
 #[rustfmt::skip]
 const COLUMNS: &[Column] = &[
-    Column { header: "wrk", width: 5, wide_only: false, cell: |s| right(if s.workers == s.workers_target { s.workers.to_string() } else { format!("{}→{}", s.workers, s.workers_target) }) },
-    Column { header: "queue", width: 9, wide_only: false, cell: |s| right_styled(
+    Column { header: "wrk", width: 5, min_table: 0, cell: |s| right(if s.workers == s.workers_target { s.workers.to_string() } else { format!("{}→{}", s.workers, s.workers_target) }) },
+    Column { header: "queue", width: 9, min_table: 0, cell: |s| right_styled(
         format!("{}/{}", format::count(s.queue_len as f64), s.queue_capacity.map_or_else(|| "∞".to_string(), |c| format::count(c as f64))),
         Style::new().fg(theme::occupancy(s.occupancy())),
     ) },
-    Column { header: "in/s", width: 7, wide_only: true, cell: |s| right(format::count(s.in_rate)) },
-    Column { header: "out/s", width: 7, wide_only: false, cell: |s| right(format::count(s.out_rate)) },
-    Column { header: "p50", width: 7, wide_only: false, cell: |s| right(format::millis(s.service_ms.window.p50)) },
-    Column { header: "p99", width: 7, wide_only: false, cell: |s| right(format::millis(s.service_ms.window.p99)) },
-    Column { header: "busy", width: 5, wide_only: false, cell: |s| right(format::percent(s.busy)) },
-    Column { header: "idle", width: 5, wide_only: true, cell: |s| right(format::percent(s.idle)) },
-    Column { header: "blkd", width: 5, wide_only: false, cell: |s| fraction(s.blocked, 0.5) },
-    Column { header: "bp", width: 4, wide_only: true, cell: |s| Cell::from(Span::styled(s.backpressure.as_str(), Style::new().fg(match s.backpressure { Backpressure::Ok => theme::MUTED, level => theme::backpressure(level) }))) },
-    Column { header: "drops", width: 5, wide_only: false, cell: |s| right_styled(format::count(s.dropped as f64), if s.dropped > 0 { Style::new().fg(theme::BAD) } else { Style::new() }) },
-    Column { header: "rst", width: 4, wide_only: false, cell: |s| right_styled(s.restarts.to_string(), if s.restarts > 0 { Style::new().fg(theme::WARN) } else { Style::new() }) },
+    Column { header: "in/s", width: 7, min_table: WIDE, cell: |s| right(format::count(s.in_rate)) },
+    Column { header: "out/s", width: 7, min_table: 0, cell: |s| right(format::count(s.out_rate)) },
+    Column { header: "p50", width: 7, min_table: 0, cell: |s| right(format::millis(s.service_ms.window.p50)) },
+    Column { header: "p99", width: 7, min_table: 0, cell: |s| right(format::millis(s.service_ms.window.p99)) },
+    Column { header: "wait p99", width: 8, min_table: WIDER, cell: |s| right(format::millis(s.wait_ms.window.p99)) },
+    Column { header: "busy", width: 5, min_table: 0, cell: |s| right(format::percent(s.busy)) },
+    Column { header: "idle", width: 5, min_table: WIDE, cell: |s| right(format::percent(s.idle)) },
+    Column { header: "blkd", width: 5, min_table: 0, cell: |s| fraction(s.blocked, 0.5) },
+    Column { header: "bp", width: 4, min_table: WIDE, cell: |s| Cell::from(Span::styled(s.backpressure.as_str(), Style::new().fg(match s.backpressure { Backpressure::Ok => theme::MUTED, level => theme::backpressure(level) }))) },
+    Column { header: "drops", width: 5, min_table: 0, cell: |s| right_styled(format::count(s.dropped as f64), if s.dropped > 0 { Style::new().fg(theme::BAD) } else { Style::new() }) },
+    Column { header: "retry", width: 5, min_table: WIDER, cell: |s| right_styled(format::count(s.retried as f64), if s.retried > 0 { Style::new().fg(theme::WARN) } else { Style::new() }) },
+    Column { header: "dead", width: 5, min_table: WIDER, cell: |s| right_styled(format::count(s.dead_lettered as f64), if s.dead_lettered > 0 { Style::new().fg(theme::BAD) } else { Style::new() }) },
+    Column { header: "rst", width: 4, min_table: 0, cell: |s| right_styled(s.restarts.to_string(), if s.restarts > 0 { Style::new().fg(theme::WARN) } else { Style::new() }) },
 ];
 
 pub fn render(frame: &mut Frame, app: &App, area: Rect) {
@@ -67,8 +72,10 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
         frame.render_widget(super::panel(" stages "), area);
         return;
     };
-    let wide = area.width >= WIDE;
-    let columns: Vec<&Column> = COLUMNS.iter().filter(|c| wide || !c.wide_only).collect();
+    let columns: Vec<&Column> = COLUMNS
+        .iter()
+        .filter(|c| area.width >= c.min_table)
+        .collect();
     let name_width = snapshot
         .stages
         .iter()
@@ -99,9 +106,14 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
     });
     let widths = std::iter::once(Constraint::Length(name_width))
         .chain(columns.iter().map(|c| Constraint::Length(c.width)));
+    // Spare width spreads the columns out (up to 3 spaces apart) rather
+    // than leaving a blank band on the right.
+    let used = name_width + columns.iter().map(|c| c.width + 1).sum::<u16>();
+    let spare = area.width.saturating_sub(2 + used);
+    let spacing = (1 + spare / (columns.len() as u16).max(1)).min(3);
     let table = Table::new(rows, widths)
         .header(header)
-        .column_spacing(1)
+        .column_spacing(spacing)
         .block(super::panel(" stages ").title(bottleneck_title(snapshot, area.width)));
     // The state scrolls the selected row into view when stages outnumber rows.
     let mut state = TableState::new().with_selected(Some(app.selected));
@@ -121,8 +133,14 @@ fn bottleneck_title(s: &Snapshot, width: u16) -> Line<'static> {
         ))
         .right_aligned();
     };
+    // The reason starts with the stage's name ("enrich: busy 98%, …").
+    let reason = s.bottleneck_reason.as_deref().map(|r| {
+        r.strip_prefix(stage.name.as_str())
+            .and_then(|r| r.strip_prefix(": "))
+            .unwrap_or(r)
+    });
     let mut text = format!(" {} {}", theme::BOTTLENECK_MARK, stage.name);
-    if let Some(reason) = &s.bottleneck_reason {
+    if let Some(reason) = reason {
         text.push_str(&format!(": {reason}"));
     }
     let room = usize::from(width).saturating_sub(14);

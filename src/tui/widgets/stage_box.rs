@@ -96,10 +96,22 @@ impl Widget for StageBox<'_> {
             .capacity(s.queue_capacity)
             .label(wide)
             .render(Rect { height: 1, ..inner }, buf);
-        let workers = if s.workers == s.workers_target {
-            format!("w{}", s.workers)
+        // Roomy boxes spell the labels out; narrow ones abbreviate.
+        let roomy = inner.width >= 22;
+        let count = if s.workers == s.workers_target {
+            s.workers.to_string()
         } else {
-            format!("w{}→{}", s.workers, s.workers_target)
+            format!("{}→{}", s.workers, s.workers_target)
+        };
+        let workers = if roomy {
+            let noun = if s.workers_target == 1 {
+                "worker"
+            } else {
+                "workers"
+            };
+            format!("{count} {noun} ")
+        } else {
+            format!("w{count}")
         };
         let slowdown = (s.slowdown != 1.0)
             .then(|| Span::styled(format!(" ×{}", s.slowdown), Style::new().fg(theme::WARN)));
@@ -110,9 +122,15 @@ impl Widget for StageBox<'_> {
                 format::rate(s.out_rate),
                 Style::new().add_modifier(Modifier::BOLD),
             ),
+            Span::styled(if roomy { " out" } else { "" }, theme::label()),
         ]);
         let lines = if wide {
-            let mut detail = vec![Span::styled(s.policy.as_str(), theme::label())];
+            let policy = if roomy {
+                format!("policy {}", s.policy.as_str())
+            } else {
+                s.policy.as_str().to_string()
+            };
+            let mut detail = vec![Span::styled(policy, theme::label())];
             detail.extend(slowdown);
             [rates, Line::from(detail)]
         } else {
