@@ -26,7 +26,14 @@ fn the_burst_demo_fills_enrich_backs_up_the_source_and_recovers() {
     let report_path = dir.path().join("r.json");
     let series_path = dir.path().join("s.jsonl");
     cargo_bin_cmd!("pipetop")
-        .args(["run", "burst", "--headless", "--duration", "20s", "--report"])
+        .args([
+            "run",
+            "burst",
+            "--headless",
+            "--duration",
+            "20s",
+            "--report",
+        ])
         .arg(&report_path)
         .arg("--series")
         .arg(&series_path)
@@ -38,7 +45,10 @@ fn the_burst_demo_fills_enrich_backs_up_the_source_and_recovers() {
     assert_eq!(report["schema"], 1);
     assert_eq!(report["scenario"], "burst");
     let enrich = stage(&report, "enrich");
-    assert_eq!(enrich["queue_max"], enrich["queue_capacity"], "enrich's queue filled");
+    assert_eq!(
+        enrich["queue_max"], enrich["queue_capacity"],
+        "enrich's queue filled"
+    );
     let totals = &report["totals"];
     assert_eq!(totals["in_flight"], 0);
     assert_eq!(
@@ -48,7 +58,11 @@ fn the_burst_demo_fills_enrich_backs_up_the_source_and_recovers() {
             + totals["dead_lettered"].as_u64().unwrap())
     );
     let events = report["events"].as_array().unwrap();
-    assert!(events.iter().any(|e| e["kind"] == "burst" && e["items"] == 8000));
+    assert!(
+        events
+            .iter()
+            .any(|e| e["kind"] == "burst" && e["items"] == 8000)
+    );
 
     let series: Vec<Value> = std::fs::read_to_string(&series_path)
         .unwrap()
@@ -58,14 +72,30 @@ fn the_burst_demo_fills_enrich_backs_up_the_source_and_recovers() {
     let at = |s: &Value| s["t_s"].as_f64().unwrap();
     let p99 = |s: &Value| s["end_to_end_ms"]["window"]["p99"].as_f64().unwrap();
     assert!(
-        series.iter().any(|s| s["source"]["source_pending"].as_u64().unwrap() > 0),
+        series
+            .iter()
+            .any(|s| s["source"]["source_pending"].as_u64().unwrap() > 0),
         "the source backed up"
     );
-    let before = series.iter().filter(|s| at(s) < 10.0).map(p99).fold(0.0, f64::max);
-    let peak = series.iter().filter(|s| at(s) >= 10.0).map(p99).fold(0.0, f64::max);
+    let before = series
+        .iter()
+        .filter(|s| at(s) < 10.0)
+        .map(p99)
+        .fold(0.0, f64::max);
+    let peak = series
+        .iter()
+        .filter(|s| at(s) >= 10.0)
+        .map(p99)
+        .fold(0.0, f64::max);
     let last = p99(series.last().unwrap());
-    assert!(peak > 10.0 * before, "p99 climbs: {before} ms before, {peak} ms peak");
-    assert!(last < peak / 10.0, "p99 recovers: {last} ms at the end, {peak} ms peak");
+    assert!(
+        peak > 10.0 * before,
+        "p99 climbs: {before} ms before, {peak} ms peak"
+    );
+    assert!(
+        last < peak / 10.0,
+        "p99 recovers: {last} ms at the end, {peak} ms peak"
+    );
     // Bottleneck: enrich (index 2) while the burst backs up.
     assert!(series.iter().any(|s| s["bottleneck"] == 2));
 }

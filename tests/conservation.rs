@@ -29,17 +29,23 @@ fn command() -> impl Strategy<Value = Command> {
     ]
 }
 
-/// A pass-through stage that takes `micros` per item and fails one attempt in `fail_every`.
-fn work(
-    micros: u64,
-    fail_every: u64,
-) -> impl Fn(&u64) -> Result<u64, WorkError> + Clone + Send + Sync {
+/// How a test stage fails: every attempt at every `every`-th item.
+#[derive(Debug, Clone, Copy)]
+enum Fail {
+    Never,
+    Error(u64),
+    Panic(u64),
+}
+
+/// A pass-through stage that takes `micros` per item and fails as told.
+fn work(micros: u64, fail: Fail) -> impl Fn(&u64) -> Result<u64, WorkError> + Clone + Send + Sync {
     move |x: &u64| {
         std::thread::sleep(Duration::from_micros(micros));
-        if fail_every > 0 && x.is_multiple_of(fail_every) {
-            return Err(WorkError::new("every nth item fails"));
+        match fail {
+            Fail::Error(every) if x.is_multiple_of(every) => Err(WorkError::new("nth item fails")),
+            Fail::Panic(every) if x.is_multiple_of(every) => panic!("nth item panics"),
+            _ => Ok(*x),
         }
-        Ok(*x)
     }
 }
 
@@ -69,16 +75,17 @@ proptest! {
     fn every_item_ends_exactly_once(
         commands in prop::collection::vec(command(), 1..12),
         capacities in (1usize..16, 1usize..16, 1usize..16),
-        fail_every in prop_oneof![Just(0u64), 5u64..50],
+        errors in prop_oneof![Just(Fail::Never), (5u64..50).prop_map(Fail::Error)],
+        panics in prop_oneof![Just(Fail::Never), (20u64..200).prop_map(Fail::Panic)],
     ) {
         let completed = Arc::new(Mutex::new(Vec::new()));
         let sink = completed.clone();
         let pipeline = Pipeline::from_source(IterSource::new(0u64..))
             .rate(Rate::PerSecond(5_000.0))
             .arrivals(Arrivals::Poisson)
-            .stage(StageConfig::new("a").workers(2).queue(capacities.0), work(50, 0))
-            .stage(StageConfig::new("b").workers(1).queue(capacities.1).max_attempts(2), work(100, fail_every))
-            .stage(StageConfig::new("c").workers(2).queue(capacities.2), work(20, 0))
+            .stage(StageConfig::new("a").workers(2).queue(capacities.0), work(50, panics))
+            .stage(StageConfig::new("b").workers(1).queue(capacities.1).max_attempts(2), work(100, errors))
+            .stage(StageConfig::new("c").workers(2).queue(capacities.2), work(20, Fail::Never))
             .sink(move |x: u64| sink.lock().unwrap().push(x));
         let running = pipeline.start(RunOptions { tick: Duration::from_millis(10), ..RunOptions::default() });
         let controller = running.controller();

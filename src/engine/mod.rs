@@ -6,6 +6,7 @@
 pub mod arrivals;
 pub mod clock;
 pub mod command;
+pub mod failures;
 pub mod item;
 mod panic_guard;
 pub mod pipeline;
@@ -23,6 +24,7 @@ pub mod work;
 mod worker;
 
 pub use command::{Command, Event, TimedCommand};
+pub use failures::{DeadLetter, Failure, FailureView};
 pub use pipeline::{Pipeline, PipelineBuilder, SourceBuilder, StageConfig};
 pub use run::{Controller, MAX_WORKERS, RunOptions, RunningPipeline};
 pub use source::{IterSource, SimulatedSource, Source};
@@ -30,5 +32,4 @@ pub use spec::{
     Arrivals, FailKind, PipelineSpec, QueueCapacity, QueuePolicy, Rate, ServiceDist, SourceSpec,
     StageSpec, WorkMode,
 };
-pub use stage_shared::DeadLetter;
 pub use work::{Work, WorkError};

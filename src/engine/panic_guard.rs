@@ -25,8 +25,8 @@ pub fn install() {
                 .or_else(|| payload.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "panic".to_string());
             let message = match info.location() {
-                Some(at) => format!("panicked at {}:{}: {text}", at.file(), at.line()),
-                None => format!("panicked: {text}"),
+                Some(at) => format!("{text} ({}:{})", at.file(), at.line()),
+                None => text,
             };
             LAST_MESSAGE.with(|last| *last.borrow_mut() = Some(message));
         } else {

@@ -7,10 +7,11 @@ use std::thread::JoinHandle;
 use crossbeam_channel::{Sender, unbounded};
 use crossbeam_utils::CachePadded;
 
+use super::failures::FailureView;
 use super::queue::QueueReader;
 use super::run_context::RunContext;
 use super::spec::QueuePolicy;
-use super::stage_shared::{DeadLetter, StageShared};
+use super::stage_shared::StageShared;
 use super::work::WorkFactory;
 use super::worker::{Output, PoolSignals, Worker};
 use crate::metrics::recorder::{Origin, Recorder};
@@ -33,7 +34,7 @@ pub trait StageControl: Send {
     /// Makes one worker crash in the middle of its next item.
     fn crash(&self);
     /// The live gauges for the sampler.
-    fn gauge(&self) -> StageGauge;
+    fn gauge(&mut self) -> StageGauge;
     /// Joins workers that have exited; returns how many are still running.
     fn reap(&mut self) -> usize;
     /// Waits for every worker to exit (they leave at once after an abort).
@@ -41,7 +42,6 @@ pub trait StageControl: Send {
     /// Lets go of the output, so the next queue closes once this stage's
     /// workers are gone.
     fn close_output(&mut self);
-    fn dead_letters(&self) -> Vec<DeadLetter>;
 }
 
 /// The typed pool behind a [`StageControl`].
@@ -60,6 +60,8 @@ pub struct StagePool<In, Out> {
     next_serial: u64,
     target: usize,
     ctx: Option<RunContext>,
+    /// The failures as last copied, and the version they were copied at.
+    failures: (u64, FailureView),
 }
 
 impl<In: Send + 'static, Out: Send + 'static> StagePool<In, Out> {
@@ -89,6 +91,7 @@ impl<In: Send + 'static, Out: Send + 'static> StagePool<In, Out> {
             next_serial: 0,
             target: 0,
             ctx: None,
+            failures: (0, FailureView::default()),
         }
     }
 
@@ -174,8 +177,13 @@ impl<In: Send + 'static, Out: Send + 'static> StageControl for StagePool<In, Out
         let _ = self.crash_tx.send(());
     }
 
-    fn gauge(&self) -> StageGauge {
+    fn gauge(&mut self) -> StageGauge {
+        let version = self.shared.failures.version();
+        if version != self.failures.0 {
+            self.failures = (version, self.shared.failures.view());
+        }
         StageGauge {
+            failures: self.failures.1.clone(),
             queue_len: self.input.rx.len(),
             queue_capacity: self.input.control.capacity(),
             policy: self.input.control.policy(),
@@ -205,9 +213,5 @@ impl<In: Send + 'static, Out: Send + 'static> StageControl for StagePool<In, Out
 
     fn close_output(&mut self) {
         self.output = None;
-    }
-
-    fn dead_letters(&self) -> Vec<DeadLetter> {
-        self.shared.dead_letters.list()
     }
 }

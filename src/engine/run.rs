@@ -17,7 +17,7 @@ use super::pool::StageControl;
 use super::run_context::RunContext;
 use super::source_thread::{SourceCommand, SourceHandle};
 use super::spec::Rate;
-use super::stage_shared::{AbortFlag, DeadLetter};
+use super::stage_shared::AbortFlag;
 use crate::metrics::derived_events::EventWatch;
 use crate::metrics::recorder::Flush;
 use crate::metrics::sampler::{Sampler, SourceGauge, StageGauge, TickInput};
@@ -71,7 +71,7 @@ pub struct RunningPipeline {
     controller: Controller,
     snapshots: Receiver<Arc<Snapshot>>,
     stage_names: Vec<String>,
-    thread: Option<JoinHandle<Vec<DeadLetter>>>,
+    thread: Option<JoinHandle<()>>,
 }
 
 impl RunningPipeline {
@@ -90,12 +90,11 @@ impl RunningPipeline {
         &self.stage_names
     }
 
-    /// Waits for the run to end and returns the dead letters kept per stage.
-    pub fn join(mut self) -> Vec<DeadLetter> {
-        self.thread
-            .take()
-            .map(|t| t.join().unwrap_or_default())
-            .unwrap_or_default()
+    /// Waits for the run to end.
+    pub fn join(mut self) {
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
     }
 }
 
@@ -118,9 +117,7 @@ impl Pipeline {
         let thread = std::thread::Builder::new()
             .name("pipetop:control".into())
             .spawn(move || {
-                let mut control = ControlLoop::start(self, options, commands, snapshots_tx);
-                control.run();
-                control.dead_letters()
+                ControlLoop::start(self, options, commands, snapshots_tx).run();
             })
             .expect("the OS can start the control thread");
         RunningPipeline {
@@ -277,7 +274,7 @@ impl ControlLoop {
         while let Ok(flush) = self.flushes.try_recv() {
             self.sampler.absorb(flush, now);
         }
-        let gauges: Vec<StageGauge> = self.stages.iter().map(|s| s.gauge()).collect();
+        let gauges: Vec<StageGauge> = self.stages.iter_mut().map(|s| s.gauge()).collect();
         let (pending, lag_ms) = self
             .source
             .as_ref()
@@ -465,9 +462,5 @@ impl ControlLoop {
             stage.close_output();
         }
         self.state = RunState::Aborted;
-    }
-
-    fn dead_letters(&self) -> Vec<DeadLetter> {
-        self.stages.iter().flat_map(|s| s.dead_letters()).collect()
     }
 }

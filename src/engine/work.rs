@@ -49,6 +49,8 @@ where
     }
 }
 
-/// Makes a fresh [`Work`] for the worker with the given serial number
-/// (serials count every worker a stage ever started, from 0).
+/// Makes a fresh [`Work`] for a worker. The argument identifies the
+/// incarnation: the worker's serial (counting every worker a stage started,
+/// from 0) in the low 32 bits, and how often it was restarted after a panic
+/// in the high bits.
 pub type WorkFactory<In, Out> = Arc<dyn Fn(u64) -> Box<dyn Work<In, Out>> + Send + Sync>;

@@ -10,6 +10,7 @@ use std::time::Duration;
 use crossbeam_channel::{Receiver, TryRecvError, select};
 
 use super::clock::{self, Clock};
+use super::failures::Failure;
 use super::item::Item;
 use super::panic_guard;
 use super::queue::{PushObserver, Pushed, QueueWriter};
@@ -68,9 +69,10 @@ impl<In: Send + 'static, Out: Send + 'static> Worker<In, Out> {
         clock::tighten_timer_slack();
         panic_guard::quiet_this_thread();
         let mut work = (self.factory)(self.serial);
-        let mut crash_next = false;
-        while let Some(item) = self.next_item(&mut crash_next) {
-            let passed_on = self.handle(item, &mut work, &mut crash_next);
+        // Crash orders taken but not yet carried out.
+        let mut crashes_due = 0u32;
+        while let Some(item) = self.next_item(&mut crashes_due) {
+            let passed_on = self.handle(item, &mut work, &mut crashes_due);
             if !passed_on || self.signals.retire.try_recv().is_ok() {
                 break;
             }
@@ -83,7 +85,7 @@ impl<In: Send + 'static, Out: Send + 'static> Worker<In, Out> {
 
     /// The next item, waiting idle for one if the queue is empty; `None` when
     /// this worker should leave (retired, input drained and closed, aborted).
-    fn next_item(&mut self, crash_next: &mut bool) -> Option<Item<In>> {
+    fn next_item(&mut self, crashes_due: &mut u32) -> Option<Item<In>> {
         if self.shared.abort.is_set() {
             return None;
         }
@@ -100,7 +102,7 @@ impl<In: Send + 'static, Out: Send + 'static> Worker<In, Out> {
             select! {
                 recv(self.input) -> msg => return msg.ok(),
                 recv(self.signals.retire) -> _ => return None,
-                recv(self.signals.crash) -> _ => *crash_next = true,
+                recv(self.signals.crash) -> _ => *crashes_due += 1,
                 default(timeout.saturating_duration_since(std::time::Instant::now())) => {
                     self.recorder.flush_if_due(self.clock.now_ns());
                     if self.shared.abort.is_set() {
@@ -117,7 +119,7 @@ impl<In: Send + 'static, Out: Send + 'static> Worker<In, Out> {
         &mut self,
         item: Item<In>,
         work: &mut Box<dyn Work<In, Out>>,
-        crash_next: &mut bool,
+        crashes_due: &mut u32,
     ) -> bool {
         let mut now = self.clock.now_ns();
         self.stats.time.enter(WorkerState::Busy, now);
@@ -127,12 +129,17 @@ impl<In: Send + 'static, Out: Send + 'static> Worker<In, Out> {
             .wait
             .record(now.saturating_sub(item.enqueued_ns));
         let mut attempts = 0;
+        let mut restarts = self
+            .stats
+            .restarts
+            .load(std::sync::atomic::Ordering::Relaxed);
         let output = loop {
             attempts += 1;
-            if !*crash_next && self.signals.crash.try_recv().is_ok() {
-                *crash_next = true;
+            if *crashes_due == 0 && self.signals.crash.try_recv().is_ok() {
+                *crashes_due = 1;
             }
-            let crash = std::mem::take(crash_next);
+            let crash = *crashes_due > 0;
+            *crashes_due = crashes_due.saturating_sub(1);
             let started = now;
             let result = panic::catch_unwind(AssertUnwindSafe(|| {
                 if crash {
@@ -145,18 +152,34 @@ impl<In: Send + 'static, Out: Send + 'static> Worker<In, Out> {
             self.recorder.now.service.record(now - started);
             let error = match result {
                 Ok(Ok(output)) => break Some(output),
-                Ok(Err(error)) => error,
+                Ok(Err(error)) => (false, error),
                 Err(_) => {
-                    // A fresh worker replaces the one that panicked.
+                    // A fresh worker replaces the one that panicked, with
+                    // an incarnation number of its own (a simulated worker
+                    // seeds from it, so it does not replay the same panic).
                     WorkerStats::bump(&self.stats.restarts, 1);
-                    *work = (self.factory)(self.serial);
-                    WorkError::new(
-                        panic_guard::take_last_message().unwrap_or_else(|| "panicked".into()),
+                    restarts += 1;
+                    *work = (self.factory)(self.serial | (restarts << 32));
+                    let message = panic_guard::take_last_message();
+                    (
+                        true,
+                        WorkError::new(message.unwrap_or_else(|| "panicked".into())),
                     )
                 }
             };
+            let (panicked, error) = error;
+            let t_s = now as f64 / 1e9;
+            self.shared.failures.attempt_failed(Failure {
+                id: item.id,
+                attempt: attempts,
+                t_s,
+                panicked,
+                error: error.message().to_string(),
+            });
             if attempts >= self.shared.max_attempts {
-                self.shared.dead_letters.record(item.id, attempts, &error);
+                self.shared
+                    .failures
+                    .dead_lettered(item.id, attempts, t_s, error.message());
                 break None;
             }
             WorkerStats::bump(&self.stats.retried, 1);

@@ -89,12 +89,7 @@ pub struct Report {
 
 impl Report {
     /// The report of a run that ended with `last`.
-    pub fn new(
-        info: &SessionInfo,
-        last: &Snapshot,
-        events: Vec<Event>,
-        dead_letters: Vec<DeadLetter>,
-    ) -> Self {
+    pub fn new(info: &SessionInfo, last: &Snapshot, events: Vec<Event>) -> Self {
         let duration_s = last.t_s;
         let per_second = |n: u64| {
             if duration_s > 0.0 {
@@ -156,7 +151,11 @@ impl Report {
             stages,
             checkpoint: last.checkpoint,
             events,
-            dead_letters,
+            dead_letters: last
+                .stages
+                .iter()
+                .flat_map(|s| s.failures.dead_letters.iter().cloned())
+                .collect(),
         }
     }
 }

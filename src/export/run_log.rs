@@ -8,7 +8,7 @@ use anyhow::Context;
 
 use super::report::Report;
 use super::series::SeriesWriter;
-use crate::engine::{DeadLetter, Event};
+use crate::engine::Event;
 use crate::metrics::Snapshot;
 use crate::session::{SessionInfo, SessionOptions};
 
@@ -55,18 +55,14 @@ impl RunLog {
     }
 
     /// Closes the series and writes the report; returns the report.
-    pub fn finish(
-        self,
-        info: &SessionInfo,
-        dead_letters: Vec<DeadLetter>,
-    ) -> anyhow::Result<Option<Report>> {
+    pub fn finish(self, info: &SessionInfo) -> anyhow::Result<Option<Report>> {
         if let Some(series) = self.series {
             series.finish()?;
         }
         let Some(last) = self.last else {
             return Ok(None);
         };
-        let report = Report::new(info, &last, self.events, dead_letters);
+        let report = Report::new(info, &last, self.events);
         if let Some(path) = &self.report {
             let json = serde_json::to_string_pretty(&report)?;
             std::fs::write(path, json + "\n")

@@ -41,9 +41,9 @@ pub fn run(session: Session, options: &SessionOptions) -> anyhow::Result<Report>
             }
         }
     }
-    let dead_letters = running.join();
+    running.join();
     let report = log
-        .finish(&info, dead_letters)?
+        .finish(&info)?
         .ok_or_else(|| anyhow::anyhow!("the run ended before its first snapshot"))?;
     print!("{}", summary::table(&report));
     Ok(report)

@@ -55,13 +55,24 @@ impl EventWatch {
             }
             let restarts = stage.restarts.saturating_sub(seen.restarts);
             if restarts > 0 {
+                let cause = stage
+                    .failures
+                    .recent
+                    .iter()
+                    .rev()
+                    .find(|f| f.panicked)
+                    .map(|f| format!(" (last cause: {})", f.error))
+                    .unwrap_or_default();
                 events.push(Event {
                     stage: Some(stage.name.clone()),
                     count: Some(restarts as usize),
                     ..Event::new(
                         t_s,
                         "restart",
-                        format!("{}: {restarts} worker(s) crashed and restarted", stage.name),
+                        format!(
+                            "{}: {restarts} worker restart(s) after a crash{cause}",
+                            stage.name
+                        ),
                     )
                 });
             }

@@ -15,10 +15,10 @@ use super::recorder::{Flush, Origin};
 use super::snapshot::{Backpressure, RunState, Snapshot, SourceSnapshot, StageSnapshot, Totals};
 use super::time_account::StateTimes;
 use super::worker_group::{GroupSample, SharedWorkerStats, WorkerGroup, utilization};
-use crate::engine::{Event, QueuePolicy, Rate};
+use crate::engine::{Event, FailureView, QueuePolicy, Rate};
 
 /// What the engine knows about a stage right now, beyond its workers.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct StageGauge {
     pub queue_len: usize,
     pub queue_capacity: Option<usize>,
@@ -27,6 +27,7 @@ pub struct StageGauge {
     pub slowdown: f64,
     /// A producer found the queue full since the last tick.
     pub hit_capacity: bool,
+    pub failures: FailureView,
 }
 
 /// What the engine knows about the source right now.
@@ -185,6 +186,7 @@ impl Sampler {
                 backpressure: Backpressure::from_blocked(now.blocked),
                 utilization_total: utilization(&track.time_total),
                 slowdown: gauge.slowdown,
+                failures: gauge.failures.clone(),
             });
             track.last_accepted = accepted;
             track.last_processed = processed;

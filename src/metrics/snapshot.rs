@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::engine::{Event, QueuePolicy, Rate};
+use crate::engine::{Event, FailureView, QueuePolicy, Rate};
 
 /// Where the run is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -189,6 +189,9 @@ pub struct StageSnapshot {
     pub utilization_total: Utilization,
     /// Service-time multiplier from `slowdown` (1.0 = normal).
     pub slowdown: f64,
+    /// The last dead letters and failed attempts, with their causes.
+    #[serde(skip)]
+    pub failures: FailureView,
 }
 
 impl StageSnapshot {

@@ -49,9 +49,9 @@ pub fn run(session: Session, options: &SessionOptions) -> anyhow::Result<Report>
     for snapshot in running.snapshots().iter() {
         log.record(&snapshot)?;
     }
-    let dead_letters = running.join();
+    running.join();
     let report = log
-        .finish(&info, dead_letters)?
+        .finish(&info)?
         .ok_or_else(|| anyhow::anyhow!("the run ended before its first snapshot"))?;
     print!("{}", crate::headless::summary::table(&report));
     Ok(report)

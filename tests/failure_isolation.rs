@@ -1,0 +1,106 @@
+//! One crashing worker does not kill the pipeline, and nothing is lost:
+//! panics restart workers, errors retry then dead-letter, and no panic text
+//! reaches the terminal.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use assert_cmd::cargo::cargo_bin_cmd;
+use pipetop::engine::{Command, IterSource, Pipeline, RunOptions, StageConfig, WorkError};
+use pipetop::metrics::RunState;
+use serde_json::Value;
+
+#[test]
+fn panics_and_errors_are_counted_and_contained() {
+    let dir = tempfile::tempdir().unwrap();
+    let report_path = dir.path().join("r.json");
+    let output = cargo_bin_cmd!("pipetop")
+        .args([
+            "run",
+            "tests/scenarios/failures.toml",
+            "--headless",
+            "--report",
+        ])
+        .arg(&report_path)
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for text in [&stdout, &stderr] {
+        assert!(!text.contains("panicked"), "panic text leaked:\n{text}");
+        assert!(
+            !text.contains("RUST_BACKTRACE"),
+            "panic text leaked:\n{text}"
+        );
+    }
+    assert!(stderr.contains("restart"), "restarts reach the event log");
+
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(&report_path).unwrap()).unwrap();
+    let stages = report["stages"].as_array().unwrap();
+    let (parse, store) = (&stages[0], &stages[1]);
+    let restarts = parse["restarts"].as_u64().unwrap();
+    let items = parse["processed"].as_u64().unwrap() as f64;
+    assert!(restarts > 0 && parse["retried"].as_u64().unwrap() >= restarts);
+    // 2% of attempts panic.
+    assert!(
+        (restarts as f64 / items - 0.02).abs() < 0.01,
+        "{restarts} restarts of {items}"
+    );
+    assert!(store["retried"].as_u64().unwrap() > 0);
+    // 10% fail twice in a row: 1% dead-lettered.
+    let dead = store["dead_lettered"].as_u64().unwrap() as f64;
+    let store_items = store["processed"].as_u64().unwrap() as f64 + dead;
+    assert!(
+        (dead / store_items - 0.01).abs() < 0.005,
+        "{dead} dead of {store_items}"
+    );
+    assert_eq!(report["totals"]["in_flight"], 0);
+    assert_eq!(
+        report["totals"]["dead_lettered"].as_u64().unwrap() as f64,
+        dead
+    );
+    let letters = report["dead_letters"].as_array().unwrap();
+    assert!(!letters.is_empty() && letters.len() <= 100);
+    assert_eq!(letters[0]["stage"], "store");
+    assert_eq!(letters[0]["attempts"], 2);
+}
+
+#[test]
+fn crashing_workers_loses_no_item() {
+    let completed = Arc::new(Mutex::new(Vec::new()));
+    let sink = completed.clone();
+    let slow = |x: &u64| -> Result<u64, WorkError> {
+        std::thread::sleep(Duration::from_micros(200));
+        Ok(*x)
+    };
+    let pipeline = Pipeline::from_source(IterSource::new(0u64..6_000))
+        .stage(StageConfig::new("a").workers(3).max_attempts(10), slow)
+        .sink(move |x: u64| sink.lock().unwrap().push(x));
+    let running = pipeline.start(RunOptions {
+        tick: Duration::from_millis(10),
+        ..RunOptions::default()
+    });
+    let controller = running.controller();
+    let mut restarts = 0;
+    let mut last = None;
+    for snapshot in running.snapshots().iter() {
+        if snapshot.tick == 0 {
+            for _ in 0..10 {
+                controller.send(Command::Crash { stage: 0 });
+            }
+        }
+        restarts = snapshot.stages[0].restarts;
+        last = Some(snapshot);
+    }
+    running.join();
+    let last = last.unwrap();
+    assert_eq!(last.state, RunState::Done);
+    assert_eq!(restarts, 10);
+    assert_eq!(last.totals.completed, 6_000);
+    assert_eq!(last.totals.in_flight, 0);
+    let mut ids = completed.lock().unwrap().clone();
+    ids.sort_unstable();
+    assert_eq!(ids, (0..6_000).collect::<Vec<_>>());
+}
