@@ -6,7 +6,12 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::engine::{Pipeline, PipelineSpec, RunOptions, RunningPipeline, TimedCommand, simulate};
+use crate::metrics::Snapshot;
 use crate::scenario::Scenario;
+
+/// Something a program wants to do with every snapshot of its run (e.g.
+/// persist the checkpoint watermark); an error ends the run.
+pub type SnapshotObserver = Box<dyn FnMut(&Snapshot) -> anyhow::Result<()> + Send>;
 
 /// What to run.
 pub struct Session {
@@ -25,6 +30,8 @@ pub struct Session {
     pub duration: Option<Duration>,
     /// The simulated pipeline's description, when the run is a scenario.
     pub spec: Option<PipelineSpec>,
+    /// Called with every snapshot, in the dashboard and headless alike.
+    pub observer: Option<SnapshotObserver>,
 }
 
 impl From<Scenario> for Session {
@@ -40,6 +47,7 @@ impl From<Scenario> for Session {
             timeline: scenario.timeline,
             duration: scenario.duration,
             spec: Some(scenario.pipeline),
+            observer: None,
         }
     }
 }
@@ -57,7 +65,17 @@ impl Session {
             timeline: Vec::new(),
             duration: None,
             spec: None,
+            observer: None,
         }
+    }
+
+    /// Calls `observer` with every snapshot of the run.
+    pub fn on_snapshot(
+        mut self,
+        observer: impl FnMut(&Snapshot) -> anyhow::Result<()> + Send + 'static,
+    ) -> Self {
+        self.observer = Some(Box::new(observer));
+        self
     }
 }
 

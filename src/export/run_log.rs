@@ -10,7 +10,7 @@ use super::report::Report;
 use super::series::SeriesWriter;
 use crate::engine::Event;
 use crate::metrics::Snapshot;
-use crate::session::{SessionInfo, SessionOptions};
+use crate::session::{SessionInfo, SessionOptions, SnapshotObserver};
 
 /// Keeps what a run's outputs need while the run goes on.
 pub struct RunLog {
@@ -18,11 +18,16 @@ pub struct RunLog {
     report: Option<PathBuf>,
     events: Vec<Event>,
     last: Option<Arc<Snapshot>>,
+    observer: Option<SnapshotObserver>,
 }
 
 impl RunLog {
-    /// Opens the series file, if any, before the run starts.
-    pub fn new(options: &SessionOptions) -> anyhow::Result<Self> {
+    /// Opens the series file, if any, before the run starts; `observer`
+    /// sees every snapshot recorded.
+    pub fn new(
+        options: &SessionOptions,
+        observer: Option<SnapshotObserver>,
+    ) -> anyhow::Result<Self> {
         Ok(Self {
             series: options
                 .series
@@ -32,10 +37,14 @@ impl RunLog {
             report: options.report.clone(),
             events: Vec::new(),
             last: None,
+            observer,
         })
     }
 
     pub fn record(&mut self, snapshot: &Arc<Snapshot>) -> anyhow::Result<()> {
+        if let Some(observer) = &mut self.observer {
+            observer(snapshot)?;
+        }
         if let Some(series) = &mut self.series {
             series.write(snapshot)?;
         }

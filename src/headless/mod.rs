@@ -11,8 +11,8 @@ use crate::session::{Session, SessionOptions};
 use crate::tui::screenshot::FrameCapture;
 
 /// Runs `session` to its end, printing progress, and returns the report.
-pub fn run(session: Session, options: &SessionOptions) -> anyhow::Result<Report> {
-    let mut log = RunLog::new(options)?;
+pub fn run(mut session: Session, options: &SessionOptions) -> anyhow::Result<Report> {
+    let mut log = RunLog::new(options, session.observer.take())?;
     if !session.lesson.trim().is_empty() {
         eprintln!("{}\n", session.lesson.trim_end());
     }

@@ -16,8 +16,8 @@ use crate::session::{Session, SessionOptions};
 
 /// Runs `session` in the dashboard until the operator quits or it ends;
 /// returns the report (also written to `--report` if given).
-pub fn run(session: Session, options: &SessionOptions) -> anyhow::Result<Report> {
-    let mut log = RunLog::new(options)?;
+pub fn run(mut session: Session, options: &SessionOptions) -> anyhow::Result<Report> {
+    let mut log = RunLog::new(options, session.observer.take())?;
     let mut capture = FrameCapture::from_options(options, &session);
     let mut app = App::new(ScenarioMeta {
         name: session.name.clone(),
