@@ -55,6 +55,9 @@ pub struct RunArgs {
     /// Sampling period, 10ms to 10s.
     #[arg(long, value_parser = parse_tick, default_value = "250ms")]
     pub tick: Duration,
+    /// Write the operator's actions as a replayable scenario (TOML) here.
+    #[arg(long, value_name = "FILE.toml")]
+    pub record: Option<PathBuf>,
     /// Render the dashboard frame at --at to this SVG file.
     #[arg(long, value_name = "FILE.svg", requires = "at")]
     pub screenshot: Option<PathBuf>,
@@ -73,6 +76,7 @@ impl Default for RunArgs {
             series: None,
             seed: None,
             tick: Duration::from_millis(250),
+            record: None,
             screenshot: None,
             at: None,
         }
@@ -87,6 +91,7 @@ impl RunArgs {
             tick: self.tick,
             report: self.report.clone(),
             series: self.series.clone(),
+            record: self.record.clone(),
             screenshot: self.screenshot.clone(),
             screenshot_at: self.at.unwrap_or_default(),
             ..SessionOptions::default()

@@ -28,6 +28,8 @@ pub struct Session {
     pub timeline: Vec<TimedCommand>,
     /// Stop the source at this time unless the options say otherwise.
     pub duration: Option<Duration>,
+    /// Abort when the process's RSS passes this many bytes.
+    pub memory_cap: Option<u64>,
     /// The simulated pipeline's description, when the run is a scenario.
     pub spec: Option<PipelineSpec>,
     /// Called with every snapshot, in the dashboard and headless alike.
@@ -46,6 +48,7 @@ impl From<Scenario> for Session {
             pipeline: simulate::build(&scenario.pipeline),
             timeline: scenario.timeline,
             duration: scenario.duration,
+            memory_cap: None,
             spec: Some(scenario.pipeline),
             observer: None,
         }
@@ -64,6 +67,7 @@ impl Session {
             pipeline,
             timeline: Vec::new(),
             duration: None,
+            memory_cap: None,
             spec: None,
             observer: None,
         }
@@ -89,6 +93,8 @@ pub struct SessionOptions {
     pub report: Option<PathBuf>,
     /// One snapshot per tick (JSON lines).
     pub series: Option<PathBuf>,
+    /// Write the operator's actions here, as a replayable scenario.
+    pub record: Option<PathBuf>,
     /// Render the dashboard frame at `screenshot_at` to this SVG file.
     pub screenshot: Option<PathBuf>,
     pub screenshot_at: Duration,
@@ -103,6 +109,7 @@ impl Default for SessionOptions {
             tick: Duration::from_millis(250),
             report: None,
             series: None,
+            record: None,
             screenshot: None,
             screenshot_at: Duration::ZERO,
             screenshot_size: (160, 48),
@@ -119,6 +126,9 @@ pub struct SessionInfo {
     pub seed: u64,
     pub burst_items: u64,
     pub spec: Option<PipelineSpec>,
+    /// The scripted commands the run started with.
+    pub timeline: Vec<TimedCommand>,
+    pub duration: Option<Duration>,
 }
 
 impl Session {
@@ -126,8 +136,9 @@ impl Session {
     pub fn start(self, options: &SessionOptions) -> (RunningPipeline, SessionInfo) {
         let run = RunOptions {
             tick: options.tick,
-            timeline: self.timeline,
+            timeline: self.timeline.clone(),
             stop_after: options.duration.or(self.duration),
+            memory_cap: self.memory_cap,
             ..RunOptions::default()
         };
         let info = SessionInfo {
@@ -137,6 +148,8 @@ impl Session {
             seed: self.seed,
             burst_items: self.burst_items,
             spec: self.spec,
+            timeline: self.timeline,
+            duration: self.duration,
         };
         (self.pipeline.start(run), info)
     }

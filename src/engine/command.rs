@@ -55,11 +55,25 @@ pub struct TimedCommand {
     pub note: Option<String>,
 }
 
+/// Who caused an event.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Origin {
+    /// A command sent through a [`Controller`](super::Controller): a key in the dashboard.
+    Operator,
+    /// The scenario's timeline or the run's time limit.
+    Timeline,
+    /// The engine itself noticed it (drops, restarts, the source running out).
+    #[default]
+    Engine,
+}
+
 /// Something that happened, for the event log and the report.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Event {
     /// Seconds since the start.
     pub t_s: f64,
+    pub origin: Origin,
     /// The timeline `do` word of the command, or what happened (`restart`, `drops`, `source-done`).
     pub kind: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -85,6 +99,7 @@ impl Event {
     pub fn new(t_s: f64, kind: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
             t_s,
+            origin: Origin::Engine,
             kind: kind.into(),
             stage: None,
             items: None,

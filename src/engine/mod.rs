@@ -23,7 +23,7 @@ pub mod stage_shared;
 pub mod work;
 mod worker;
 
-pub use command::{Command, Event, TimedCommand};
+pub use command::{Command, Event, Origin, TimedCommand};
 pub use failures::{DeadLetter, Failure, FailureView};
 pub use pipeline::{Pipeline, PipelineBuilder, SourceBuilder, StageConfig};
 pub use run::{Controller, MAX_WORKERS, RunOptions, RunningPipeline};

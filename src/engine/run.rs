@@ -10,7 +10,7 @@ use std::time::Duration;
 use crossbeam_channel::{Receiver, Sender, select, unbounded};
 
 use super::clock::Clock;
-use super::command::{Command, Event, TimedCommand};
+use super::command::{Command, Event, Origin, TimedCommand};
 use super::panic_guard;
 use super::pipeline::Pipeline;
 use super::pool::StageControl;
@@ -40,6 +40,8 @@ pub struct RunOptions {
     pub timeline: Vec<TimedCommand>,
     /// Stop the source at this time, then drain.
     pub stop_after: Option<Duration>,
+    /// Abort once the process's resident memory passes this many bytes.
+    pub memory_cap: Option<u64>,
 }
 
 impl Default for RunOptions {
@@ -49,6 +51,7 @@ impl Default for RunOptions {
             window_secs: 5,
             timeline: Vec::new(),
             stop_after: None,
+            memory_cap: None,
         }
     }
 }
@@ -147,6 +150,7 @@ struct ControlLoop {
     rate: Rate,
     /// Stages whose output is closed during a drain.
     closed: Vec<bool>,
+    memory_cap: Option<u64>,
     events: Vec<Event>,
 }
 
@@ -187,6 +191,7 @@ impl ControlLoop {
         timeline.sort_by_key(|t| t.at);
         Self {
             closed: vec![false; parts.stages.len()],
+            memory_cap: options.memory_cap,
             ctx,
             stages: parts.stages,
             source: Some(source),
@@ -217,7 +222,7 @@ impl ControlLoop {
                 .is_some_and(|t| t.at.as_nanos() as u64 <= now)
             {
                 let entry = self.timeline.pop_front().expect("front exists");
-                self.apply(entry.command, entry.note);
+                self.apply(entry.command, Origin::Timeline, entry.note);
             }
             if self.state == RunState::Draining && self.advance_drain() {
                 self.state = RunState::Done;
@@ -257,7 +262,7 @@ impl ControlLoop {
         select! {
             recv(self.commands) -> command => {
                 if let Ok(command) = command {
-                    self.apply(command, None);
+                    self.apply(command, Origin::Operator, None);
                 }
             }
             recv(self.flushes) -> flush => {
@@ -294,7 +299,23 @@ impl ControlLoop {
         });
         let derived = self.watch.events(&snapshot.stages, snapshot.t_s);
         snapshot.events.extend(derived);
+        let rss = snapshot.process.rss_bytes;
         let _ = self.snapshots.send(Arc::new(snapshot));
+        if let Some(cap) = self.memory_cap
+            && rss > cap
+            && !self.state.is_final()
+        {
+            self.events.push(Event::new(
+                self.now_s(),
+                "memory-cap",
+                format!(
+                    "memory cap reached: RSS {} MiB > {} MiB, aborting",
+                    rss >> 20,
+                    cap >> 20
+                ),
+            ));
+            self.abort();
+        }
         while self.next_tick_ns <= now {
             self.next_tick_ns += self.tick_ns;
         }
@@ -306,7 +327,7 @@ impl ControlLoop {
         }
     }
 
-    fn apply(&mut self, command: Command, note: Option<String>) {
+    fn apply(&mut self, command: Command, origin: Origin, note: Option<String>) {
         let t_s = self.now_s();
         let kind = command.kind();
         if self.state.is_final() {
@@ -317,6 +338,7 @@ impl ControlLoop {
             stages.get(i).map(|s| s.name().to_string())
         };
         let mut event = Event::new(t_s, kind, "");
+        event.origin = origin;
         event.note = note;
         match command {
             Command::Workers { stage, count } => {

@@ -1,11 +1,13 @@
 //! Follows a run's snapshots for the files it must leave behind: the series
-//! as it goes, and at the end the report with every event of the run.
+//! as it goes; at the end the recording and the report, with every event of
+//! the run.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context;
 
+use super::recording;
 use super::report::Report;
 use super::series::SeriesWriter;
 use crate::engine::Event;
@@ -16,6 +18,7 @@ use crate::session::{SessionInfo, SessionOptions, SnapshotObserver};
 pub struct RunLog {
     series: Option<SeriesWriter>,
     report: Option<PathBuf>,
+    record: Option<PathBuf>,
     events: Vec<Event>,
     last: Option<Arc<Snapshot>>,
     observer: Option<SnapshotObserver>,
@@ -35,6 +38,7 @@ impl RunLog {
                 .map(SeriesWriter::create)
                 .transpose()?,
             report: options.report.clone(),
+            record: options.record.clone(),
             events: Vec::new(),
             last: None,
             observer,
@@ -63,10 +67,13 @@ impl RunLog {
         self.last.as_ref()
     }
 
-    /// Closes the series and writes the report; returns the report.
+    /// Closes the series, writes the recording and the report; returns the report.
     pub fn finish(self, info: &SessionInfo) -> anyhow::Result<Option<Report>> {
         if let Some(series) = self.series {
             series.finish()?;
+        }
+        if let Some(path) = &self.record {
+            recording::write(path, info, &self.events)?;
         }
         let Some(last) = self.last else {
             return Ok(None);

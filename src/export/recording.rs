@@ -1,0 +1,245 @@
+//! `--record FILE.toml`: the run's scenario written back as TOML, its
+//! timeline merged with every action the operator took, at the engine time
+//! it took effect. `pipetop run FILE.toml` replays it, headless too.
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::Context;
+
+use crate::engine::{
+    Command, Event, FailKind, Origin, PipelineSpec, QueueCapacity, Rate, ServiceDist, TimedCommand,
+    WorkMode,
+};
+use crate::session::SessionInfo;
+
+/// The operator's commands among `events`, as timeline entries. An
+/// immediate quit is recorded as a `stop`.
+pub fn operator_commands(events: &[Event], spec: &PipelineSpec) -> Vec<TimedCommand> {
+    let stage = |event: &Event| {
+        let name = event.stage.as_deref()?;
+        spec.stages.iter().position(|s| s.name == name)
+    };
+    events
+        .iter()
+        .filter(|e| e.origin == Origin::Operator)
+        .filter_map(|e| {
+            let command = match e.kind.as_str() {
+                "workers" => Command::Workers {
+                    stage: stage(e)?,
+                    count: e.count?,
+                },
+                "burst" => Command::Burst { items: e.items? },
+                "rate" => Command::Rate(e.rate?),
+                "pause" => Command::Pause,
+                "resume" => Command::Resume,
+                "policy" => Command::Policy {
+                    stage: stage(e)?,
+                    policy: e.policy?,
+                },
+                "slowdown" => Command::Slowdown {
+                    stage: stage(e)?,
+                    factor: e.factor?,
+                },
+                "crash" => Command::Crash { stage: stage(e)? },
+                "stop" | "abort" => Command::Stop,
+                _ => return None,
+            };
+            Some(TimedCommand {
+                at: Duration::from_secs_f64(e.t_s.max(0.0)),
+                command,
+                note: Some("recorded".into()),
+            })
+        })
+        .collect()
+}
+
+/// Writes the recording of a run; a library pipeline (no scenario) cannot be
+/// recorded and gives an error saying so.
+pub fn write(path: &Path, info: &SessionInfo, events: &[Event]) -> anyhow::Result<()> {
+    let spec = info
+        .spec
+        .as_ref()
+        .context("--record needs a scenario pipeline: a library pipeline has no TOML form")?;
+    let mut timeline = info.timeline.clone();
+    timeline.extend(operator_commands(events, spec));
+    timeline.sort_by_key(|t| t.at);
+    std::fs::write(path, scenario_toml(info, spec, &timeline))
+        .with_context(|| format!("cannot write the recording {}", path.display()))
+}
+
+/// A TOML string literal.
+fn quoted(text: &str) -> String {
+    toml::Value::String(text.to_string()).to_string()
+}
+
+fn micros(d: Duration) -> String {
+    quoted(&format!("{}us", d.as_micros()))
+}
+
+fn millis(d: Duration) -> String {
+    quoted(&format!("{}ms", d.as_millis()))
+}
+
+fn rate(rate: Rate) -> String {
+    match rate {
+        Rate::PerSecond(r) => format!("{}", (r * 1000.0).round() / 1000.0),
+        Rate::Max => quoted("max"),
+    }
+}
+
+fn service(dist: &ServiceDist) -> String {
+    let body = match *dist {
+        ServiceDist::Fixed { mean } | ServiceDist::Exp { mean } => {
+            format!("mean = {}", micros(mean))
+        }
+        ServiceDist::Uniform { min, max } => {
+            format!("min = {}, max = {}", micros(min), micros(max))
+        }
+        ServiceDist::Normal { mean, stddev } | ServiceDist::LogNormal { mean, stddev } => {
+            format!("mean = {}, stddev = {}", micros(mean), micros(stddev))
+        }
+    };
+    format!("{{ dist = {}, {body} }}", quoted(dist.name()))
+}
+
+/// The whole scenario as TOML, in the documented format.
+pub fn scenario_toml(info: &SessionInfo, spec: &PipelineSpec, timeline: &[TimedCommand]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# Recorded by pipetop: the `{}` scenario plus the operator's actions.",
+        info.name
+    );
+    let _ = writeln!(out, "name = {}", quoted(&info.name));
+    let _ = writeln!(out, "description = {}", quoted(&info.description));
+    let _ = writeln!(out, "seed = {}", spec.seed);
+    if let Some(duration) = info.duration {
+        let _ = writeln!(out, "duration = {}", millis(duration));
+    }
+    let _ = writeln!(out, "lesson = {}", quoted(&info.lesson));
+    let _ = writeln!(out, "\n[source]");
+    let _ = writeln!(out, "rate = {}", rate(spec.source.rate));
+    let arrivals = match spec.source.arrivals {
+        crate::engine::Arrivals::Poisson => "poisson",
+        crate::engine::Arrivals::Uniform => "uniform",
+    };
+    let _ = writeln!(out, "arrivals = {}", quoted(arrivals));
+    let _ = writeln!(out, "burst = {}", spec.source.burst);
+    for stage in &spec.stages {
+        let _ = writeln!(out, "\n[[stage]]");
+        let _ = writeln!(out, "name = {}", quoted(&stage.name));
+        let _ = writeln!(out, "workers = {}", stage.workers);
+        match stage.queue {
+            QueueCapacity::Bounded(n) => {
+                let _ = writeln!(out, "queue = {n}");
+            }
+            QueueCapacity::Unbounded => {
+                let _ = writeln!(out, "queue = {}", quoted("unbounded"));
+            }
+        }
+        let _ = writeln!(out, "policy = {}", quoted(stage.policy.as_str()));
+        let _ = writeln!(out, "service = {}", service(&stage.service));
+        let mode = match stage.mode {
+            WorkMode::Sleep => "sleep",
+            WorkMode::Spin => "spin",
+        };
+        let _ = writeln!(out, "mode = {}", quoted(mode));
+        let _ = writeln!(out, "fail_rate = {}", stage.fail_rate);
+        let kind = match stage.fail_kind {
+            FailKind::Error => "error",
+            FailKind::Panic => "panic",
+        };
+        let _ = writeln!(out, "fail_kind = {}", quoted(kind));
+        let _ = writeln!(out, "max_attempts = {}", stage.max_attempts);
+    }
+    for entry in timeline {
+        let _ = writeln!(out, "\n[[timeline]]");
+        let _ = writeln!(out, "at = {}", millis(entry.at));
+        let _ = writeln!(out, "do = {}", quoted(entry.command.kind()));
+        let stage_name = |i: usize| quoted(spec.stages.get(i).map_or("?", |s| s.name.as_str()));
+        match &entry.command {
+            Command::Workers { stage, count } => {
+                let _ = writeln!(out, "stage = {}\ncount = {count}", stage_name(*stage));
+            }
+            Command::Burst { items } => {
+                let _ = writeln!(out, "items = {items}");
+            }
+            Command::Rate(r) => {
+                let _ = writeln!(out, "rate = {}", rate(*r));
+            }
+            Command::Policy { stage, policy } => {
+                let _ = writeln!(
+                    out,
+                    "stage = {}\npolicy = {}",
+                    stage_name(*stage),
+                    quoted(policy.as_str())
+                );
+            }
+            Command::Slowdown { stage, factor } => {
+                let _ = writeln!(out, "stage = {}\nfactor = {factor}", stage_name(*stage));
+            }
+            Command::Crash { stage } => {
+                let _ = writeln!(out, "stage = {}", stage_name(*stage));
+            }
+            Command::Pause | Command::Resume | Command::Stop | Command::Abort => {}
+        }
+        if let Some(note) = &entry.note {
+            let _ = writeln!(out, "note = {}", quoted(note));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario;
+
+    #[test]
+    fn a_recording_parses_back_to_the_same_scenario_plus_the_actions() {
+        let original = scenario::load("burst").unwrap();
+        let info = SessionInfo {
+            name: original.name.clone(),
+            description: original.description.clone(),
+            lesson: original.lesson.clone(),
+            seed: original.pipeline.seed,
+            burst_items: original.pipeline.source.burst,
+            spec: Some(original.pipeline.clone()),
+            timeline: original.timeline.clone(),
+            duration: original.duration,
+        };
+        let mut plus = Event::new(2.5, "workers", "ingest: workers 4 → 5");
+        plus.origin = Origin::Operator;
+        plus.stage = Some("ingest".into());
+        plus.count = Some(5);
+        let mut faster = Event::new(3.0, "rate", "rate");
+        faster.origin = Origin::Operator;
+        faster.rate = Some(Rate::PerSecond(880.0));
+        let engine_event = Event::new(4.0, "drops", "not an action");
+        let actions = operator_commands(&[plus, faster, engine_event], &original.pipeline);
+        assert_eq!(actions.len(), 2);
+        let mut timeline = original.timeline.clone();
+        timeline.extend(actions);
+        timeline.sort_by_key(|t| t.at);
+        let text = scenario_toml(&info, &original.pipeline, &timeline);
+        let replayed = scenario::parse(&text, "recording.toml").unwrap();
+        assert_eq!(replayed.pipeline, original.pipeline);
+        assert_eq!(replayed.lesson, original.lesson);
+        let commands: Vec<_> = replayed
+            .timeline
+            .iter()
+            .map(|t| (t.at, t.command.clone()))
+            .collect();
+        assert!(commands.contains(&(
+            Duration::from_millis(2_500),
+            Command::Workers { stage: 0, count: 5 }
+        )));
+        assert!(commands.contains(&(
+            Duration::from_secs(3),
+            Command::Rate(Rate::PerSecond(880.0))
+        )));
+        assert_eq!(replayed.timeline.len(), original.timeline.len() + 2);
+    }
+}
