@@ -15,11 +15,15 @@ use crate::tui::theme;
 pub fn render(frame: &mut Frame, app: &App, area: Rect) {
     let events = &app.view().events;
     let block = super::panel(" events ");
-    let rows = usize::from(block.inner(area).height);
+    let inner = block.inner(area);
+    let rows = usize::from(inner.height);
+    // Narrow logs drop the kind column (the message names the change) and
+    // colour the message by kind instead, so the message keeps the room.
+    let narrow = inner.width < NARROW;
     let lines: Vec<Line> = events
         .iter()
         .skip(events.len().saturating_sub(rows))
-        .map(event_line)
+        .map(|e| event_line(e, narrow))
         .collect();
     let body = if lines.is_empty() {
         Paragraph::new(Span::styled("no events yet", theme::label()))
@@ -29,17 +33,24 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
     frame.render_widget(body.block(block), area);
 }
 
-fn event_line(event: &Event) -> Line<'static> {
-    let mut spans = vec![
-        Span::styled(format!("{:>6} ", format_t(event.t_s)), theme::label()),
-        Span::styled(
+/// Inner widths below this drop the kind column.
+const NARROW: u16 = 50;
+
+fn event_line(event: &Event, narrow: bool) -> Line<'static> {
+    let kind = Style::new().fg(theme::event_kind(&event.kind));
+    let mut spans = vec![Span::styled(
+        format!("{:>6} ", format_t(event.t_s)),
+        theme::label(),
+    )];
+    if narrow {
+        spans.push(Span::styled(event.message.clone(), kind));
+    } else {
+        spans.push(Span::styled(
             format!("{:<9}", event.kind),
-            Style::new()
-                .fg(theme::event_kind(&event.kind))
-                .add_modifier(Modifier::BOLD),
-        ),
-        Span::raw(event.message.clone()),
-    ];
+            kind.add_modifier(Modifier::BOLD),
+        ));
+        spans.push(Span::raw(event.message.clone()));
+    }
     if let Some(note) = &event.note {
         spans.push(Span::styled(
             format!("  — {note}"),

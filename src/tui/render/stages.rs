@@ -60,7 +60,7 @@ const COLUMNS: &[Column] = &[
     Column { header: "busy", width: 5, min_table: 0, cell: |s| right(format::percent(s.busy)) },
     Column { header: "idle", width: 5, min_table: WIDE, cell: |s| right(format::percent(s.idle)) },
     Column { header: "blkd", width: 5, min_table: 0, cell: |s| fraction(s.blocked, 0.5) },
-    Column { header: "bp", width: 4, min_table: WIDE, cell: |s| Cell::from(Span::styled(s.backpressure.as_str(), Style::new().fg(match s.backpressure { Backpressure::Ok => theme::MUTED, level => theme::backpressure(level) }))) },
+    Column { header: "bp", width: 4, min_table: WIDE, cell: |s| right_styled(s.backpressure.as_str().to_string(), Style::new().fg(match s.backpressure { Backpressure::Ok => theme::MUTED, level => theme::backpressure(level) })) },
     Column { header: "drops", width: 5, min_table: 0, cell: |s| right_styled(format::count(s.dropped as f64), if s.dropped > 0 { Style::new().fg(theme::BAD) } else { Style::new() }) },
     Column { header: "retry", width: 5, min_table: WIDER, cell: |s| right_styled(format::count(s.retried as f64), if s.retried > 0 { Style::new().fg(theme::WARN) } else { Style::new() }) },
     Column { header: "dead", width: 5, min_table: WIDER, cell: |s| right_styled(format::count(s.dead_lettered as f64), if s.dead_lettered > 0 { Style::new().fg(theme::BAD) } else { Style::new() }) },
