@@ -6,6 +6,16 @@ use crate::engine::{Command, Rate};
 use super::app::{App, Overlay, QuitState};
 use super::keys::Action;
 
+/// A rate as the operator would type it: whole items per second, or tenths
+/// below ten (so `]` on 720/s asks for 792/s, not 792.0000000000001/s).
+fn round_rate(rate: f64) -> f64 {
+    if rate >= 10.0 {
+        rate.round()
+    } else {
+        ((rate * 10.0).round() / 10.0).max(0.1)
+    }
+}
+
 /// The most workers `+` will ask for.
 const MAX_WORKERS: usize = 1024;
 /// The largest slowdown `d` will ask for.
@@ -90,19 +100,19 @@ impl App {
             Action::Burst => Some(Command::Burst {
                 items: self.meta.burst,
             }),
-            Action::RateDown => Some(Command::Rate(Rate::PerSecond(
+            Action::RateDown => Some(Command::Rate(Rate::PerSecond(round_rate(
                 snapshot
                     .source
                     .rate
                     .per_second()
                     .unwrap_or(snapshot.source.out_rate)
                     * 0.9,
-            ))),
+            )))),
             Action::RateUp => snapshot
                 .source
                 .rate
                 .per_second()
-                .map(|r| Command::Rate(Rate::PerSecond(r * 1.1))),
+                .map(|r| Command::Rate(Rate::PerSecond(round_rate(r * 1.1)))),
             Action::TogglePause => Some(if snapshot.source.paused {
                 Command::Resume
             } else {

@@ -46,7 +46,7 @@ fn event_line(event: &Event, narrow: bool) -> Line<'static> {
         spans.push(Span::styled(event.message.clone(), kind));
     } else {
         spans.push(Span::styled(
-            format!("{:<9}", event.kind),
+            format!("{:<10}", event.kind),
             kind.add_modifier(Modifier::BOLD),
         ));
         spans.push(Span::raw(event.message.clone()));
