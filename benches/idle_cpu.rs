@@ -23,6 +23,7 @@
 //!
 //! `cargo bench --bench idle_cpu`
 
+use std::path::Path;
 use std::process::Command;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::thread::sleep;
@@ -54,9 +55,9 @@ fn env_or(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
-fn tmux(socket: &str, args: &[&str]) -> Option<String> {
+fn tmux(socket: &Path, args: &[&str]) -> Option<String> {
     let out = Command::new("tmux")
-        .arg("-L")
+        .arg("-S")
         .arg(socket)
         .args(args)
         .output()
@@ -97,19 +98,21 @@ fn clock_ticks_per_sec() -> f64 {
 }
 
 /// CPU % of a core of `pipetop run ARGS` in a 160×48 tmux pane over `secs`.
-fn measure(bin: &str, args: &[&str], secs: u64) -> Option<f64> {
-    // A fresh tmux server per run: reusing a socket races the last kill-server.
+fn measure(dir: &Path, bin: &str, args: &[&str], secs: u64) -> Option<f64> {
+    // A fresh tmux server per run (reusing a socket races the last
+    // kill-server), its socket in our temp dir so nothing is left behind.
     static RUN: AtomicU32 = AtomicU32::new(0);
     let run = RUN.fetch_add(1, Ordering::Relaxed);
-    let socket = format!("pipetop-idle-bench-{}-{run}", std::process::id());
+    let socket = dir.join(format!("tmux-{run}"));
+    let socket = socket.as_path();
     let command = format!("{bin} run {} 2>/dev/null", args.join(" "));
     tmux(
-        &socket,
+        socket,
         &["new-session", "-d", "-x", "160", "-y", "48", &command],
     )?;
     sleep(WARM_UP);
     let result = (|| {
-        let pane: u32 = tmux(&socket, &["list-panes", "-F", "#{pane_pid}"])?
+        let pane: u32 = tmux(socket, &["list-panes", "-F", "#{pane_pid}"])?
             .trim()
             .parse()
             .ok()?;
@@ -120,7 +123,7 @@ fn measure(bin: &str, args: &[&str], secs: u64) -> Option<f64> {
         let cpu_s = (c1 - c0) as f64 / clock_ticks_per_sec();
         Some(100.0 * cpu_s / (t1 - t0).as_secs_f64())
     })();
-    tmux(&socket, &["kill-server"]);
+    tmux(socket, &["kill-server"]);
     result
 }
 
@@ -151,7 +154,7 @@ fn main() {
             continue;
         }
         let figures: Vec<String> = (0..repeats)
-            .map(|_| match measure(bin, args, secs) {
+            .map(|_| match measure(dir.path(), bin, args, secs) {
                 Some(pct) => format!("{pct:.2}"),
                 None => "failed".to_string(),
             })
