@@ -269,6 +269,9 @@ impl ControlLoop {
                 if let Ok(flush) = flush {
                     self.sampler.absorb(flush, now);
                 }
+                while let Ok(flush) = self.flushes.try_recv() {
+                    self.sampler.absorb(flush, now);
+                }
             }
             default(timeout) => {}
         }

@@ -134,11 +134,18 @@ impl LatencyHistogram {
 }
 
 /// A latency metric over a sliding window of whole seconds and since the start.
+///
+/// Recordings of the current second gather in one histogram and join the
+/// window and the total when the second changes or the metric is read: one
+/// merge per flush, two per second, however many flushes arrive.
 #[derive(Debug, Clone)]
 pub struct WindowedLatency {
     /// `(second, histogram)`, indexed by `second % len`.
     slots: Vec<(u64, LatencyHistogram)>,
     total: LatencyHistogram,
+    /// What arrived during `pending_second`, not yet in a slot or the total.
+    pending: LatencyHistogram,
+    pending_second: u64,
 }
 
 impl WindowedLatency {
@@ -147,6 +154,8 @@ impl WindowedLatency {
         Self {
             slots: vec![(u64::MAX, LatencyHistogram::new()); seconds.max(1)],
             total: LatencyHistogram::new(),
+            pending: LatencyHistogram::new(),
+            pending_second: 0,
         }
     }
 
@@ -155,18 +164,32 @@ impl WindowedLatency {
         if recorded.is_empty() {
             return;
         }
+        if second != self.pending_second {
+            self.commit();
+            self.pending_second = second;
+        }
+        self.pending.add(recorded);
+    }
+
+    fn commit(&mut self) {
+        if self.pending.is_empty() {
+            return;
+        }
+        let second = self.pending_second;
         let len = self.slots.len() as u64;
         let slot = &mut self.slots[(second % len) as usize];
         if slot.0 != second {
             slot.0 = second;
             slot.1.clear();
         }
-        slot.1.add(recorded);
-        self.total.add(recorded);
+        slot.1.add(&self.pending);
+        self.total.add(&self.pending);
+        self.pending.clear();
     }
 
     /// The histogram of the window ending with second `now_second`.
-    pub fn window(&self, now_second: u64) -> LatencyHistogram {
+    pub fn window(&mut self, now_second: u64) -> LatencyHistogram {
+        self.commit();
         let len = self.slots.len() as u64;
         let oldest = (now_second + 1).saturating_sub(len);
         let mut merged = LatencyHistogram::new();
@@ -178,13 +201,8 @@ impl WindowedLatency {
         merged
     }
 
-    /// Everything since the start.
-    pub fn total(&self) -> &LatencyHistogram {
-        &self.total
-    }
-
     /// The snapshot form: window and total percentiles, and window buckets.
-    pub fn latency(&self, now_second: u64) -> Latency {
+    pub fn latency(&mut self, now_second: u64) -> Latency {
         let window = self.window(now_second);
         Latency {
             window: window.percentiles(),
