@@ -121,6 +121,24 @@ fn groups(s: &Snapshot, quit: QuitState) -> Vec<(u8, Vec<Span<'static>>)> {
             ],
         ),
     ];
+    let e2e = &s.end_to_end_ms.window;
+    if e2e.count > 0 {
+        groups.push((
+            3,
+            vec![
+                Span::styled("end-to-end p50 ", theme::label()),
+                Span::styled(
+                    format::millis(e2e.p50),
+                    Style::new().add_modifier(Modifier::BOLD),
+                ),
+                Span::styled(" p99 ", theme::label()),
+                Span::styled(
+                    format::millis(e2e.p99),
+                    Style::new().add_modifier(Modifier::BOLD),
+                ),
+            ],
+        ));
+    }
     if s.source.source_pending > 0 {
         let colour = if s.source.backpressure == Backpressure::High {
             theme::BAD
