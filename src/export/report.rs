@@ -4,6 +4,8 @@
 use serde::Serialize;
 
 use crate::engine::{DeadLetter, Event, QueuePolicy};
+use crate::metrics::derived_events::BOTTLENECK;
+use crate::metrics::theory::{self, Measured, StageTheory};
 use crate::metrics::{Percentiles, Snapshot, Totals};
 use crate::session::SessionInfo;
 
@@ -35,19 +37,6 @@ impl From<Percentiles> for LatencySummary {
     }
 }
 
-/// Queueing figures for one stage over the run.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct StageTheory {
-    /// λ: items accepted per second.
-    pub arrival_rate: f64,
-    /// μ: items per second one worker completes (1 / mean service time).
-    pub service_rate: f64,
-    /// c: workers at the end of the run.
-    pub workers: usize,
-    /// ρ = λ / (c·μ); at or above 1 the queue grows without bound.
-    pub utilization: f64,
-}
-
 /// One stage in the report.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StageReport {
@@ -68,7 +57,97 @@ pub struct StageReport {
     pub busy: f64,
     pub idle: f64,
     pub blocked: f64,
+    /// Queueing theory from the run's cumulative figures (see `metrics::theory`).
     pub theory: StageTheory,
+}
+
+/// How long one stage was the bottleneck.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BottleneckTime {
+    pub stage: String,
+    pub index: usize,
+    pub seconds: f64,
+    /// seconds / the run's duration.
+    pub share: f64,
+    /// The reason given the last time it became (or while it was) the bottleneck.
+    pub last_reason: String,
+}
+
+/// Which stages limited the pipeline, and for how long (from the run's
+/// `bottleneck` events).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct BottleneckSummary {
+    /// The stage that was the bottleneck longest; null if none ever was.
+    pub stage: Option<String>,
+    /// Every stage that was the bottleneck, longest first.
+    pub stages: Vec<BottleneckTime>,
+    /// Seconds with no bottleneck (nothing held back).
+    pub none_s: f64,
+}
+
+impl BottleneckSummary {
+    /// Adds up the intervals between `bottleneck` events, up to `end_s`;
+    /// `last` names the bottleneck of the final snapshot (for its reason).
+    pub fn from_events(
+        events: &[Event],
+        stage_names: &[String],
+        end_s: f64,
+        last: Option<(usize, &str)>,
+    ) -> Self {
+        let mut summary = Self::default();
+        let mut current: Option<usize> = None;
+        let mut since = 0.0;
+        let close = |summary: &mut Self, current: Option<usize>, from: f64, to: f64| {
+            let span = (to - from).max(0.0);
+            match current.and_then(|i| summary.stages.iter_mut().find(|b| b.index == i)) {
+                Some(entry) => entry.seconds += span,
+                None => summary.none_s += span,
+            }
+        };
+        for event in events.iter().filter(|e| e.kind == BOTTLENECK) {
+            close(&mut summary, current, since, event.t_s);
+            since = event.t_s;
+            current = event
+                .stage
+                .as_deref()
+                .and_then(|name| stage_names.iter().position(|n| n == name));
+            if let Some(index) = current {
+                let reason = event
+                    .message
+                    .strip_prefix("bottleneck: ")
+                    .unwrap_or(&event.message)
+                    .to_string();
+                match summary.stages.iter_mut().find(|b| b.index == index) {
+                    Some(entry) => entry.last_reason = reason,
+                    None => summary.stages.push(BottleneckTime {
+                        stage: stage_names[index].clone(),
+                        index,
+                        seconds: 0.0,
+                        share: 0.0,
+                        last_reason: reason,
+                    }),
+                }
+            }
+        }
+        close(&mut summary, current, since, end_s);
+        if let Some((index, reason)) = last
+            && let Some(entry) = summary.stages.iter_mut().find(|b| b.index == index)
+        {
+            entry.last_reason = reason.to_string();
+        }
+        for entry in &mut summary.stages {
+            entry.share = if end_s > 0.0 {
+                entry.seconds / end_s
+            } else {
+                0.0
+            };
+        }
+        summary
+            .stages
+            .sort_by(|a, b| b.seconds.total_cmp(&a.seconds).then(a.index.cmp(&b.index)));
+        summary.stage = summary.stages.first().map(|b| b.stage.clone());
+        summary
+    }
 }
 
 /// The whole report.
@@ -82,6 +161,8 @@ pub struct Report {
     pub totals: Totals,
     pub end_to_end_ms: LatencySummary,
     pub stages: Vec<StageReport>,
+    /// Which stage limited the pipeline, for how long.
+    pub bottleneck: BottleneckSummary,
     pub checkpoint: u64,
     pub events: Vec<Event>,
     pub dead_letters: Vec<DeadLetter>,
@@ -98,18 +179,21 @@ impl Report {
                 0.0
             }
         };
-        let stages = last
+        let stages: Vec<StageReport> = last
             .stages
             .iter()
-            .map(|s| {
-                let mean_service_s = s.service_ms.total.mean / 1e3;
-                let service_rate = if mean_service_s > 0.0 {
-                    1.0 / mean_service_s
-                } else {
-                    0.0
+            .enumerate()
+            .map(|(i, s)| {
+                let measured = Measured {
+                    arrival_rate: per_second(s.accepted),
+                    service_ms: s.service_ms.total.mean,
+                    wait_ms: s.wait_ms.total.mean,
+                    workers: s.workers_target,
+                    busy: s.utilization_total.busy,
+                    queue_capacity: s.queue_capacity,
+                    queue_len: s.queue_len,
+                    items_in_stage: None,
                 };
-                let arrival_rate = per_second(s.accepted);
-                let capacity = s.workers_target as f64 * service_rate;
                 StageReport {
                     name: s.name.clone(),
                     workers: s.workers_target,
@@ -127,19 +211,14 @@ impl Report {
                     busy: s.utilization_total.busy,
                     idle: s.utilization_total.idle,
                     blocked: s.utilization_total.blocked,
-                    theory: StageTheory {
-                        arrival_rate,
-                        service_rate,
-                        workers: s.workers_target,
-                        utilization: if capacity > 0.0 {
-                            arrival_rate / capacity
-                        } else {
-                            0.0
-                        },
-                    },
+                    theory: StageTheory::new(measured, theory::markov(info.spec.as_ref(), i)),
                 }
             })
             .collect();
+        let names: Vec<String> = stages.iter().map(|s| s.name.clone()).collect();
+        let last_bottleneck = last.bottleneck.zip(last.bottleneck_reason.as_deref());
+        let bottleneck =
+            BottleneckSummary::from_events(&events, &names, duration_s, last_bottleneck);
         Self {
             schema: 1,
             scenario: info.name.clone(),
@@ -149,6 +228,7 @@ impl Report {
             totals: last.totals,
             end_to_end_ms: last.end_to_end_ms.total.into(),
             stages,
+            bottleneck,
             checkpoint: last.checkpoint,
             events,
             dead_letters: last

@@ -12,6 +12,7 @@ pub mod process;
 pub mod recorder;
 pub mod sampler;
 pub mod snapshot;
+pub mod theory;
 pub mod time_account;
 pub mod worker_group;
 pub mod worker_stats;

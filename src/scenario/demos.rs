@@ -10,7 +10,7 @@ pub struct Demo {
     pub source: &'static str,
 }
 
-static DEMOS: [Demo; 3] = [
+static DEMOS: [Demo; 4] = [
     Demo {
         name: "steady",
         description: "A five-stage analytics pipeline with headroom: what healthy looks like.",
@@ -25,6 +25,11 @@ static DEMOS: [Demo; 3] = [
         name: "bottleneck",
         description: "enrich is undersized (rho > 1) until more workers arrive at 20 s.",
         source: include_str!("../../demos/bottleneck.toml"),
+    },
+    Demo {
+        name: "backpressure-chain",
+        description: "The last stage slows x5 at 5 s: backpressure climbs stage by stage to the source.",
+        source: include_str!("../../demos/backpressure-chain.toml"),
     },
 ];
 
