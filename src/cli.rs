@@ -1,6 +1,7 @@
 //! The command line (a contract: tests and users rely on it), parsed with
 //! clap. `pipetop` alone opens the dashboard on the default demo.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -64,6 +65,10 @@ pub struct RunArgs {
     /// When to take the --screenshot (time since the start).
     #[arg(long, value_parser = humantime::parse_duration, requires = "screenshot")]
     pub at: Option<Duration>,
+    /// Serve /metrics in the Prometheus text format on this address while
+    /// the run lasts (e.g. 127.0.0.1:9898; port 0 picks a free one).
+    #[arg(long, value_name = "ADDR", value_parser = parse_listen_addr)]
+    pub prometheus: Option<SocketAddr>,
 }
 
 impl Default for RunArgs {
@@ -79,6 +84,7 @@ impl Default for RunArgs {
             record: None,
             screenshot: None,
             at: None,
+            prometheus: None,
         }
     }
 }
@@ -94,6 +100,7 @@ impl RunArgs {
             record: self.record.clone(),
             screenshot: self.screenshot.clone(),
             screenshot_at: self.at.unwrap_or_default(),
+            prometheus: self.prometheus,
             ..SessionOptions::default()
         }
     }
@@ -105,4 +112,10 @@ fn parse_tick(text: &str) -> Result<Duration, String> {
         return Err(format!("the tick must be between 10ms and 10s, got {text}"));
     }
     Ok(tick)
+}
+
+fn parse_listen_addr(text: &str) -> Result<SocketAddr, String> {
+    text.parse().map_err(|_| {
+        format!("expected an IP address and port such as 127.0.0.1:9898 or [::1]:9898, got {text}")
+    })
 }

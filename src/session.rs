@@ -2,6 +2,7 @@
 //! script, and where its outputs go. The dashboard and the headless runner
 //! both start from a [`Session`] and the same [`SessionOptions`].
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -100,6 +101,9 @@ pub struct SessionOptions {
     pub screenshot_at: Duration,
     /// Columns and rows of the screenshot frame.
     pub screenshot_size: (u16, u16),
+    /// Serve `/metrics` (Prometheus text format) on exactly this address
+    /// while the run lasts; port 0 picks a free port, printed on stderr.
+    pub prometheus: Option<SocketAddr>,
 }
 
 impl Default for SessionOptions {
@@ -113,6 +117,7 @@ impl Default for SessionOptions {
             screenshot: None,
             screenshot_at: Duration::ZERO,
             screenshot_size: (160, 48),
+            prometheus: None,
         }
     }
 }

@@ -1,12 +1,13 @@
-//! Follows a run's snapshots for the files it must leave behind: the series
-//! as it goes; at the end the recording and the report, with every event of
-//! the run.
+//! Follows a run's snapshots for the outputs it must leave behind: the series
+//! and the Prometheus endpoint as it goes; at the end the recording and the
+//! report, with every event of the run.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context;
 
+use super::prometheus::Exporter;
 use super::recording;
 use super::report::Report;
 use super::series::SeriesWriter;
@@ -22,15 +23,26 @@ pub struct RunLog {
     events: Vec<Event>,
     last: Option<Arc<Snapshot>>,
     observer: Option<SnapshotObserver>,
+    /// Serves `/metrics` until the log is finished or dropped.
+    exporter: Option<Exporter>,
 }
 
 impl RunLog {
-    /// Opens the series file, if any, before the run starts; `observer`
-    /// sees every snapshot recorded.
+    /// Opens the series file and starts the Prometheus exporter, if asked
+    /// for, before the run starts; `observer` sees every snapshot recorded.
+    /// A `/metrics` address that cannot be bound is an
+    /// [`super::prometheus::BindError`] (bad input, not a runtime failure).
     pub fn new(
         options: &SessionOptions,
         observer: Option<SnapshotObserver>,
     ) -> anyhow::Result<Self> {
+        let exporter = options.prometheus.map(Exporter::bind).transpose()?;
+        if let Some(exporter) = &exporter {
+            eprintln!(
+                "pipetop: serving /metrics on http://{}/metrics",
+                exporter.addr()
+            );
+        }
         Ok(Self {
             series: options
                 .series
@@ -42,6 +54,7 @@ impl RunLog {
             events: Vec::new(),
             last: None,
             observer,
+            exporter,
         })
     }
 
@@ -51,6 +64,9 @@ impl RunLog {
         }
         if let Some(series) = &mut self.series {
             series.write(snapshot)?;
+        }
+        if let Some(exporter) = &self.exporter {
+            exporter.publish(snapshot);
         }
         self.events.extend(snapshot.events.iter().cloned());
         self.last = Some(snapshot.clone());
@@ -68,7 +84,9 @@ impl RunLog {
     }
 
     /// Closes the series, writes the recording and the report; returns the report.
-    pub fn finish(self, info: &SessionInfo) -> anyhow::Result<Option<Report>> {
+    /// The exporter stops here: the run is over.
+    pub fn finish(mut self, info: &SessionInfo) -> anyhow::Result<Option<Report>> {
+        drop(self.exporter.take());
         if let Some(series) = self.series {
             series.finish()?;
         }

@@ -1,0 +1,511 @@
+//! Serves the latest snapshot at `/metrics` in the Prometheus (OpenMetrics)
+//! text format for as long as a run lasts (`--prometheus ADDR`).
+//!
+//! One exporter thread answers scrapes; the run publishes every snapshot into
+//! a shared slot, and each scrape builds a fresh registry from the newest one,
+//! so a scrape never sees half a tick. Counters and gauges are encoded by
+//! prometheus-client. It has no summary type (0.26), so the two latency
+//! summaries (`pipetop_stage_service_seconds`, `pipetop_stage_wait_seconds`)
+//! are written in the same format by [`encode_summary`]: quantiles 0.5, 0.9
+//! and 0.99 over the recent window (NaN when the window saw no item), `_sum`
+//! and `_count` since the start. Dropping the [`Exporter`] stops the server.
+
+use std::fmt::Write as _;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+use prometheus_client::encoding::text::{encode_eof, encode_registry};
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
+
+use crate::metrics::{Percentiles, Snapshot, StageSnapshot};
+
+/// The content type of the OpenMetrics text exposition (what Prometheus asks for).
+pub const OPENMETRICS_CONTENT_TYPE: &str =
+    "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+/// The content type of the classic Prometheus text format (curl, promtool).
+pub const TEXT_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+/// The exporter could not listen on the address it was given.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot serve /metrics on {addr}: {reason}")]
+pub struct BindError {
+    pub addr: SocketAddr,
+    /// What went wrong and how to fix it.
+    pub reason: String,
+}
+
+fn bind_failure(error: &(dyn std::error::Error + 'static)) -> String {
+    use std::io::ErrorKind;
+    let hint = match error.downcast_ref::<std::io::Error>().map(|e| e.kind()) {
+        Some(ErrorKind::AddrInUse) => {
+            "; another program listens there: pick another port, or port 0 for any free one"
+        }
+        Some(ErrorKind::PermissionDenied) => "; ports below 1024 need privileges: use 9898",
+        Some(ErrorKind::AddrNotAvailable) => {
+            "; no interface has that IP address: use 127.0.0.1 (this machine only)"
+        }
+        _ => "",
+    };
+    format!("{error}{hint}")
+}
+
+/// The newest snapshot, shared between the run and the exporter thread.
+type Latest = Arc<Mutex<Option<Arc<Snapshot>>>>;
+
+/// A `/metrics` endpoint serving the newest published snapshot.
+pub struct Exporter {
+    server: Arc<tiny_http::Server>,
+    latest: Latest,
+    stopping: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+    addr: SocketAddr,
+}
+
+impl Exporter {
+    /// Listens on exactly `addr` (port 0: any free port, see [`Exporter::addr`])
+    /// and starts answering scrapes.
+    pub fn bind(addr: SocketAddr) -> Result<Self, BindError> {
+        let server = tiny_http::Server::http(addr).map_err(|e| BindError {
+            addr,
+            reason: bind_failure(e.as_ref()),
+        })?;
+        let bound = server.server_addr().to_ip().unwrap_or(addr);
+        let server = Arc::new(server);
+        let latest: Latest = Arc::default();
+        let stopping = Arc::new(AtomicBool::new(false));
+        let thread = std::thread::Builder::new()
+            .name("pipetop-prometheus".into())
+            .spawn({
+                let (server, latest, stopping) = (server.clone(), latest.clone(), stopping.clone());
+                move || serve(&server, &latest, &stopping)
+            })
+            .map_err(|e| BindError {
+                addr,
+                reason: format!("cannot start the exporter thread: {e}"),
+            })?;
+        Ok(Self {
+            server,
+            latest,
+            stopping,
+            thread: Some(thread),
+            addr: bound,
+        })
+    }
+
+    /// The address actually bound (the real port when asked for port 0).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Makes `snapshot` the one the next scrape reads.
+    pub fn publish(&self, snapshot: &Arc<Snapshot>) {
+        *self.latest.lock().unwrap_or_else(|e| e.into_inner()) = Some(snapshot.clone());
+    }
+}
+
+impl Drop for Exporter {
+    fn drop(&mut self) {
+        self.stopping.store(true, Ordering::SeqCst);
+        self.server.unblock();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn serve(server: &tiny_http::Server, latest: &Latest, stopping: &AtomicBool) {
+    loop {
+        let request = match server.recv() {
+            Ok(request) => request,
+            Err(_) if stopping.load(Ordering::SeqCst) => return,
+            // A client's I/O error: keep serving the others.
+            Err(_) => continue,
+        };
+        let snapshot = latest.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let openmetrics = request.headers().iter().any(|h| {
+            h.field.equiv("Accept") && h.value.as_str().contains("application/openmetrics-text")
+        });
+        let response = response(
+            request.method(),
+            request.url(),
+            openmetrics,
+            snapshot.as_deref(),
+        );
+        let _ = request.respond(response);
+    }
+}
+
+fn response(
+    method: &tiny_http::Method,
+    url: &str,
+    openmetrics: bool,
+    snapshot: Option<&Snapshot>,
+) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> {
+    let path = url.split('?').next().unwrap_or(url);
+    let (status, content_type, body) = match (method, path) {
+        (tiny_http::Method::Get | tiny_http::Method::Head, "/metrics") if openmetrics => {
+            (200, OPENMETRICS_CONTENT_TYPE, encode(snapshot))
+        }
+        (tiny_http::Method::Get | tiny_http::Method::Head, "/metrics") => {
+            (200, TEXT_CONTENT_TYPE, to_classic_text(&encode(snapshot)))
+        }
+        (tiny_http::Method::Get | tiny_http::Method::Head, "/") => (
+            200,
+            "text/plain; charset=utf-8",
+            "pipetop: metrics are at /metrics\n".to_string(),
+        ),
+        (tiny_http::Method::Get | tiny_http::Method::Head, _) => (
+            404,
+            "text/plain; charset=utf-8",
+            "not found: metrics are at /metrics\n".to_string(),
+        ),
+        _ => (
+            405,
+            "text/plain; charset=utf-8",
+            "only GET is served\n".to_string(),
+        ),
+    };
+    let header = tiny_http::Header::from_bytes("Content-Type", content_type)
+        .expect("a static header is valid");
+    tiny_http::Response::from_string(body)
+        .with_status_code(status)
+        .with_header(header)
+}
+
+/// The whole exposition for `snapshot` (only the end marker before the first one).
+pub fn encode(snapshot: Option<&Snapshot>) -> String {
+    let mut text = String::new();
+    if let Some(snapshot) = snapshot {
+        encode_registry(&mut text, &registry(snapshot)).expect("writing to a String cannot fail");
+        for (name, help, latency) in [
+            (
+                "pipetop_stage_service_seconds",
+                "Time a worker spent on one attempt at one item (quantiles over the recent window)",
+                (|s: &StageSnapshot| (s.service_ms.window, s.service_ms.total))
+                    as fn(&StageSnapshot) -> (Percentiles, Percentiles),
+            ),
+            (
+                "pipetop_stage_wait_seconds",
+                "Time an item waited in the stage's input queue (quantiles over the recent window)",
+                |s: &StageSnapshot| (s.wait_ms.window, s.wait_ms.total),
+            ),
+        ] {
+            let stages = snapshot.stages.iter().map(|s| {
+                let (window, total) = latency(s);
+                (s.name.as_str(), window, total)
+            });
+            encode_summary(&mut text, name, help, stages);
+        }
+    }
+    encode_eof(&mut text).expect("writing to a String cannot fail");
+    text
+}
+
+/// The classic text format (0.0.4) of an OpenMetrics exposition: a
+/// counter's family takes its sample's `_total` name, and the `# UNIT` and
+/// `# EOF` lines go. Served to clients that do not ask for OpenMetrics, such
+/// as curl and `promtool check metrics`.
+pub fn to_classic_text(openmetrics: &str) -> String {
+    let counters: std::collections::HashSet<&str> = openmetrics
+        .lines()
+        .filter_map(|line| line.strip_prefix("# TYPE ")?.strip_suffix(" counter"))
+        .collect();
+    let mut text = String::with_capacity(openmetrics.len());
+    for line in openmetrics.lines() {
+        if line == "# EOF" || line.starts_with("# UNIT ") {
+            continue;
+        }
+        let descriptor = ["# HELP ", "# TYPE "]
+            .into_iter()
+            .find_map(|prefix| Some((prefix, line.strip_prefix(prefix)?)));
+        match descriptor {
+            Some((prefix, rest)) => {
+                let (name, tail) = rest.split_once(' ').unwrap_or((rest, ""));
+                let total = if counters.contains(name) {
+                    "_total"
+                } else {
+                    ""
+                };
+                let _ = writeln!(text, "{prefix}{name}{total} {tail}");
+            }
+            None => {
+                text.push_str(line);
+                text.push('\n');
+            }
+        }
+    }
+    text
+}
+
+type StageLabels = Vec<(String, String)>;
+
+/// A per-stage metric: name, help, and how to read it from a stage.
+type StageMetric<T> = (&'static str, &'static str, fn(&StageSnapshot) -> T);
+
+fn stage_label(stage: &StageSnapshot) -> StageLabels {
+    vec![("stage".to_string(), stage.name.clone())]
+}
+
+/// Counters and gauges of one snapshot. Counter names lack `_total`: the
+/// encoder adds it.
+fn registry(snapshot: &Snapshot) -> Registry {
+    let mut registry = Registry::default();
+    let totals = snapshot.totals;
+    for (name, help, value) in [
+        (
+            "pipetop_generated",
+            "Items the source produced",
+            totals.generated,
+        ),
+        (
+            "pipetop_completed",
+            "Items that reached the sink",
+            totals.completed,
+        ),
+        (
+            "pipetop_dropped",
+            "Items dropped by a full queue's policy",
+            totals.dropped,
+        ),
+        (
+            "pipetop_dead_lettered",
+            "Items that failed every attempt",
+            totals.dead_lettered,
+        ),
+    ] {
+        let counter = Counter::<u64>::default();
+        counter.inc_by(value);
+        registry.register(name, help, counter);
+    }
+    for (name, help, value) in [
+        (
+            "pipetop_in_flight",
+            "Items generated and not yet completed, dropped or dead-lettered",
+            totals.in_flight,
+        ),
+        (
+            "pipetop_source_pending",
+            "Items due from the source but not yet admitted into the first queue",
+            snapshot.source.source_pending,
+        ),
+    ] {
+        let gauge = Gauge::<i64>::default();
+        gauge.set(clamp_i64(value));
+        registry.register(name, help, gauge);
+    }
+
+    let int_gauges: [StageMetric<u64>; 3] = [
+        (
+            "pipetop_stage_queue_len",
+            "Items waiting in the stage's input queue",
+            |s| s.queue_len as u64,
+        ),
+        (
+            "pipetop_stage_queue_capacity",
+            "Bound of the stage's input queue (absent when unbounded)",
+            |s| s.queue_capacity.unwrap_or(0) as u64,
+        ),
+        ("pipetop_stage_workers", "Live workers of the stage", |s| {
+            s.workers as u64
+        }),
+    ];
+    for (name, help, value) in int_gauges {
+        let family = Family::<StageLabels, Gauge<i64>>::default();
+        for stage in &snapshot.stages {
+            if name == "pipetop_stage_queue_capacity" && stage.queue_capacity.is_none() {
+                continue;
+            }
+            family
+                .get_or_create(&stage_label(stage))
+                .set(clamp_i64(value(stage)));
+        }
+        registry.register(name, help, family);
+    }
+
+    let counters: [StageMetric<u64>; 2] = [
+        (
+            "pipetop_stage_processed",
+            "Items the stage finished and passed on",
+            |s| s.processed,
+        ),
+        (
+            "pipetop_stage_dropped",
+            "Items dropped at the stage's input queue",
+            |s| s.dropped,
+        ),
+    ];
+    for (name, help, value) in counters {
+        let family = Family::<StageLabels, Counter<u64>>::default();
+        for stage in &snapshot.stages {
+            family
+                .get_or_create(&stage_label(stage))
+                .inc_by(value(stage));
+        }
+        registry.register(name, help, family);
+    }
+
+    let ratios: [StageMetric<f64>; 3] = [
+        (
+            "pipetop_stage_busy_ratio",
+            "Fraction of worker time spent processing over the last tick",
+            |s| s.busy,
+        ),
+        (
+            "pipetop_stage_idle_ratio",
+            "Fraction of worker time spent waiting for input over the last tick",
+            |s| s.idle,
+        ),
+        (
+            "pipetop_stage_blocked_ratio",
+            "Fraction of worker time spent blocked handing items downstream over the last tick",
+            |s| s.blocked,
+        ),
+    ];
+    for (name, help, value) in ratios {
+        let family = Family::<StageLabels, Gauge<f64, AtomicU64>>::default();
+        for stage in &snapshot.stages {
+            family.get_or_create(&stage_label(stage)).set(value(stage));
+        }
+        registry.register(name, help, family);
+    }
+    registry
+}
+
+fn clamp_i64(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+/// Writes one summary family in the OpenMetrics text format: per stage, the
+/// window's p50, p90 and p99 and the run's sum and count, in seconds.
+pub fn encode_summary<'a>(
+    out: &mut String,
+    name: &str,
+    help: &str,
+    stages: impl Iterator<Item = (&'a str, Percentiles, Percentiles)>,
+) {
+    let _ = writeln!(out, "# HELP {name} {}.", escape_help(help));
+    let _ = writeln!(out, "# TYPE {name} summary");
+    for (stage, window, total) in stages {
+        let stage = escape_label(stage);
+        for (quantile, ms) in [
+            ("0.5", window.p50),
+            ("0.9", window.p90),
+            ("0.99", window.p99),
+        ] {
+            let value = if window.count == 0 {
+                f64::NAN
+            } else {
+                ms / 1e3
+            };
+            let _ = writeln!(
+                out,
+                "{name}{{stage=\"{stage}\",quantile=\"{quantile}\"}} {}",
+                float(value)
+            );
+        }
+        let sum = total.mean * total.count as f64 / 1e3;
+        let _ = writeln!(out, "{name}_sum{{stage=\"{stage}\"}} {}", float(sum));
+        let _ = writeln!(out, "{name}_count{{stage=\"{stage}\"}} {}", total.count);
+    }
+}
+
+/// A float as the text format spells it.
+fn float(value: f64) -> String {
+    if value.is_nan() {
+        "NaN".to_string()
+    } else if value.is_infinite() {
+        if value > 0.0 { "+Inf" } else { "-Inf" }.to_string()
+    } else {
+        let text = value.to_string();
+        if text.contains(['.', 'e']) {
+            text
+        } else {
+            text + ".0"
+        }
+    }
+}
+
+fn escape_label(value: &str) -> String {
+    value
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+fn escape_help(value: &str) -> String {
+    value.replace('\\', "\\\\").replace('\n', "\\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_summary_spells_quantiles_sum_and_count_in_seconds() {
+        let window = Percentiles {
+            count: 4,
+            p50: 2.0,
+            p90: 3.0,
+            p99: 4.5,
+            ..Percentiles::default()
+        };
+        let total = Percentiles {
+            count: 10,
+            mean: 2.5,
+            ..Percentiles::default()
+        };
+        let mut out = String::new();
+        encode_summary(
+            &mut out,
+            "x_seconds",
+            "help",
+            [("a\"b", window, total)].into_iter(),
+        );
+        assert!(out.contains("# TYPE x_seconds summary\n"), "{out}");
+        assert!(
+            out.contains("x_seconds{stage=\"a\\\"b\",quantile=\"0.99\"} 0.0045\n"),
+            "{out}"
+        );
+        assert!(
+            out.contains("x_seconds_sum{stage=\"a\\\"b\"} 0.025\n"),
+            "{out}"
+        );
+        assert!(
+            out.contains("x_seconds_count{stage=\"a\\\"b\"} 10\n"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn an_empty_window_reports_nan_quantiles() {
+        let mut out = String::new();
+        let none = Percentiles::default();
+        encode_summary(&mut out, "w", "h", [("s", none, none)].into_iter());
+        assert!(
+            out.contains("w{stage=\"s\",quantile=\"0.5\"} NaN\n"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn the_classic_text_names_counter_families_with_total() {
+        let openmetrics = "# HELP a_b Things.\n# TYPE a_b counter\n# UNIT a_b x\na_b_total 3\n\
+                           # HELP g Now.\n# TYPE g gauge\ng 1\n# EOF\n";
+        assert_eq!(
+            to_classic_text(openmetrics),
+            "# HELP a_b_total Things.\n# TYPE a_b_total counter\na_b_total 3\n\
+             # HELP g Now.\n# TYPE g gauge\ng 1\n"
+        );
+    }
+
+    #[test]
+    fn before_the_first_snapshot_only_the_end_marker_is_served() {
+        assert_eq!(encode(None), "# EOF\n");
+    }
+}

@@ -1,0 +1,247 @@
+//! `--prometheus ADDR` serves `/metrics` while a run lasts: every documented
+//! name is there, per stage with its `stage` label, the values move between
+//! scrapes, and (when `promtool` is installed) the exposition passes
+//! `promtool check metrics`.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+const PIPELINE_METRICS: &[&str] = &[
+    "pipetop_generated_total",
+    "pipetop_completed_total",
+    "pipetop_dropped_total",
+    "pipetop_dead_lettered_total",
+    "pipetop_in_flight",
+    "pipetop_source_pending",
+];
+
+const STAGE_METRICS: &[&str] = &[
+    "pipetop_stage_queue_len",
+    "pipetop_stage_queue_capacity",
+    "pipetop_stage_workers",
+    "pipetop_stage_processed_total",
+    "pipetop_stage_dropped_total",
+    "pipetop_stage_busy_ratio",
+    "pipetop_stage_idle_ratio",
+    "pipetop_stage_blocked_ratio",
+    "pipetop_stage_service_seconds_sum",
+    "pipetop_stage_service_seconds_count",
+    "pipetop_stage_wait_seconds_sum",
+    "pipetop_stage_wait_seconds_count",
+];
+
+/// Starts a headless run serving /metrics on a free port; returns it with
+/// the address it printed.
+fn start_run() -> (Child, SocketAddr) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pipetop"))
+        .args(["run", "steady", "--headless", "--duration", "4s"])
+        .args(["--prometheus", "127.0.0.1:0"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    // Reads stderr to its end so the run never blocks on a full pipe.
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some(rest) = line.split("serving /metrics on http://").nth(1) {
+                let addr = rest.trim_end_matches("/metrics").to_string();
+                let _ = tx.send(addr);
+            }
+        }
+    });
+    let addr = rx
+        .recv_timeout(Duration::from_secs(20))
+        .expect("the run prints the address it serves /metrics on");
+    (child, addr.parse().unwrap())
+}
+
+/// A minimal HTTP/1.0 GET; returns the content type and the body.
+fn get(addr: SocketAddr, path: &str, accept: Option<&str>) -> (String, String) {
+    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let accept = accept
+        .map(|a| format!("Accept: {a}\r\n"))
+        .unwrap_or_default();
+    write!(
+        stream,
+        "GET {path} HTTP/1.0\r\nHost: {addr}\r\n{accept}Connection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").expect("an HTTP response");
+    assert!(
+        head.starts_with("HTTP/1.0 200") || head.starts_with("HTTP/1.1 200"),
+        "{head}"
+    );
+    let content_type = head
+        .lines()
+        .find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.eq_ignore_ascii_case("content-type")
+                .then(|| v.trim().to_string())
+        })
+        .unwrap_or_default();
+    (content_type, body.to_string())
+}
+
+/// The value of the sample whose name and labels are exactly `series`.
+fn value(body: &str, series: &str) -> f64 {
+    body.lines()
+        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
+        .unwrap_or_else(|| panic!("no sample {series} in\n{body}"))
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+fn promtool_check(body: &str) {
+    let Ok(mut promtool) = Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+    else {
+        eprintln!("note: promtool not found (Debian package `prometheus`); skipping its check");
+        return;
+    };
+    promtool
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(body.as_bytes())
+        .unwrap();
+    let out = promtool.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "promtool check metrics failed:\n{}{}\n--- exposition ---\n{body}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn metrics_are_served_with_stage_labels_and_move_between_scrapes() {
+    let (mut child, addr) = start_run();
+    std::thread::sleep(Duration::from_millis(1_000));
+    let (content_type, first) = get(addr, "/metrics", None);
+    std::thread::sleep(Duration::from_millis(1_000));
+    let (_, second) = get(addr, "/metrics", None);
+    let (om_type, openmetrics) = get(
+        addr,
+        "/metrics",
+        Some("application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5"),
+    );
+    let status = child.wait().unwrap();
+    assert!(status.success(), "the run failed: {status}");
+
+    assert!(
+        content_type.starts_with("text/plain; version=0.0.4"),
+        "{content_type}"
+    );
+    for name in PIPELINE_METRICS {
+        value(&second, name);
+    }
+    for name in STAGE_METRICS {
+        value(&second, &format!("{name}{{stage=\"enrich\"}}"));
+    }
+    for quantile in ["0.5", "0.9", "0.99"] {
+        for name in [
+            "pipetop_stage_service_seconds",
+            "pipetop_stage_wait_seconds",
+        ] {
+            value(
+                &second,
+                &format!("{name}{{stage=\"enrich\",quantile=\"{quantile}\"}}"),
+            );
+        }
+    }
+    assert!(second.contains("# TYPE pipetop_stage_service_seconds summary\n"));
+    assert!(second.contains("# TYPE pipetop_generated_total counter\n"));
+
+    for series in [
+        "pipetop_generated_total",
+        "pipetop_completed_total",
+        "pipetop_stage_processed_total{stage=\"enrich\"}",
+        "pipetop_stage_service_seconds_count{stage=\"enrich\"}",
+    ] {
+        let (before, after) = (value(&first, series), value(&second, series));
+        assert!(
+            after > before,
+            "{series} did not move: {before} then {after}"
+        );
+    }
+    let ratios: f64 = ["busy", "idle", "blocked"]
+        .iter()
+        .map(|r| {
+            value(
+                &second,
+                &format!("pipetop_stage_{r}_ratio{{stage=\"enrich\"}}"),
+            )
+        })
+        .sum();
+    assert!(
+        (ratios - 1.0).abs() < 0.01,
+        "busy + idle + blocked = {ratios}"
+    );
+
+    // Prometheus asks for OpenMetrics and gets it.
+    assert!(
+        om_type.starts_with("application/openmetrics-text"),
+        "{om_type}"
+    );
+    assert!(openmetrics.ends_with("# EOF\n"));
+    assert!(openmetrics.contains("# TYPE pipetop_generated counter\n"));
+    value(&openmetrics, "pipetop_generated_total");
+
+    promtool_check(&second);
+}
+
+#[test]
+fn an_address_in_use_is_a_clear_error_before_the_run() {
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_pipetop"))
+        .args(["run", "steady", "--headless", "--duration", "10s"])
+        .args(["--prometheus", &addr.to_string()])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(&format!("cannot serve /metrics on {addr}")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("pick another port"), "{stderr}");
+    // Nothing ran: no summary.
+    assert!(
+        out.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[test]
+fn a_host_name_is_bad_usage() {
+    let out = Command::new(env!("CARGO_BIN_EXE_pipetop"))
+        .args([
+            "run",
+            "steady",
+            "--headless",
+            "--prometheus",
+            "localhost:9898",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("127.0.0.1:9898"), "{stderr}");
+}
