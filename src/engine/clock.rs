@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 /// Bounds of the spin window, in nanoseconds.
 const MIN_SPIN_NS: f64 = 20_000.0;
-const MAX_SPIN_NS: f64 = 400_000.0;
+const MAX_SPIN_NS: f64 = 250_000.0;
 /// How far one observation moves the estimate, in nanoseconds.
 const SPIN_STEP_NS: f64 = 2_000.0;
 /// The quantile of wake-up delays the window tracks.
@@ -79,6 +79,7 @@ pub fn sleep_until(deadline: Instant) {
         };
         SPIN_WINDOW_NS.with(|w| w.set((window + step).clamp(MIN_SPIN_NS, MAX_SPIN_NS)));
     }
+    // Spin, not yield: a yield under load can cost a whole time slice.
     while Instant::now() < deadline {
         std::hint::spin_loop();
     }

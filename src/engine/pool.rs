@@ -2,6 +2,7 @@
 //! one input queue, and exposes the stage to the controller untyped.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread::JoinHandle;
 
 use crossbeam_channel::{Sender, unbounded};
@@ -76,6 +77,7 @@ impl<In: Send + 'static, Out: Send + 'static> StagePool<In, Out> {
     ) -> Self {
         let (retire_tx, retire) = unbounded();
         let (crash_tx, crash) = unbounded();
+        let pending = Arc::new(AtomicUsize::new(0));
         Self {
             index,
             name,
@@ -84,7 +86,11 @@ impl<In: Send + 'static, Out: Send + 'static> StagePool<In, Out> {
             output: Some(output),
             factory,
             shared,
-            signals: PoolSignals { retire, crash },
+            signals: PoolSignals {
+                retire,
+                crash,
+                pending,
+            },
             retire_tx,
             crash_tx,
             threads: Vec::new(),
@@ -143,6 +149,7 @@ impl<In: Send + 'static, Out: Send + 'static> StageControl for StagePool<In, Out
             let mut to_add = count - self.target;
             // Take back retirements not yet picked up before spawning anew.
             while to_add > 0 && self.signals.retire.try_recv().is_ok() {
+                self.signals.pending.fetch_sub(1, Ordering::AcqRel);
                 to_add -= 1;
             }
             for _ in 0..to_add {
@@ -151,6 +158,7 @@ impl<In: Send + 'static, Out: Send + 'static> StageControl for StagePool<In, Out
         } else {
             for _ in count..self.target {
                 // The pool holds a receiver, so this cannot fail.
+                self.signals.pending.fetch_add(1, Ordering::AcqRel);
                 let _ = self.retire_tx.send(());
             }
         }
@@ -174,6 +182,7 @@ impl<In: Send + 'static, Out: Send + 'static> StageControl for StagePool<In, Out
     }
 
     fn crash(&self) {
+        self.signals.pending.fetch_add(1, Ordering::AcqRel);
         let _ = self.crash_tx.send(());
     }
 

@@ -189,7 +189,7 @@ impl<S: Source> SourceRunner<S> {
                         }
                         Pushed::Aborted => break,
                     }
-                    status.publish(process.backlog(clock.now_ns()));
+                    status.publish(process.backlog(now));
                 }
                 next_due => {
                     status.publish(process.backlog(now));
@@ -204,7 +204,7 @@ impl<S: Source> SourceRunner<S> {
                     }
                 }
             }
-            recorder.flush_if_due(clock.now_ns());
+            recorder.flush_if_due(now);
         }
         status.publish((0, None));
         recorder.flush(clock.now_ns());

@@ -5,7 +5,8 @@
 
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, TryRecvError, select};
 
@@ -14,6 +15,7 @@ use super::failures::Failure;
 use super::item::Item;
 use super::panic_guard;
 use super::queue::{PushObserver, Pushed, QueueWriter};
+use super::service;
 use super::stage_shared::{AbortFlag, StageShared};
 use super::work::{Work, WorkError, WorkFactory};
 use crate::metrics::recorder::Recorder;
@@ -48,6 +50,33 @@ pub struct PoolSignals {
     pub retire: Receiver<()>,
     /// A token here crashes one worker in the middle of its next item.
     pub crash: Receiver<()>,
+    /// Tokens sent and not yet taken, so a busy worker looks at the two
+    /// channels only when there is something to take.
+    pub pending: Arc<AtomicUsize>,
+}
+
+/// A signal a worker took.
+enum Signal {
+    Retire,
+    Crash,
+}
+
+impl PoolSignals {
+    /// Takes a waiting token, if any (retirement first).
+    fn take(&self) -> Option<Signal> {
+        if self.pending.load(Ordering::Acquire) == 0 {
+            return None;
+        }
+        let signal = if self.retire.try_recv().is_ok() {
+            Signal::Retire
+        } else if self.crash.try_recv().is_ok() {
+            Signal::Crash
+        } else {
+            return None;
+        };
+        self.pending.fetch_sub(1, Ordering::AcqRel);
+        Some(signal)
+    }
 }
 
 /// Everything one worker needs.
@@ -63,29 +92,44 @@ pub struct Worker<In, Out> {
     pub factory: WorkFactory<In, Out>,
 }
 
+/// A worker's running state between items.
+struct Shift<In, Out> {
+    work: Box<dyn Work<In, Out>>,
+    /// Crash orders taken but not yet carried out.
+    crashes_due: u32,
+    /// The latest clock reading: one item's end is the next one's start, so
+    /// a worker that never waits reads the clock once per item.
+    now: u64,
+}
+
 impl<In: Send + 'static, Out: Send + 'static> Worker<In, Out> {
     /// Runs until retired, drained or aborted.
     pub fn run(mut self) {
         clock::tighten_timer_slack();
         panic_guard::quiet_this_thread();
-        let mut work = (self.factory)(self.serial);
-        // Crash orders taken but not yet carried out.
-        let mut crashes_due = 0u32;
-        while let Some(item) = self.next_item(&mut crashes_due) {
-            let passed_on = self.handle(item, &mut work, &mut crashes_due);
-            if !passed_on || self.signals.retire.try_recv().is_ok() {
+        let mut shift = Shift {
+            work: (self.factory)(self.serial),
+            crashes_due: 0,
+            now: self.clock.now_ns(),
+        };
+        while let Some(item) = self.next_item(&mut shift) {
+            if !self.handle(item, &mut shift) {
                 break;
             }
+            match self.signals.take() {
+                Some(Signal::Retire) => break,
+                Some(Signal::Crash) => shift.crashes_due += 1,
+                None => {}
+            }
         }
-        self.recorder.flush(self.clock.now_ns());
-        self.stats
-            .time
-            .enter(WorkerState::Exited, self.clock.now_ns());
+        let now = self.clock.now_ns();
+        self.recorder.flush(now);
+        self.stats.time.enter(WorkerState::Exited, now);
     }
 
     /// The next item, waiting idle for one if the queue is empty; `None` when
     /// this worker should leave (retired, input drained and closed, aborted).
-    fn next_item(&mut self, crashes_due: &mut u32) -> Option<Item<In>> {
+    fn next_item(&mut self, shift: &mut Shift<In, Out>) -> Option<Item<In>> {
         if self.shared.abort.is_set() {
             return None;
         }
@@ -94,72 +138,86 @@ impl<In: Send + 'static, Out: Send + 'static> Worker<In, Out> {
             Err(TryRecvError::Disconnected) => return None,
             Err(TryRecvError::Empty) => {}
         }
-        self.stats
-            .time
-            .enter(WorkerState::Idle, self.clock.now_ns());
+        shift.now = self.clock.now_ns();
+        self.stats.time.enter(WorkerState::Idle, shift.now);
         loop {
             let timeout = self.clock.instant_at(self.recorder.next_flush_ns());
-            select! {
-                recv(self.input) -> msg => return msg.ok(),
-                recv(self.signals.retire) -> _ => return None,
-                recv(self.signals.crash) -> _ => *crashes_due += 1,
-                default(timeout.saturating_duration_since(std::time::Instant::now())) => {
+            let taken = select! {
+                recv(self.input) -> msg => {
+                    shift.now = self.clock.now_ns();
+                    return msg.ok();
+                }
+                recv(self.signals.retire) -> _ => Signal::Retire,
+                recv(self.signals.crash) -> _ => Signal::Crash,
+                default(timeout.saturating_duration_since(Instant::now())) => {
                     self.recorder.flush_if_due(self.clock.now_ns());
                     if self.shared.abort.is_set() {
                         return None;
                     }
+                    continue;
                 }
+            };
+            self.signals.pending.fetch_sub(1, Ordering::AcqRel);
+            match taken {
+                Signal::Retire => return None,
+                Signal::Crash => shift.crashes_due += 1,
             }
         }
     }
 
     /// Processes one item to its end: passed on, completed, dropped or
     /// dead-lettered. False when the run was aborted while it waited.
-    fn handle(
-        &mut self,
-        item: Item<In>,
-        work: &mut Box<dyn Work<In, Out>>,
-        crashes_due: &mut u32,
-    ) -> bool {
-        let mut now = self.clock.now_ns();
-        self.stats.time.enter(WorkerState::Busy, now);
+    fn handle(&mut self, item: Item<In>, shift: &mut Shift<In, Out>) -> bool {
+        self.stats.time.enter(WorkerState::Busy, shift.now);
         WorkerStats::bump(&self.stats.taken, 1);
         self.recorder
             .now
             .wait
-            .record(now.saturating_sub(item.enqueued_ns));
-        let mut attempts = 0;
-        let mut restarts = self
-            .stats
-            .restarts
-            .load(std::sync::atomic::Ordering::Relaxed);
-        let output = loop {
-            attempts += 1;
-            if *crashes_due == 0 && self.signals.crash.try_recv().is_ok() {
-                *crashes_due = 1;
+            .record(shift.now.saturating_sub(item.enqueued_ns));
+        let passed_on = match self.attempt(&item, shift) {
+            Some(output) => self.pass_on(&item, output, shift),
+            None => {
+                WorkerStats::bump(&self.stats.dead_lettered, 1);
+                self.recorder.now.finished.push(item.id);
+                true
             }
-            let crash = *crashes_due > 0;
-            *crashes_due = crashes_due.saturating_sub(1);
-            let started = now;
+        };
+        self.recorder.flush_if_due(shift.now);
+        passed_on
+    }
+
+    /// Attempts the work until it succeeds or the attempts run out (then the
+    /// item is dead-lettered and `None` returned).
+    fn attempt(&mut self, item: &Item<In>, shift: &mut Shift<In, Out>) -> Option<Out> {
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let crash = shift.crashes_due > 0;
+            shift.crashes_due = shift.crashes_due.saturating_sub(1);
+            let started = shift.now;
+            let work = &mut shift.work;
             let result = panic::catch_unwind(AssertUnwindSafe(|| {
                 if crash {
                     panic!("worker crashed by operator");
                 }
                 work.process(&item.payload)
             }));
-            self.apply_slowdown(started);
-            now = self.clock.now_ns();
-            self.recorder.now.service.record(now - started);
-            let error = match result {
-                Ok(Ok(output)) => break Some(output),
+            shift.now = self.clock.now_ns();
+            if self.shared.slowdown() > 1.0 {
+                self.apply_slowdown(shift.now - started);
+                shift.now = self.clock.now_ns();
+            }
+            self.recorder.now.service.record(shift.now - started);
+            let (panicked, error) = match result {
+                Ok(Ok(output)) => return Some(output),
                 Ok(Err(error)) => (false, error),
                 Err(_) => {
-                    // A fresh worker replaces the one that panicked, with
-                    // an incarnation number of its own (a simulated worker
-                    // seeds from it, so it does not replay the same panic).
+                    // A fresh worker replaces the one that panicked, with an
+                    // incarnation number of its own (a simulated worker seeds
+                    // from it, so it does not replay the same panic).
+                    let restarts = self.stats.restarts.load(Ordering::Relaxed) + 1;
                     WorkerStats::bump(&self.stats.restarts, 1);
-                    restarts += 1;
-                    *work = (self.factory)(self.serial | (restarts << 32));
+                    shift.work = (self.factory)(self.serial | (restarts << 32));
                     let message = panic_guard::take_last_message();
                     (
                         true,
@@ -167,8 +225,7 @@ impl<In: Send + 'static, Out: Send + 'static> Worker<In, Out> {
                     )
                 }
             };
-            let (panicked, error) = error;
-            let t_s = now as f64 / 1e9;
+            let t_s = shift.now as f64 / 1e9;
             self.shared.failures.attempt_failed(Failure {
                 id: item.id,
                 attempt: attempts,
@@ -180,76 +237,64 @@ impl<In: Send + 'static, Out: Send + 'static> Worker<In, Out> {
                 self.shared
                     .failures
                     .dead_lettered(item.id, attempts, t_s, error.message());
-                break None;
+                return None;
             }
             WorkerStats::bump(&self.stats.retried, 1);
             let backoff = (Duration::from_millis(1) * attempts).min(MAX_BACKOFF);
-            clock::sleep_until(std::time::Instant::now() + backoff);
-            now = self.clock.now_ns();
-        };
-        let Some(output) = output else {
-            WorkerStats::bump(&self.stats.dead_lettered, 1);
-            self.recorder.now.finished.push(item.id);
-            self.recorder.flush_if_due(now);
-            return true;
-        };
-        let pushed = match &self.output {
+            clock::sleep_until(Instant::now() + backoff);
+            shift.now = self.clock.now_ns();
+        }
+    }
+
+    /// Hands the result on: into the next queue, or to the sink.
+    fn pass_on(&mut self, item: &Item<In>, output: Out, shift: &mut Shift<In, Out>) -> bool {
+        let writer = match &self.output {
             Output::Sink(sink) => {
-                sink(output);
-                now = self.clock.now_ns();
                 self.recorder
                     .now
                     .end_to_end
-                    .record(now.saturating_sub(item.born_ns));
+                    .record(shift.now.saturating_sub(item.born_ns));
+                sink(output);
                 self.recorder.now.finished.push(item.id);
                 WorkerStats::bump(&self.stats.completed, 1);
-                true
+                return true;
             }
-            Output::Queue(writer) => {
-                let next = Item {
-                    id: item.id,
-                    born_ns: item.born_ns,
-                    enqueued_ns: now,
-                    payload: output,
-                };
-                let mut observer = ProducerObserver {
-                    stats: &self.stats,
-                    recorder: &mut self.recorder,
-                    clock: self.clock,
-                    abort: &self.shared.abort,
-                };
-                match writer.push(next, &mut observer) {
-                    Pushed::Accepted => {
-                        WorkerStats::bump(&self.stats.pushed, 1);
-                        true
-                    }
-                    Pushed::Dropped(id) => {
-                        WorkerStats::bump(&self.stats.dropped_next, 1);
-                        self.recorder.now.finished.push(id);
-                        true
-                    }
-                    Pushed::Aborted => false,
-                }
-            }
+            Output::Queue(writer) => writer,
         };
-        let now = self.clock.now_ns();
-        self.stats.time.enter(WorkerState::Busy, now);
-        self.recorder.flush_if_due(now);
-        pushed
+        let next = Item {
+            id: item.id,
+            born_ns: item.born_ns,
+            enqueued_ns: shift.now,
+            payload: output,
+        };
+        let mut observer = ProducerObserver {
+            stats: &self.stats,
+            recorder: &mut self.recorder,
+            clock: self.clock,
+            abort: &self.shared.abort,
+            blocked: false,
+        };
+        let pushed = writer.push(next, &mut observer);
+        if observer.blocked {
+            shift.now = self.clock.now_ns();
+            self.stats.time.enter(WorkerState::Busy, shift.now);
+        }
+        match pushed {
+            Pushed::Accepted => WorkerStats::bump(&self.stats.pushed, 1),
+            Pushed::Dropped(id) => {
+                WorkerStats::bump(&self.stats.dropped_next, 1);
+                self.recorder.now.finished.push(id);
+            }
+            Pushed::Aborted => return false,
+        }
+        true
     }
 
-    /// Stretches the attempt that started at `started_ns` by the stage's slowdown.
-    fn apply_slowdown(&self, started_ns: u64) {
+    /// Stretches an attempt that took `took_ns` by the stage's slowdown.
+    fn apply_slowdown(&self, took_ns: u64) {
         let factor = self.shared.slowdown();
-        if factor <= 1.0 {
-            return;
-        }
-        let took = self.clock.now_ns().saturating_sub(started_ns);
-        let extra = Duration::from_nanos(((factor - 1.0) * took as f64) as u64);
-        match self.shared.mode {
-            crate::engine::WorkMode::Spin => clock::spin_for_cpu(extra),
-            crate::engine::WorkMode::Sleep => clock::sleep_until(std::time::Instant::now() + extra),
-        }
+        let extra = Duration::from_nanos(((factor - 1.0) * took_ns as f64) as u64);
+        service::spend(extra, self.shared.mode);
     }
 }
 
@@ -259,10 +304,13 @@ pub struct ProducerObserver<'a> {
     pub recorder: &'a mut Recorder,
     pub clock: Clock,
     pub abort: &'a AbortFlag,
+    /// Whether the push had to wait.
+    pub blocked: bool,
 }
 
 impl PushObserver for ProducerObserver<'_> {
     fn blocked(&mut self) {
+        self.blocked = true;
         self.stats
             .time
             .enter(WorkerState::Blocked, self.clock.now_ns());
