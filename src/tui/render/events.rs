@@ -46,10 +46,16 @@ fn event_line(event: &Event, narrow: bool) -> Line<'static> {
         spans.push(Span::styled(event.message.clone(), kind));
     } else {
         spans.push(Span::styled(
-            format!("{:<10}", event.kind),
+            format!("{:<9} ", event.kind),
             kind.add_modifier(Modifier::BOLD),
         ));
-        spans.push(Span::raw(event.message.clone()));
+        // The kind column already says "bottleneck"; don't say it twice.
+        let message = event
+            .message
+            .strip_prefix(event.kind.as_str())
+            .and_then(|m| m.strip_prefix(": "))
+            .unwrap_or(&event.message);
+        spans.push(Span::raw(message.to_string()));
     }
     if let Some(note) = &event.note {
         spans.push(Span::styled(
