@@ -193,6 +193,7 @@ impl Report {
                     queue_capacity: s.queue_capacity,
                     queue_len: s.queue_len,
                     items_in_stage: None,
+                    source_rate: last.source.rate.per_second(),
                 };
                 StageReport {
                     name: s.name.clone(),

@@ -23,6 +23,10 @@ use crate::engine::{Arrivals, PipelineSpec, QueueCapacity, Rate, ServiceDist};
 /// The utilization the what-if aims under: the usual headroom.
 pub const HEADROOM: f64 = 0.8;
 
+/// A measured ρ from here counts as saturated: when upstream blocks, the
+/// measured arrival rate is capped at c·μ, so ρ never gets past ~1.
+pub const AT_CAPACITY: f64 = 0.98;
+
 /// What the stage measured, as theory needs it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Measured {
@@ -41,6 +45,9 @@ pub struct Measured {
     pub queue_len: usize,
     /// Time-average of queued + in-service items, when sampled.
     pub items_in_stage: Option<f64>,
+    /// The source's rate, items/s, when known: the demand a stage at capacity
+    /// would see if nothing upstream were held back.
+    pub source_rate: Option<f64>,
 }
 
 /// Erlang C's prediction for an M/M/c queue.
@@ -88,13 +95,19 @@ pub struct StageTheory {
     pub wait_ms_predicted: Option<f64>,
     /// Erlang C: Lq, mean number queued.
     pub queue_len_predicted: Option<f64>,
-    /// ρ ≥ 1: no steady state, the queue grows.
+    /// ρ ≥ 1 (measured ρ ≥ 0.98, or the source's demand over c·μ): no
+    /// steady state, the queue grows (or upstream is held back).
     pub saturated: bool,
-    /// λ − c·μ, items/s, when saturated.
+    /// When saturated and the source's rate is known: the demand the stage
+    /// would see without backpressure (its measured λ is capped at c·μ).
+    pub offered_rate: Option<f64>,
+    /// max(λ, offered) − c·μ, items/s, when saturated: how fast the backlog
+    /// grows (in this queue, then upstream).
     pub queue_growth_per_s: Option<f64>,
     /// Seconds until a bounded queue is full at that growth (0 if full now).
     pub queue_full_in_s: Option<f64>,
-    /// The smallest c with ρ < 0.8 at this arrival rate (null before a service time is measured).
+    /// The smallest c with ρ < 0.8 at this arrival rate (the offered rate when
+    /// saturated); null before a service time is measured.
     pub workers_needed: Option<usize>,
 }
 
@@ -106,10 +119,16 @@ impl StageTheory {
         let mu = service_rate(m.service_ms);
         let c = m.workers;
         let offered_load = if mu > 0.0 { lambda / mu } else { 0.0 };
-        let utilization = utilization(lambda, mu, c);
+        let rho = utilization(lambda, mu, c);
         let time_in_stage_ms = m.wait_ms.max(0.0) + m.service_ms.max(0.0);
-        let saturated = utilization >= 1.0;
-        let growth = (lambda - c as f64 * mu).max(0.0);
+        let at_capacity = rho >= AT_CAPACITY;
+        let offered_rate = m
+            .source_rate
+            .filter(|_| at_capacity)
+            .map(|rate| rate.max(lambda));
+        let demand = offered_rate.unwrap_or(lambda);
+        let saturated = at_capacity || utilization(demand, mu, c) >= 1.0;
+        let growth = (demand - c as f64 * mu).max(0.0);
         let queue_full_in_s = match m.queue_capacity {
             Some(cap) if saturated && growth > 0.0 => {
                 Some(cap.saturating_sub(m.queue_len) as f64 / growth)
@@ -121,7 +140,7 @@ impl StageTheory {
             service_rate: mu,
             workers: c,
             offered_load,
-            utilization,
+            utilization: rho,
             in_service_measured: m.busy.clamp(0.0, 1.0) * c as f64,
             time_in_stage_ms,
             items_in_stage: lambda * time_in_stage_ms / 1e3,
@@ -132,9 +151,10 @@ impl StageTheory {
             wait_ms_predicted: None,
             queue_len_predicted: None,
             saturated,
+            offered_rate,
             queue_growth_per_s: saturated.then_some(growth),
             queue_full_in_s,
-            workers_needed: workers_needed(lambda, mu, HEADROOM),
+            workers_needed: workers_needed(demand, mu, HEADROOM),
         };
         let usable = markov.and_then(|()| {
             if mu <= 0.0 {
@@ -374,6 +394,7 @@ mod tests {
             queue_capacity: Some(256),
             queue_len: 56,
             items_in_stage: None,
+            source_rate: None,
         }
     }
 
@@ -407,5 +428,29 @@ mod tests {
         assert_eq!(t.model.as_deref(), Some("M/M/c"));
         assert!(close(t.wait_ms_predicted.unwrap(), 4.0, 1e-9));
         assert!(close(t.queue_len_predicted.unwrap(), 3.2, 1e-9));
+    }
+
+    #[test]
+    fn a_stage_held_at_capacity_is_saturated_at_the_sources_rate() {
+        // Upstream blocks: 500/s measured into 2 × 4 ms (ρ = 1.0), 800/s offered.
+        let m = Measured {
+            source_rate: Some(800.0),
+            ..measured(500.0, 4.0, 2)
+        };
+        let t = StageTheory::new(m, Ok(()));
+        assert!(t.saturated && t.offered_rate == Some(800.0), "{t:?}");
+        assert!(close(t.queue_growth_per_s.unwrap(), 300.0, 1e-9));
+        // 800/s at 250/s per worker: a = 3.2, so 5 workers for ρ < 0.8.
+        assert_eq!(t.workers_needed, Some(5));
+        // Below capacity the source's rate is not the stage's demand.
+        let calm = StageTheory::new(
+            Measured {
+                source_rate: Some(800.0),
+                ..measured(300.0, 4.0, 2)
+            },
+            Ok(()),
+        );
+        assert!(!calm.saturated && calm.offered_rate.is_none());
+        assert_eq!(calm.workers_needed, Some(2));
     }
 }
