@@ -115,8 +115,14 @@ impl Tmux {
 
 impl Drop for Tmux {
     fn drop(&mut self) {
-        let _ = self.run(&["kill-session", "-t", &self.session]);
-        let _ = self.run(&["kill-server"]);
+        // Not `run`: a drop during a panic must not panic again.
+        for args in [&["kill-session", "-t", &self.session][..], &["kill-server"]] {
+            let _ = Command::new("tmux")
+                .arg("-S")
+                .arg(&self.socket)
+                .args(args)
+                .output();
+        }
     }
 }
 
