@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, TryRecvError, select};
+use crossbeam_utils::Backoff;
 
 use super::clock::{self, Clock};
 use super::failures::Failure;
@@ -133,10 +134,26 @@ impl<In: Send + 'static, Out: Send + 'static> Worker<In, Out> {
         if self.shared.abort.is_set() {
             return None;
         }
-        match self.input.try_recv() {
-            Ok(item) => return Some(item),
-            Err(TryRecvError::Disconnected) => return None,
-            Err(TryRecvError::Empty) => {}
+        // A queue that is empty now is often refilled within microseconds:
+        // spin, then yield, a few times before parking the thread (those
+        // microseconds still count as busy).
+        let backoff = Backoff::new();
+        let mut waited = false;
+        loop {
+            match self.input.try_recv() {
+                Ok(item) => {
+                    if waited {
+                        shift.now = self.clock.now_ns();
+                    }
+                    return Some(item);
+                }
+                Err(TryRecvError::Disconnected) => return None,
+                Err(TryRecvError::Empty) if backoff.is_completed() => break,
+                Err(TryRecvError::Empty) => {
+                    backoff.snooze();
+                    waited = true;
+                }
+            }
         }
         shift.now = self.clock.now_ns();
         self.stats.time.enter(WorkerState::Idle, shift.now);
