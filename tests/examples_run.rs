@@ -1,0 +1,104 @@
+//! The library examples run headless to completion on their default input:
+//! exit 0, the run's summary and the example's own report on stdout.
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// `target/debug/examples/NAME`, built by `cargo test` with the tests.
+fn example(name: &str) -> PathBuf {
+    let deps = std::env::current_exe().unwrap();
+    let dir = deps.parent().unwrap().parent().unwrap();
+    let path = dir.join("examples").join(name);
+    assert!(
+        path.exists(),
+        "build the examples first: {}",
+        path.display()
+    );
+    path
+}
+
+/// Runs an example with `args`; returns its stdout once it exits 0 within a minute.
+fn run_to_completion(name: &str, args: &[&str]) -> String {
+    let mut child = Command::new(example(name))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let out = std::thread::spawn(move || {
+        let mut text = String::new();
+        stdout.read_to_string(&mut text).map(|_| text)
+    });
+    let err = std::thread::spawn(move || {
+        let mut text = String::new();
+        stderr.read_to_string(&mut text).map(|_| text)
+    });
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{name} {args:?} did not finish within a minute");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let (stdout, stderr) = (out.join().unwrap().unwrap(), err.join().unwrap().unwrap());
+    assert!(
+        status.success(),
+        "{name} {args:?} failed ({status}):\n{stderr}"
+    );
+    stdout
+}
+
+#[test]
+fn logs_runs_headless_and_prints_its_top_keys() {
+    let stdout = run_to_completion("logs", &["--headless"]);
+    assert!(stdout.contains("pipetop: logs — "), "{stdout}");
+    assert!(stdout.contains(", done\n"), "{stdout}");
+    assert!(
+        stdout
+            .contains("generated 60000  completed 59929  dropped 0  dead-lettered 71  in flight 0"),
+        "the seeded input has 71 malformed lines:\n{stdout}"
+    );
+    assert!(stdout.contains("top 10 of "), "{stdout}");
+    assert!(stdout.contains("GET /api/orders/:id"), "{stdout}");
+}
+
+#[test]
+fn checksum_runs_headless_and_reports_the_tree() {
+    let stdout = run_to_completion("checksum", &["--headless"]);
+    assert!(stdout.contains("pipetop: checksum — "), "{stdout}");
+    assert!(stdout.contains(", done\n"), "{stdout}");
+    assert!(
+        stdout.contains("checksum: 400 files, 31.9 MB, 4 passes; 0 unreadable; tree digest "),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn checksum_of_a_given_directory_is_the_same_every_run() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in [("a.txt", "alpha"), ("b/c.txt", "gamma"), ("b/d.bin", "")] {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    let dir = dir.path().to_str().unwrap();
+    let digest = |stdout: &str| {
+        stdout
+            .lines()
+            .find(|l| l.starts_with("checksum: 3 files"))
+            .unwrap_or_else(|| panic!("no report line in\n{stdout}"))
+            .to_string()
+    };
+    let first = run_to_completion("checksum", &["--headless", "--rate", "max", dir]);
+    let second = run_to_completion("checksum", &["--headless", "--rate", "max", dir]);
+    assert_eq!(digest(&first), digest(&second));
+}
