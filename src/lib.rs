@@ -4,6 +4,50 @@
 //! commands; [`metrics`] turns what workers record into immutable snapshots;
 //! [`tui`], [`headless`] and [`export`] only read snapshots and send commands.
 //! [`scenario`] parses TOML into a pipeline and a timeline of commands.
+//!
+//! # Your own pipeline
+//!
+//! Stages are your own functions over your own types; each stage has its own
+//! worker pool and a bounded input queue. Start the pipeline and read its
+//! [`metrics::Snapshot`]s until the run is done (the source ran out and every
+//! queue drained):
+//!
+//! ```
+//! use std::time::Duration;
+//! use pipetop::engine::{IterSource, Pipeline, RunOptions, StageConfig, WorkError};
+//!
+//! struct Reading { sensor: u32, celsius: f64 }
+//!
+//! let pipeline = Pipeline::from_source(IterSource::new(0u32..2_000))
+//!     .stage(StageConfig::new("parse").workers(2).queue(64), |n: &u32| {
+//!         Ok::<_, WorkError>(Reading { sensor: n % 8, celsius: f64::from(n % 40) })
+//!     })
+//!     .stage(StageConfig::new("convert").workers(2).queue(64), |r: &Reading| {
+//!         Ok((r.sensor, r.celsius * 9.0 / 5.0 + 32.0))
+//!     })
+//!     .sink(|(_sensor, _fahrenheit): (u32, f64)| {});
+//!
+//! let options = RunOptions { tick: Duration::from_millis(20), ..RunOptions::default() };
+//! let running = pipeline.start(options);
+//! let mut last = None;
+//! for snapshot in running.snapshots().iter() {
+//!     // Conservation holds at every tick.
+//!     let t = snapshot.totals;
+//!     assert_eq!(t.generated, t.completed + t.dropped + t.dead_lettered + t.in_flight);
+//!     last = Some(snapshot);
+//! }
+//! running.join();
+//! let last = last.expect("at least the final snapshot");
+//! assert!(last.state.is_final());
+//! assert_eq!(last.totals.completed, 2_000);
+//! assert_eq!(last.stages[1].name, "convert");
+//! ```
+//!
+//! To watch it, wrap it in a [`session::Session`] and hand it to
+//! [`tui::run`] (the dashboard) or [`headless::run`], with the same
+//! [`session::SessionOptions`] as the command line (`--report`, `--series`,
+//! `--prometheus`, …). `examples/logs.rs` and `examples/checksum.rs` are
+//! complete programs that do both.
 
 pub mod cli;
 pub mod engine;
