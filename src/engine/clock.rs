@@ -13,6 +13,8 @@ use std::time::{Duration, Instant};
 /// Bounds of the spin window, in nanoseconds.
 const MIN_SPIN_NS: f64 = 20_000.0;
 const MAX_SPIN_NS: f64 = 250_000.0;
+/// The largest share of one wait that may be spent spinning.
+const MAX_SPIN_SHARE: f64 = 0.2;
 /// How far one observation moves the estimate, in nanoseconds.
 const SPIN_STEP_NS: f64 = 2_000.0;
 /// The quantile of wake-up delays the window tracks.
@@ -63,8 +65,11 @@ pub fn sleep_until(deadline: Instant) {
     if deadline <= now {
         return;
     }
-    let window = SPIN_WINDOW_NS.with(Cell::get);
     let remaining = deadline - now;
+    // Never spin more than a fifth of the wait: short simulated I/O must not
+    // turn into CPU-bound work when the cores are busy.
+    let estimate = SPIN_WINDOW_NS.with(Cell::get);
+    let window = estimate.min(remaining.as_nanos() as f64 * MAX_SPIN_SHARE);
     let window_d = Duration::from_nanos(window as u64);
     if remaining > window_d {
         let wake = deadline - window_d;
@@ -72,12 +77,12 @@ pub fn sleep_until(deadline: Instant) {
         // Track the delay's 95th percentile: up a lot when late, down a
         // little when on time (a stochastic quantile estimate).
         let late = Instant::now().saturating_duration_since(wake).as_nanos() as f64;
-        let step = if late > window {
+        let step = if late > estimate {
             SPIN_STEP_NS * SPIN_QUANTILE
         } else {
             -SPIN_STEP_NS * (1.0 - SPIN_QUANTILE)
         };
-        SPIN_WINDOW_NS.with(|w| w.set((window + step).clamp(MIN_SPIN_NS, MAX_SPIN_NS)));
+        SPIN_WINDOW_NS.with(|w| w.set((estimate + step).clamp(MIN_SPIN_NS, MAX_SPIN_NS)));
     }
     // Spin, not yield: a yield under load can cost a whole time slice.
     while Instant::now() < deadline {

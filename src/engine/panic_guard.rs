@@ -24,11 +24,7 @@ pub fn install() {
                 .map(|s| s.to_string())
                 .or_else(|| payload.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "panic".to_string());
-            let message = match info.location() {
-                Some(at) => format!("{text} ({}:{})", at.file(), at.line()),
-                None => text,
-            };
-            LAST_MESSAGE.with(|last| *last.borrow_mut() = Some(message));
+            LAST_MESSAGE.with(|last| *last.borrow_mut() = Some(text));
         } else {
             previous(info);
         }

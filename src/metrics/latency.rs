@@ -17,6 +17,21 @@ pub const CEILING_NS: u64 = 600_000_000_000;
 /// Log buckets per doubling in [`LatencyHistogram::buckets`].
 const BUCKETS_PER_OCTAVE: f64 = 2.0;
 
+/// A histogram's recorded values and counts, and its outliers: what a
+/// worker hands over at a flush. Small (one entry per distinct value), so
+/// flushing moves no big buffers and the worker keeps its histogram.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LatencyCounts {
+    counts: Vec<(u64, u64)>,
+    outliers: u64,
+}
+
+impl LatencyCounts {
+    pub fn is_empty(&self) -> bool {
+        self.counts.is_empty()
+    }
+}
+
 /// One histogram of latencies in nanoseconds, with its outlier count.
 #[derive(Debug, Clone)]
 pub struct LatencyHistogram {
@@ -61,6 +76,31 @@ impl LatencyHistogram {
             .add(&other.hist)
             .expect("auto-resizing histograms always accept each other");
         self.outliers += other.outliers;
+    }
+
+    /// Hands over what was recorded and starts afresh (keeping the memory).
+    pub fn take_counts(&mut self) -> LatencyCounts {
+        let counts = self
+            .hist
+            .iter_recorded()
+            .map(|v| (v.value_iterated_to(), v.count_at_value()))
+            .collect();
+        let taken = LatencyCounts {
+            counts,
+            outliers: self.outliers,
+        };
+        self.clear();
+        taken
+    }
+
+    /// Adds counts taken from another histogram.
+    pub fn add_counts(&mut self, taken: &LatencyCounts) {
+        for &(value, count) in &taken.counts {
+            if self.hist.record_n(value, count).is_err() {
+                self.hist.saturating_record_n(value, count);
+            }
+        }
+        self.outliers += taken.outliers;
     }
 
     pub fn clear(&mut self) {
@@ -160,7 +200,7 @@ impl WindowedLatency {
     }
 
     /// Adds what was recorded during second `second` since the start.
-    pub fn add(&mut self, second: u64, recorded: &LatencyHistogram) {
+    pub fn add(&mut self, second: u64, recorded: &LatencyCounts) {
         if recorded.is_empty() {
             return;
         }
@@ -168,7 +208,7 @@ impl WindowedLatency {
             self.commit();
             self.pending_second = second;
         }
-        self.pending.add(recorded);
+        self.pending.add_counts(recorded);
     }
 
     fn commit(&mut self) {
@@ -251,6 +291,19 @@ mod tests {
     }
 
     #[test]
+    fn counts_taken_from_one_histogram_rebuild_it_in_another() {
+        let mut worker = LatencyHistogram::new();
+        for v in [1_000, 1_000, 2_500_000, CEILING_NS * 3] {
+            worker.record(v);
+        }
+        let before = worker.percentiles();
+        let mut sampler = LatencyHistogram::new();
+        sampler.add_counts(&worker.take_counts());
+        assert_eq!(sampler.percentiles(), before);
+        assert!(worker.is_empty(), "taking empties the worker's histogram");
+    }
+
+    #[test]
     fn values_above_the_ceiling_are_clamped_and_counted() {
         let mut hist = LatencyHistogram::new();
         hist.record(1_000);
@@ -268,8 +321,8 @@ mod tests {
         slow.record(100_000_000);
         let mut fast = LatencyHistogram::new();
         fast.record(1_000_000);
-        latency.add(0, &slow);
-        latency.add(3, &fast);
+        latency.add(0, &slow.take_counts());
+        latency.add(3, &fast.take_counts());
         assert_eq!(latency.window(4).len(), 2);
         // Second 0 leaves the window at second 5: the p99 comes back down.
         let later = latency.latency(5);

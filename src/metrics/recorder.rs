@@ -1,13 +1,15 @@
 //! What a worker records on its own thread between flushes: latency
-//! histograms and finished ids. It hands them to the sampler as one [`Flush`]
-//! message at a fixed interval, so recording shares no lock with anyone.
+//! histograms and finished ids. At a fixed interval it hands them to the
+//! sampler as one small [`Flush`] message (the histograms' non-zero counts;
+//! the worker keeps and reuses its histograms), so recording shares no lock
+//! with anyone and moves no big buffers.
 //! (We merge per-worker histograms at the tick rather than use
 //! hdrhistogram's `SyncHistogram`, whose refresh waits on idle recorders.)
 
 use crossbeam_channel::Sender;
 
 use super::checkpoint::FinishedIds;
-use super::latency::LatencyHistogram;
+use super::latency::{LatencyCounts, LatencyHistogram};
 
 /// Who sent a flush.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,7 +40,10 @@ impl Recorded {
 #[derive(Debug)]
 pub struct Flush {
     pub origin: Origin,
-    pub recorded: Recorded,
+    pub service: LatencyCounts,
+    pub wait: LatencyCounts,
+    pub end_to_end: LatencyCounts,
+    pub finished: FinishedIds,
 }
 
 /// A thread's local recordings and when to hand them over.
@@ -82,12 +87,15 @@ impl Recorder {
         if self.now.is_empty() {
             return;
         }
-        let recorded = std::mem::take(&mut self.now);
-        // The sampler outlives every worker; if it is gone the run is over.
-        let _ = self.tx.send(Flush {
+        let flush = Flush {
             origin: self.origin,
-            recorded,
-        });
+            service: self.now.service.take_counts(),
+            wait: self.now.wait.take_counts(),
+            end_to_end: self.now.end_to_end.take_counts(),
+            finished: std::mem::take(&mut self.now.finished),
+        };
+        // The sampler outlives every worker; if it is gone the run is over.
+        let _ = self.tx.send(flush);
     }
 }
 

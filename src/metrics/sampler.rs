@@ -114,14 +114,13 @@ impl Sampler {
     /// Merges one flush of recordings, made around `now_ns`.
     pub fn absorb(&mut self, flush: Flush, now_ns: u64) {
         let second = now_ns / 1_000_000_000;
-        let recorded = flush.recorded;
         if let Origin::Stage(i) = flush.origin {
             let stage = &mut self.stages[i];
-            stage.service.add(second, &recorded.service);
-            stage.wait.add(second, &recorded.wait);
+            stage.service.add(second, &flush.service);
+            stage.wait.add(second, &flush.wait);
         }
-        self.end_to_end.add(second, &recorded.end_to_end);
-        for &(start, len) in &recorded.finished.runs {
+        self.end_to_end.add(second, &flush.end_to_end);
+        for &(start, len) in &flush.finished.runs {
             self.checkpoint.finish_run(start, len);
         }
     }
