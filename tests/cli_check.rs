@@ -21,7 +21,7 @@ fn check_accepts_every_demo_file() {
                 "ok, scenario `{}`",
                 demo.name
             )))
-            .stdout(predicate::str::contains("enrich"));
+            .stdout(predicate::str::contains("stage"));
     }
 }
 

@@ -6,6 +6,8 @@
 pub mod demos;
 mod error;
 mod fields;
+mod memory;
+mod profile;
 mod service;
 mod source;
 mod stage;
@@ -22,6 +24,8 @@ use toml::de::DeTable;
 use crate::engine::{PipelineSpec, TimedCommand};
 
 pub use error::{Position, ScenarioError};
+pub use memory::{MAX_MEMORY_CAP, MIN_MEMORY_CAP};
+pub use profile::MAX_COMMANDS;
 pub use source::default_burst;
 pub use summary::check_summary;
 
@@ -40,8 +44,10 @@ pub struct Scenario {
     pub duration: Option<Duration>,
     /// The pipeline; the scenario's seed is `pipeline.seed`.
     pub pipeline: PipelineSpec,
-    /// Commands sorted by `at`.
+    /// Commands sorted by `at`, rate profiles expanded into their steps.
     pub timeline: Vec<TimedCommand>,
+    /// Abort the run when the process's RSS passes this many bytes.
+    pub memory_cap: Option<u64>,
     /// The path as given, or `demos/<name>.toml` for a built-in demo.
     pub origin: String,
 }
@@ -52,6 +58,7 @@ const TOP_KEYS: &[&str] = &[
     "seed",
     "duration",
     "lesson",
+    "memory_cap",
     "source",
     "stage",
     "timeline",
@@ -181,6 +188,11 @@ pub fn parse(text: &str, origin: &str) -> Result<Scenario, ScenarioError> {
         None => None,
     };
 
+    let memory_cap = top
+        .get("memory_cap")
+        .map(|v| memory::memory_cap(&v))
+        .transpose()?;
+
     let source_help = "e.g.\n        [source]\n        rate = 800";
     let source = source::parse(&top.require("source", MINIMAL)?.table(source_help)?)?;
 
@@ -229,6 +241,7 @@ pub fn parse(text: &str, origin: &str) -> Result<Scenario, ScenarioError> {
             stages,
         },
         timeline,
+        memory_cap,
         origin: origin.to_owned(),
     })
 }

@@ -65,6 +65,13 @@ pub fn check_summary(s: &Scenario) -> String {
             failures(st)
         );
     }
+    if let Some(cap) = s.memory_cap {
+        let _ = writeln!(
+            out,
+            "  memory cap: {} MiB (the run aborts past it)",
+            cap >> 20
+        );
+    }
     let n = s.timeline.len();
     let _ = writeln!(
         out,

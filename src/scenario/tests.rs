@@ -273,8 +273,15 @@ fn every_demo_parses_and_matches_its_listing() {
             "{} lesson too short",
             demo.name
         );
-        assert_eq!(s.pipeline.stages.len(), 5);
+        assert!(!s.pipeline.stages.is_empty());
+        assert!(s.duration.is_some(), "{} has no duration", demo.name);
+        assert!(
+            s.timeline.is_empty() || s.timeline.iter().any(|c| c.note.is_some()),
+            "{} narrates nothing",
+            demo.name
+        );
     }
+    assert!(demos::all().len() >= 8);
     assert_eq!(demos::all()[0].name, demos::DEFAULT);
     assert!(demos::find("nope").is_none());
 }
@@ -292,7 +299,7 @@ fn rhos(s: &Scenario) -> Vec<f64> {
 fn steady_has_headroom_everywhere_and_enrich_has_the_least() {
     let s = load("steady").unwrap();
     let r = rhos(&s);
-    assert!(r.iter().all(|&x| (0.3..0.7).contains(&x)), "{r:?}");
+    assert!(r.iter().all(|&x| (0.05..0.7).contains(&x)), "{r:?}");
     let enrich = s
         .pipeline
         .stages
@@ -339,6 +346,6 @@ fn check_summary_names_stages_and_timeline() {
         assert!(text.contains(&st.name), "{text}");
     }
     assert!(text.contains("lognormal mean 4ms sd 2ms"), "{text}");
-    assert!(text.contains("0.53"), "{text}");
-    assert!(text.contains("timeline: 2 commands"), "{text}");
+    assert!(text.contains("0.27"), "{text}");
+    assert!(text.contains("timeline: 1 command"), "{text}");
 }

@@ -1,10 +1,11 @@
 //! The `[[timeline]]` entries: commands at given times, with stage names
-//! resolved to indices, sorted by time.
+//! resolved to indices, and rate profiles expanded into steps, sorted by time.
 
 use crate::engine::{Command, StageSpec, TimedCommand};
 
 use super::error::ScenarioError;
 use super::fields::{Table, Value};
+use super::profile::{self, PROFILES};
 use super::source::{self, MAX_BURST};
 use super::stage::{self, MAX_WORKERS};
 use super::suggest;
@@ -26,21 +27,41 @@ const DOS: &[(&str, &[&str])] = &[
 ];
 
 /// Parses the timeline entries, sorted by `at` (entries at the same time keep
-/// their file order).
+/// their file order). A profile becomes its `rate` steps, the entry's `note`
+/// on the first.
 pub(crate) fn parse(
     entries: &[Table<'_, '_>],
     stages: &[StageSpec],
 ) -> Result<Vec<TimedCommand>, ScenarioError> {
-    let mut timeline = entries
-        .iter()
-        .map(|t| entry(t, stages))
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut timeline = Vec::new();
+    for t in entries {
+        let commands = entry(t, stages, timeline.len())?;
+        timeline.extend(commands);
+        if timeline.len() > profile::MAX_COMMANDS {
+            return Err(t
+                .doc
+                .error(
+                    &t.span,
+                    format!(
+                        "makes the timeline longer than {} commands",
+                        profile::MAX_COMMANDS
+                    ),
+                )
+                .with_help("use fewer entries, or coarser rate profiles"));
+        }
+    }
     timeline.sort_by_key(|c| c.at);
     Ok(timeline)
 }
 
-fn entry(t: &Table<'_, '_>, stages: &[StageSpec]) -> Result<TimedCommand, ScenarioError> {
-    let words: Vec<&'static str> = DOS.iter().map(|(w, _)| *w).collect();
+/// The commands of one entry: one, or a profile's steps. `used` counts the
+/// commands of the entries before it.
+fn entry(
+    t: &Table<'_, '_>,
+    stages: &[StageSpec],
+    used: usize,
+) -> Result<Vec<TimedCommand>, ScenarioError> {
+    let words: Vec<&'static str> = DOS.iter().chain(PROFILES).map(|(w, _)| *w).collect();
     let Some(do_value) = t.get("do") else {
         t.reject_unknown(&["at", "do", "note"], None)?;
         return Err(t
@@ -55,6 +76,7 @@ fn entry(t: &Table<'_, '_>, stages: &[StageSpec]) -> Result<TimedCommand, Scenar
     let what = do_value.word("timeline action", &words)?;
     let params = DOS
         .iter()
+        .chain(PROFILES)
         .find(|(w, _)| *w == what)
         .map_or(&[][..], |(_, p)| *p);
     let mut known = vec!["at", "do", "note"];
@@ -63,7 +85,11 @@ fn entry(t: &Table<'_, '_>, stages: &[StageSpec]) -> Result<TimedCommand, Scenar
         format!("do = \"{what}\" takes no parameters besides `at` and `note`")
     } else {
         let list: Vec<String> = params.iter().map(|p| format!("`{p}`")).collect();
-        format!("do = \"{what}\" takes {}", list.join(" and "))
+        let list = match list.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+            _ => list.concat(),
+        };
+        format!("do = \"{what}\" takes {list}")
     };
     t.reject_unknown(&known, Some(takes.clone()))?;
 
@@ -77,6 +103,18 @@ fn entry(t: &Table<'_, '_>, stages: &[StageSpec]) -> Result<TimedCommand, Scenar
         Some(v) => Some(v.str()?.to_owned()),
         None => None,
     };
+    if PROFILES.iter().any(|(w, _)| *w == what) {
+        let steps = profile::expand(what, t, at, used, &takes)?;
+        return Ok(steps
+            .into_iter()
+            .enumerate()
+            .map(|(i, (at, rate))| TimedCommand {
+                at,
+                command: Command::Rate(rate),
+                note: if i == 0 { note.clone() } else { None },
+            })
+            .collect());
+    }
     let need = |key: &str| t.require(key, &takes);
     let command = match what {
         "burst" => Command::Burst {
@@ -110,7 +148,7 @@ fn entry(t: &Table<'_, '_>, stages: &[StageSpec]) -> Result<TimedCommand, Scenar
         },
         _ => Command::Stop,
     };
-    Ok(TimedCommand { at, command, note })
+    Ok(vec![TimedCommand { at, command, note }])
 }
 
 /// The index of the stage a timeline entry names.
