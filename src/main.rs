@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use pipetop::cli::{Cli, Cmd, RunArgs};
+use pipetop::export::prometheus::BindError;
 use pipetop::scenario::{self, ScenarioError};
 use pipetop::session::Session;
 use pipetop::{headless, tui};
@@ -59,7 +60,9 @@ fn run(args: RunArgs) -> ExitCode {
         Ok(_) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::from(1)
+            // An address that cannot be served is bad usage, found before the run.
+            let bad_usage = e.downcast_ref::<BindError>().is_some();
+            ExitCode::from(if bad_usage { 2 } else { 1 })
         }
     }
 }

@@ -215,7 +215,7 @@ fn an_address_in_use_is_a_clear_error_before_the_run() {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "{stderr}");
+    assert_eq!(out.status.code(), Some(2), "bad usage: {stderr}");
     assert!(
         stderr.contains(&format!("cannot serve /metrics on {addr}")),
         "{stderr}"
