@@ -49,7 +49,7 @@ impl From<Scenario> for Session {
             pipeline: simulate::build(&scenario.pipeline),
             timeline: scenario.timeline,
             duration: scenario.duration,
-            memory_cap: None,
+            memory_cap: scenario.memory_cap,
             spec: Some(scenario.pipeline),
             observer: None,
         }
