@@ -239,8 +239,11 @@ impl ControlLoop {
                 self.begin_drain();
             }
             if self.state.is_final() || now >= self.next_tick_ns {
+                // A tick may itself end the run (the memory cap): the final
+                // snapshot then comes on the next turn.
+                let ending = self.state.is_final();
                 self.tick();
-                if self.state.is_final() {
+                if ending {
                     return;
                 }
             }
@@ -312,9 +315,9 @@ impl ControlLoop {
                 self.now_s(),
                 "memory-cap",
                 format!(
-                    "memory cap reached: RSS {} MiB > {} MiB, aborting",
-                    rss >> 20,
-                    cap >> 20
+                    "memory cap reached: RSS {:.1} MiB > {:.1} MiB, aborting",
+                    rss as f64 / 1_048_576.0,
+                    cap as f64 / 1_048_576.0
                 ),
             ));
             self.abort();
