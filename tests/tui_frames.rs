@@ -244,3 +244,41 @@ fn a_saved_screenshot_is_named_after_the_scenario_and_time() {
             .contains("BOTTLENECK")
     );
 }
+
+#[test]
+fn errors_overlay_lists_failed_attempts_and_dead_letters() {
+    use pipetop::engine::{DeadLetter, Failure, FailureView};
+    use std::sync::Arc;
+
+    let mut app = app(Scene::Normal);
+    let mut snapshot = app.live().unwrap().clone();
+    snapshot.stages[0].failures = FailureView {
+        dead_letters: Arc::new(vec![DeadLetter {
+            id: 4_242,
+            stage: "ingest".into(),
+            attempts: 3,
+            t_s: 41.5,
+            error: "malformed record".into(),
+        }]),
+        recent: Arc::new(vec![Failure {
+            id: 4_243,
+            attempt: 1,
+            t_s: 41.9,
+            panicked: true,
+            error: "index out of bounds".into(),
+        }]),
+    };
+    app.on_snapshot(Arc::new(snapshot));
+    app.overlay = Overlay::Errors;
+    let terminal = draw(&app, 80, 24);
+    let shown = text(terminal.backend().buffer());
+    assert!(
+        shown.contains("item 4243 attempt 1: index out of bounds"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("item 4242 after 3 attempts: malformed record"),
+        "{shown}"
+    );
+    insta::assert_snapshot!(terminal.backend());
+}

@@ -13,9 +13,6 @@ use crate::tui::app::{App, Overlay};
 use crate::tui::theme;
 use crate::tui::theory::{Prediction, StageTheory};
 
-/// Error-ish events listed in the errors overlay.
-const ERROR_KINDS: [&str; 4] = ["restart", "crash", "drops", "dead-letter"];
-
 pub fn render(frame: &mut Frame, app: &App, overlay: Overlay, area: Rect) {
     let stage = app.selected_stage();
     let name = stage.map_or("", |s| s.name.as_str());
@@ -25,7 +22,7 @@ pub fn render(frame: &mut Frame, app: &App, overlay: Overlay, area: Rect) {
             format!(" theory · {name} "),
             stage.map_or_else(Vec::new, theory),
         ),
-        Overlay::Errors => (format!(" errors · {name} "), errors(app, stage)),
+        Overlay::Errors => (format!(" errors · {name} "), errors(stage)),
         Overlay::None | Overlay::Help => return,
     };
     // Narrow terminals give the overlay nearly all their width: the theory
@@ -201,7 +198,7 @@ fn theory(stage: &StageSnapshot) -> Vec<Line<'static>> {
     lines
 }
 
-fn errors(app: &App, stage: Option<&StageSnapshot>) -> Vec<Line<'static>> {
+fn errors(stage: Option<&StageSnapshot>) -> Vec<Line<'static>> {
     let Some(s) = stage else {
         return Vec::new();
     };
@@ -223,27 +220,46 @@ fn errors(app: &App, stage: Option<&StageSnapshot>) -> Vec<Line<'static>> {
             "workers replaced after a panic",
         ),
         Line::raw(""),
-        Line::from(Span::styled("recent errors", theme::title())),
+        Line::from(Span::styled(
+            "failed attempts (latest last)",
+            theme::title(),
+        )),
     ];
-    let recent: Vec<Line<'static>> = app
-        .view()
-        .events
-        .iter()
-        .rev()
-        .filter(|e| e.stage.as_deref() == Some(s.name.as_str()))
-        .filter(|e| ERROR_KINDS.contains(&e.kind.as_str()))
-        .take(10)
-        .map(|e| {
-            Line::from(vec![
-                Span::styled(format!("{:>7.1}s ", e.t_s), theme::label()),
-                Span::styled(format!("{:<9}", e.kind), Style::new().fg(theme::BAD)),
-                Span::raw(e.message.clone()),
-            ])
-        })
-        .collect();
-    if recent.is_empty() {
+    let failures = &s.failures;
+    let recent = failures.recent.iter().rev().take(8).rev().map(|f| {
+        let kind = if f.panicked { "panic" } else { "error" };
+        Line::from(vec![
+            Span::styled(format!("{:>7.1}s ", f.t_s), theme::label()),
+            Span::styled(format!("{kind:<6}"), Style::new().fg(theme::BAD)),
+            Span::raw(format!("item {} attempt {}: {}", f.id, f.attempt, f.error)),
+        ])
+    });
+    let before = lines.len();
+    lines.extend(recent);
+    if lines.len() == before {
         lines.push(Line::from(Span::styled("none", theme::label())));
     }
-    lines.extend(recent);
+    lines.push(Line::raw(""));
+    lines.push(Line::from(Span::styled(
+        format!(
+            "dead letters (last {} kept)",
+            crate::engine::failures::DEAD_LETTERS_KEPT
+        ),
+        theme::title(),
+    )));
+    let letters = failures.dead_letters.iter().rev().take(8).rev().map(|d| {
+        Line::from(vec![
+            Span::styled(format!("{:>7.1}s ", d.t_s), theme::label()),
+            Span::raw(format!(
+                "item {} after {} attempts: {}",
+                d.id, d.attempts, d.error
+            )),
+        ])
+    });
+    let before = lines.len();
+    lines.extend(letters);
+    if lines.len() == before {
+        lines.push(Line::from(Span::styled("none", theme::label())));
+    }
     lines
 }
