@@ -102,3 +102,33 @@ fn demos_lists_every_demo_on_its_own_line() {
         assert!(out.contains(name), "{out}");
     }
 }
+
+#[test]
+fn check_reports_a_bad_rate_profile_with_exit_2_and_its_place() {
+    let file = scenario_file(
+        "[source]\nrate = 10\n\n[[stage]]\nname = \"a\"\nservice = { dist = \"exp\", mean = \"1ms\" }\n\n[[timeline]]\nat = \"1s\"\ndo = \"sine\"\nmean = 100\namplitude = 150\nperiod = \"1m\"\nover = \"2m\"\n",
+    );
+    let origin = file.path().display().to_string();
+    cargo_bin_cmd!("pipetop")
+        .arg("check")
+        .arg(file.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(format!(
+            "{origin}:12:13: `timeline[0].amplitude` must be 0 or more and less than `mean`"
+        )));
+}
+
+#[test]
+fn check_counts_a_profile_s_steps_and_shows_the_memory_cap() {
+    cargo_bin_cmd!("pipetop")
+        .args(["check", "demos/diurnal.toml"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("timeline: 187 commands"));
+    cargo_bin_cmd!("pipetop")
+        .args(["check", "unbounded-memory"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("memory cap: 64 MiB"));
+}

@@ -277,3 +277,144 @@ proptest::proptest! {
         let _ = scenario::parse(&tokens.concat(), "demos/t.toml");
     }
 }
+
+/// GOOD with its timeline entry's action replaced by `action` (which starts
+/// on line 20, after `at` on line 19).
+fn break_timeline(action: &str) -> scenario::ScenarioError {
+    break_good("do = \"workers\"\nstage = \"enrich\"\ncount = 8", action)
+}
+
+#[test]
+fn a_profile_missing_a_parameter_names_it_and_lists_the_others() {
+    let e = break_timeline("do = \"ramp\"\nfrom = 100\nover = \"5s\"");
+    let text = e.to_string();
+    assert!(text.contains("`timeline[0].to` is missing"), "{text}");
+    assert!(
+        text.contains("do = \"ramp\" takes `from`, `to`, `over` and `every`"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_profile_key_typo_suggests_the_parameter() {
+    let e = break_timeline("do = \"ramp\"\nform = 100\nto = 200\nover = \"5s\"");
+    assert_error(&e, 21, 1, "timeline[0].form", "did you mean `from`?");
+}
+
+#[test]
+fn a_sine_may_not_swing_below_zero() {
+    let e = break_timeline(
+        "do = \"sine\"\nmean = 600\namplitude = 900\nperiod = \"60s\"\nover = \"2m\"",
+    );
+    assert_error(
+        &e,
+        22,
+        13,
+        "timeline[0].amplitude",
+        "must be 0 or more and less than `mean` (600), got 900",
+    );
+}
+
+#[test]
+fn a_sine_step_coarser_than_a_quarter_period_is_rejected() {
+    let e = break_timeline(
+        "do = \"sine\"\nmean = 600\namplitude = 100\nperiod = \"4s\"\nover = \"8s\"\nevery = \"2s\"",
+    );
+    assert_error(
+        &e,
+        25,
+        9,
+        "timeline[0].every",
+        "is too coarse for a period of 4s",
+    );
+}
+
+#[test]
+fn a_square_wave_needs_high_above_low_and_a_duty_inside_0_1() {
+    let e =
+        break_timeline("do = \"square\"\nlow = 500\nhigh = 100\nperiod = \"10s\"\nover = \"1m\"");
+    assert_error(
+        &e,
+        22,
+        8,
+        "timeline[0].high",
+        "must be greater than `low` (500), got 100",
+    );
+    let e = break_timeline(
+        "do = \"square\"\nlow = 100\nhigh = 500\nperiod = \"10s\"\nduty = 1.5\nover = \"1m\"",
+    );
+    assert_error(&e, 24, 8, "timeline[0].duty", "must be between 0 and 1");
+}
+
+#[test]
+fn a_step_takes_rate_or_rates_not_both() {
+    let e = break_timeline("do = \"step\"\nrate = 100\nrates = [1, 2]\nevery = \"1s\"");
+    assert_error(
+        &e,
+        22,
+        9,
+        "timeline[0].rates",
+        "cannot be given with `rate`",
+    );
+    let e = break_timeline("do = \"step\"\nrates = [100, -2]\nevery = \"1s\"");
+    assert_error(
+        &e,
+        21,
+        15,
+        "timeline[0].rates[1]",
+        "must be greater than 0, got -2",
+    );
+    let e = break_timeline("do = \"step\"\nrates = [100, 200]");
+    assert!(
+        e.to_string().contains("`timeline[0].every` is missing"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_profile_rate_cannot_be_max() {
+    let e = break_timeline("do = \"ramp\"\nfrom = 100\nto = \"max\"\nover = \"5s\"");
+    assert_error(
+        &e,
+        22,
+        6,
+        "timeline[0].to",
+        "cannot be \"max\" in a profile",
+    );
+}
+
+#[test]
+fn memory_cap_wants_a_binary_size_in_range() {
+    let cases = [
+        (
+            "\"512MB\"",
+            "has the unit \"MB\", which is ambiguous",
+            "512MiB",
+        ),
+        (
+            "\"1MiB\"",
+            "must be 16MiB..=16GiB, got 1MiB",
+            "resident memory",
+        ),
+        (
+            "\"32GiB\"",
+            "must be 16MiB..=16GiB, got 32GiB",
+            "resident memory",
+        ),
+        ("\"lots\"", "is not a size: \"lots\"", "\"256MiB\""),
+        ("\"512\"", "has no unit", "\"256MiB\""),
+        (
+            "536870912",
+            "must be a size string, got the integer",
+            "\"256MiB\"",
+        ),
+    ];
+    for (value, says, help) in cases {
+        let e = break_good(
+            "duration = \"30s\"",
+            &format!("duration = \"30s\"\nmemory_cap = {value}"),
+        );
+        assert_error(&e, 3, 14, "memory_cap", says);
+        assert!(e.help.as_deref().unwrap_or("").contains(help), "{e}");
+    }
+}

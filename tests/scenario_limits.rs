@@ -170,4 +170,39 @@ fn every_limit_is_enforced_and_located() {
         "service = { dist = \"uniform\", min = \"2ms\", max = \"1ms\" }",
     );
     assert_error(&e, 10, 37, "stage[0].service.min", "must not exceed `max`");
+    // A profile is one command per step: the timeline has a bound.
+    let e = break_good(
+        "do = \"workers\"\nstage = \"enrich\"\ncount = 8",
+        "do = \"ramp\"\nfrom = 1\nto = 2\nover = \"1h\"\nevery = \"10ms\"",
+    );
+    assert_error(
+        &e,
+        23,
+        8,
+        "timeline[0].over",
+        "makes the timeline longer than 10000 commands",
+    );
+    assert!(e.to_string().contains("lengthen `every`"), "{e}");
+    let e = break_good(
+        "do = \"workers\"\nstage = \"enrich\"\ncount = 8",
+        "do = \"square\"\nlow = 1\nhigh = 2\nperiod = \"10ms\"\nover = \"1s\"",
+    );
+    assert_error(
+        &e,
+        23,
+        10,
+        "timeline[0].period",
+        "leaves a phase shorter than 10ms",
+    );
+    let e = break_good(
+        "do = \"workers\"\nstage = \"enrich\"\ncount = 8",
+        "do = \"sine\"\nmean = 10\namplitude = 1\nperiod = \"5ms\"\nover = \"1s\"",
+    );
+    assert_error(
+        &e,
+        23,
+        10,
+        "timeline[0].period",
+        "must be at least 10ms, got 5ms",
+    );
 }

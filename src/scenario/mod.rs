@@ -256,4 +256,6 @@ fn default_name(origin: &str) -> String {
 }
 
 #[cfg(test)]
+mod profile_tests;
+#[cfg(test)]
 mod tests;
