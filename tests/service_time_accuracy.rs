@@ -1,35 +1,12 @@
 //! A known service time is measured as itself. (Alone in its own test
 //! binary, so no other test competes for the two cores while it measures.)
 
+mod simulated;
+
 use std::time::Duration;
 
-use pipetop::engine::{
-    Arrivals, PipelineSpec, Rate, RunOptions, ServiceDist, SourceSpec, StageSpec, simulate,
-};
-use pipetop::metrics::{RunState, Snapshot};
-
-fn run(spec: &PipelineSpec, seconds: u64) -> Snapshot {
-    let running = simulate::build(spec).start(RunOptions {
-        stop_after: Some(Duration::from_secs(seconds)),
-        ..RunOptions::default()
-    });
-    let last = running.snapshots().iter().last().expect("a final snapshot");
-    running.join();
-    assert_eq!(last.state, RunState::Done);
-    (*last).clone()
-}
-
-fn spec(rate: f64, stage: StageSpec) -> PipelineSpec {
-    PipelineSpec {
-        seed: 1,
-        source: SourceSpec {
-            rate: Rate::PerSecond(rate),
-            arrivals: Arrivals::Uniform,
-            burst: 0,
-        },
-        stages: vec![stage],
-    }
-}
+use pipetop::engine::{ServiceDist, StageSpec};
+use simulated::{one_stage, run};
 
 #[test]
 fn a_fixed_sleep_service_is_measured_as_itself() {
@@ -42,7 +19,7 @@ fn a_fixed_sleep_service_is_measured_as_itself() {
             },
         )
     };
-    let last = run(&spec(500.0, stage), 4);
+    let last = run(&one_stage(500.0, stage), 4);
     let service = last.stages[0].service_ms.total;
     assert!(service.count >= 1_900, "{} samples", service.count);
     assert!(

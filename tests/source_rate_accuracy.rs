@@ -1,35 +1,11 @@
 //! The source emits what its rate says.
 
+mod simulated;
+
 use std::time::Duration;
 
-use pipetop::engine::{
-    Arrivals, PipelineSpec, QueueCapacity, Rate, RunOptions, ServiceDist, SourceSpec, StageSpec,
-    simulate,
-};
-use pipetop::metrics::{RunState, Snapshot};
-
-fn run(spec: &PipelineSpec, seconds: u64) -> Snapshot {
-    let running = simulate::build(spec).start(RunOptions {
-        stop_after: Some(Duration::from_secs(seconds)),
-        ..RunOptions::default()
-    });
-    let last = running.snapshots().iter().last().expect("a final snapshot");
-    running.join();
-    assert_eq!(last.state, RunState::Done);
-    (*last).clone()
-}
-
-fn spec(rate: f64, stage: StageSpec) -> PipelineSpec {
-    PipelineSpec {
-        seed: 1,
-        source: SourceSpec {
-            rate: Rate::PerSecond(rate),
-            arrivals: Arrivals::Uniform,
-            burst: 0,
-        },
-        stages: vec![stage],
-    }
-}
+use pipetop::engine::{QueueCapacity, ServiceDist, StageSpec};
+use simulated::{one_stage, run};
 
 #[test]
 fn a_uniform_source_generates_its_rate() {
@@ -43,7 +19,7 @@ fn a_uniform_source_generates_its_rate() {
             },
         )
     };
-    let last = run(&spec(2_000.0, stage), 10);
+    let last = run(&one_stage(2_000.0, stage), 10);
     let generated = last.totals.generated as f64;
     assert!(
         (generated - 20_000.0).abs() <= 200.0,

@@ -6,144 +6,9 @@
 //! synchronize: every step polls the screen until what it expects appears,
 //! and fails after a deadline with the last screen it saw.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+mod tmux;
 
-/// How long any one step may take before the test fails.
-const STEP_DEADLINE: Duration = Duration::from_secs(30);
-/// How often the screen is read while waiting.
-const POLL: Duration = Duration::from_millis(50);
-
-/// A tmux server of our own (its socket in the test's temporary directory)
-/// with one session: killed on drop, so a failing assertion does not leave a
-/// dashboard running.
-struct Tmux {
-    socket: PathBuf,
-    session: String,
-}
-
-impl Tmux {
-    /// Starts `command` in a detached `width`×`height` terminal.
-    fn start(dir: &Path, width: u16, height: u16, command: &str) -> Self {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let session = format!(
-            "pipetop-e2e-{}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        );
-        let tmux = Tmux {
-            socket: dir.join(format!("{session}.sock")),
-            session,
-        };
-        let out = tmux.run(&[
-            "new-session",
-            "-d",
-            "-x",
-            &width.to_string(),
-            "-y",
-            &height.to_string(),
-            "-s",
-            &tmux.session,
-            command,
-        ]);
-        assert!(
-            out.status.success(),
-            "tmux new-session failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        tmux
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        match Command::new("tmux")
-            .arg("-S")
-            .arg(&self.socket)
-            .args(["-f", "/dev/null"])
-            .args(args)
-            .env_remove("TMUX")
-            .output()
-        {
-            Ok(out) => out,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => panic!(
-                "tmux is not installed: this end-to-end test drives the dashboard in tmux \
-                 (Debian/Ubuntu: apt-get install -y tmux)"
-            ),
-            Err(e) => panic!("cannot run tmux: {e}"),
-        }
-    }
-
-    /// The visible screen, as text.
-    fn screen(&self) -> String {
-        let out = self.run(&["capture-pane", "-p", "-t", &self.session]);
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// A tmux format variable of the pane, e.g. `alternate_on`.
-    fn pane_var(&self, name: &str) -> String {
-        let format = format!("#{{{name}}}");
-        let out = self.run(&["display-message", "-p", "-t", &self.session, &format]);
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
-    }
-
-    /// Presses keys, in tmux's key names (`+`, `b`, `Enter`).
-    fn send(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", &self.session];
-        args.extend_from_slice(keys);
-        let out = self.run(&args);
-        assert!(out.status.success(), "tmux send-keys {keys:?} failed");
-    }
-
-    /// Reads the screen until `done` holds of it; fails with the last screen
-    /// after [`STEP_DEADLINE`].
-    fn wait_for(&self, what: &str, done: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let screen = self.screen();
-            if done(&screen) {
-                return screen;
-            }
-            assert!(
-                start.elapsed() < STEP_DEADLINE,
-                "waited {STEP_DEADLINE:?} for {what}; the last screen was:\n{screen}"
-            );
-            std::thread::sleep(POLL);
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        // Not `run`: a drop during a panic must not panic again.
-        for args in [&["kill-session", "-t", &self.session][..], &["kill-server"]] {
-            let _ = Command::new("tmux")
-                .arg("-S")
-                .arg(&self.socket)
-                .args(args)
-                .output();
-        }
-    }
-}
-
-/// Waits for a file to be written (by the shell around the binary).
-fn wait_for_file(path: &Path, tmux: &Tmux) -> String {
-    let start = Instant::now();
-    loop {
-        if let Ok(text) = std::fs::read_to_string(path)
-            && text.ends_with('\n')
-        {
-            return text;
-        }
-        assert!(
-            start.elapsed() < STEP_DEADLINE,
-            "waited {STEP_DEADLINE:?} for {}; the last screen was:\n{}",
-            path.display(),
-            tmux.screen()
-        );
-        std::thread::sleep(POLL);
-    }
-}
+use tmux::{Tmux, quoted, quoted_path, wait_for_file};
 
 /// The worker count in the stage table's row for `stage` (`  ingest   5  …`).
 fn table_workers(screen: &str, stage: &str) -> Option<u32> {
@@ -154,15 +19,6 @@ fn table_workers(screen: &str, stage: &str) -> Option<u32> {
         words.find(|w| *w == stage)?;
         words.next()?.parse().ok()
     })
-}
-
-/// `text` as one single-quoted shell word.
-fn quoted(text: &str) -> String {
-    format!("'{}'", text.replace('\'', r"'\''"))
-}
-
-fn quoted_path(path: &Path) -> String {
-    quoted(&path.display().to_string())
 }
 
 #[test]

@@ -9,34 +9,6 @@ use crate::metrics::theory::{self, Measured, StageTheory};
 use crate::metrics::{Percentiles, Snapshot, Totals};
 use crate::session::SessionInfo;
 
-/// Percentiles in milliseconds, as the report names them.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct LatencySummary {
-    pub p50: f64,
-    pub p90: f64,
-    pub p99: f64,
-    pub p999: f64,
-    pub max: f64,
-    pub mean: f64,
-    pub count: u64,
-    pub outliers: u64,
-}
-
-impl From<Percentiles> for LatencySummary {
-    fn from(p: Percentiles) -> Self {
-        Self {
-            p50: p.p50,
-            p90: p.p90,
-            p99: p.p99,
-            p999: p.p999,
-            max: p.max,
-            mean: p.mean,
-            count: p.count,
-            outliers: p.outliers,
-        }
-    }
-}
-
 /// One stage in the report.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StageReport {
@@ -52,8 +24,8 @@ pub struct StageReport {
     /// processed / duration.
     pub out_rate: f64,
     pub queue_max: usize,
-    pub service_ms: LatencySummary,
-    pub wait_ms: LatencySummary,
+    pub service_ms: Percentiles,
+    pub wait_ms: Percentiles,
     pub busy: f64,
     pub idle: f64,
     pub blocked: f64,
@@ -159,7 +131,7 @@ pub struct Report {
     pub duration_s: f64,
     pub state: crate::metrics::RunState,
     pub totals: Totals,
-    pub end_to_end_ms: LatencySummary,
+    pub end_to_end_ms: Percentiles,
     pub stages: Vec<StageReport>,
     /// Which stage limited the pipeline, for how long.
     pub bottleneck: BottleneckSummary,
@@ -207,8 +179,8 @@ impl Report {
                     restarts: s.restarts,
                     out_rate: per_second(s.processed),
                     queue_max: s.queue_max,
-                    service_ms: s.service_ms.total.into(),
-                    wait_ms: s.wait_ms.total.into(),
+                    service_ms: s.service_ms.total,
+                    wait_ms: s.wait_ms.total,
                     busy: s.utilization_total.busy,
                     idle: s.utilization_total.idle,
                     blocked: s.utilization_total.blocked,
@@ -227,7 +199,7 @@ impl Report {
             duration_s,
             state: last.state,
             totals: last.totals,
-            end_to_end_ms: last.end_to_end_ms.total.into(),
+            end_to_end_ms: last.end_to_end_ms.total,
             stages,
             bottleneck,
             checkpoint: last.checkpoint,
@@ -238,5 +210,49 @@ impl Report {
                 .flat_map(|s| s.failures.dead_letters.iter().cloned())
                 .collect(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn moved(t_s: f64, stage: Option<&str>) -> Event {
+        let message = match stage {
+            Some(name) => format!("bottleneck: {name}: busy 99%, upstream blocked 60%"),
+            None => "no bottleneck: nothing is held back".to_string(),
+        };
+        Event {
+            stage: stage.map(str::to_string),
+            ..Event::new(t_s, BOTTLENECK, message)
+        }
+    }
+
+    #[test]
+    fn the_bottleneck_summary_adds_up_the_intervals_between_events() {
+        let names: Vec<String> = ["a", "b", "c"].map(String::from).to_vec();
+        let events = vec![
+            Event::new(1.0, "burst", "a burst"),
+            moved(2.0, Some("b")),
+            moved(5.0, Some("c")),
+            moved(6.0, None),
+            moved(7.0, Some("b")),
+        ];
+        let s = BottleneckSummary::from_events(&events, &names, 10.0, Some((1, "b: now")));
+        assert_eq!(s.stage.as_deref(), Some("b"));
+        assert_eq!(s.stages.len(), 2);
+        let b = &s.stages[0];
+        assert_eq!((b.index, b.seconds, b.share), (1, 6.0, 0.6));
+        assert_eq!(b.last_reason, "b: now");
+        let c = &s.stages[1];
+        assert_eq!((c.index, c.seconds), (2, 1.0));
+        assert_eq!(c.last_reason, "c: busy 99%, upstream blocked 60%");
+        assert_eq!(s.none_s, 3.0);
+    }
+
+    #[test]
+    fn no_bottleneck_events_means_none_all_run() {
+        let s = BottleneckSummary::from_events(&[], &["a".to_string()], 4.0, None);
+        assert_eq!((s.stage, s.stages.len(), s.none_s), (None, 0, 4.0));
     }
 }
