@@ -10,6 +10,8 @@
 use std::cell::Cell;
 use std::time::{Duration, Instant};
 
+use super::tsc::{self, TscScale};
+
 /// Bounds of the spin window, in nanoseconds.
 const MIN_SPIN_NS: f64 = 20_000.0;
 const MAX_SPIN_NS: f64 = 250_000.0;
@@ -24,24 +26,31 @@ thread_local! {
     static SPIN_WINDOW_NS: Cell<f64> = const { Cell::new(100_000.0) };
 }
 
-/// Nanoseconds since the run started.
+/// Nanoseconds since the run started, read from the time-stamp counter
+/// where it can be trusted (see [`tsc`](super::tsc)), else from `Instant`.
 #[derive(Debug, Clone, Copy)]
 pub struct Clock {
     epoch: Instant,
+    counter: Option<(TscScale, u64)>,
 }
 
 impl Clock {
     /// A clock whose zero is now.
     pub fn start() -> Self {
+        let counter = tsc::scale().map(|scale| (scale, scale.ticks()));
         Self {
             epoch: Instant::now(),
+            counter,
         }
     }
 
     /// Nanoseconds since the start.
     #[inline]
     pub fn now_ns(&self) -> u64 {
-        self.epoch.elapsed().as_nanos() as u64
+        match self.counter {
+            Some((scale, start)) => scale.nanos(scale.ticks().wrapping_sub(start)),
+            None => self.epoch.elapsed().as_nanos() as u64,
+        }
     }
 
     /// The instant `ns` nanoseconds after the start.

@@ -20,6 +20,7 @@ pub mod source;
 mod source_thread;
 pub mod spec;
 pub mod stage_shared;
+mod tsc;
 pub mod work;
 mod worker;
 
