@@ -6,6 +6,7 @@
 pub mod arrivals;
 pub mod clock;
 pub mod command;
+mod control_loop;
 pub mod failures;
 pub mod item;
 mod panic_guard;
