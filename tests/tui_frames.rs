@@ -147,23 +147,46 @@ fn help_overlay_lists_every_key_in_the_table() {
     }
 }
 
-#[test]
-fn no_terminal_size_panics() {
+/// Renders the burst frame and the empty (no snapshot yet) frame at every
+/// height from 1 to 100 for each of `widths`.
+fn sweep(widths: std::ops::RangeInclusive<u16>) {
     let burst = app(Scene::Burst);
     let empty = App::new(ScenarioMeta::default());
-    let mut sizes: Vec<(u16, u16)> = Vec::new();
-    for w in (1..=300)
-        .step_by(11)
-        .chain([79, 80, 81, 120, 159, 160, 300])
-    {
-        for h in (1..=100).step_by(5).chain([23, 24, 25, 30, 47, 48, 100]) {
-            sizes.push((w, h));
+    let mut terminal = Terminal::new(TestBackend::new(1, 1)).unwrap();
+    for w in widths {
+        for h in 1..=100 {
+            terminal.backend_mut().resize(w, h);
+            for app in [&burst, &empty] {
+                terminal.draw(|f| render(f, app)).unwrap();
+            }
         }
     }
-    for (w, h) in sizes {
-        draw(&burst, w, h);
-        draw(&empty, w, h);
-    }
+}
+
+// Every size from 1×1 to 300×100, in slices that run in parallel.
+#[test]
+fn no_size_panics_widths_1_to_60() {
+    sweep(1..=60);
+}
+
+#[test]
+fn no_size_panics_widths_61_to_120() {
+    sweep(61..=120);
+}
+
+#[test]
+fn no_size_panics_widths_121_to_180() {
+    sweep(121..=180);
+}
+
+#[test]
+fn no_size_panics_widths_181_to_240() {
+    sweep(181..=240);
+}
+
+#[test]
+fn no_size_panics_widths_241_to_300() {
+    sweep(241..=300);
 }
 
 #[test]

@@ -328,7 +328,7 @@ fn registry(snapshot: &Snapshot) -> Registry {
         registry.register(name, help, family);
     }
 
-    let counters: [StageMetric<u64>; 2] = [
+    let counters: [StageMetric<u64>; 5] = [
         (
             "pipetop_stage_processed",
             "Items the stage finished and passed on",
@@ -338,6 +338,21 @@ fn registry(snapshot: &Snapshot) -> Registry {
             "pipetop_stage_dropped",
             "Items dropped at the stage's input queue",
             |s| s.dropped,
+        ),
+        (
+            "pipetop_stage_retried",
+            "Failed attempts the stage retried",
+            |s| s.retried,
+        ),
+        (
+            "pipetop_stage_dead_lettered",
+            "Items the stage gave up on after their last attempt",
+            |s| s.dead_lettered,
+        ),
+        (
+            "pipetop_stage_restarts",
+            "Workers of the stage restarted after a crash",
+            |s| s.restarts,
         ),
     ];
     for (name, help, value) in counters {
