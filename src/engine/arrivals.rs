@@ -65,14 +65,6 @@ impl ArrivalProcess {
         process
     }
 
-    pub fn rate(&self) -> Rate {
-        self.rate
-    }
-
-    pub fn is_paused(&self) -> bool {
-        self.paused
-    }
-
     fn gap_ns(&mut self) -> u64 {
         let Rate::PerSecond(rate) = self.rate else {
             return 0;

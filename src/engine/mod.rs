@@ -3,26 +3,26 @@
 //! [`Command`]s and samples [`crate::metrics::Snapshot`]s. It knows nothing
 //! about terminals or files.
 
-pub mod arrivals;
-pub mod clock;
-pub mod command;
+pub(crate) mod arrivals;
+pub(crate) mod clock;
+pub(crate) mod command;
 mod control_loop;
-pub mod failures;
-pub mod item;
+pub(crate) mod failures;
+pub(crate) mod item;
 mod panic_guard;
-pub mod pipeline;
-pub mod pool;
-pub mod queue;
-pub mod run;
+pub(crate) mod pipeline;
+pub(crate) mod pool;
+pub(crate) mod queue;
+pub(crate) mod run;
 mod run_context;
-pub mod service;
+pub(crate) mod service;
 pub mod simulate;
-pub mod source;
+pub(crate) mod source;
 mod source_thread;
-pub mod spec;
-pub mod stage_shared;
+pub(crate) mod spec;
+pub(crate) mod stage_shared;
 mod tsc;
-pub mod work;
+pub(crate) mod work;
 mod worker;
 
 pub use command::{Command, Event, Origin, TimedCommand};

@@ -5,8 +5,6 @@
 //! auto-resizing, so memory follows the largest value seen). Everything
 //! above [`CEILING_NS`] is recorded at the ceiling and counted as an outlier.
 
-use std::time::Duration;
-
 use hdrhistogram::Histogram;
 
 use super::snapshot::{Bucket, Latency, Percentiles};
@@ -66,11 +64,6 @@ impl LatencyHistogram {
         }
     }
 
-    /// Records a duration.
-    pub fn record_duration(&mut self, d: Duration) {
-        self.record(u64::try_from(d.as_nanos()).unwrap_or(u64::MAX));
-    }
-
     pub fn add(&mut self, other: &LatencyHistogram) {
         self.hist
             .add(&other.hist)
@@ -108,6 +101,7 @@ impl LatencyHistogram {
         self.outliers = 0;
     }
 
+    #[cfg(test)]
     pub fn len(&self) -> u64 {
         self.hist.len()
     }
@@ -117,6 +111,7 @@ impl LatencyHistogram {
     }
 
     /// The value at quantile `q` (0..=1) in nanoseconds.
+    #[cfg(test)]
     pub fn quantile_ns(&self, q: f64) -> u64 {
         self.hist.value_at_quantile(q)
     }

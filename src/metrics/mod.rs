@@ -4,18 +4,18 @@
 //! Histograms are per worker and merged at the tick (see [`recorder`]);
 //! counters are single-writer cells summed per stage (see [`worker_stats`]).
 
-pub mod bottleneck;
-pub mod checkpoint;
-pub mod derived_events;
-pub mod latency;
-pub mod process;
-pub mod recorder;
-pub mod sampler;
-pub mod snapshot;
+pub(crate) mod bottleneck;
+pub(crate) mod checkpoint;
+pub(crate) mod derived_events;
+pub(crate) mod latency;
+pub(crate) mod process;
+pub(crate) mod recorder;
+pub(crate) mod sampler;
+pub(crate) mod snapshot;
 pub mod theory;
-pub mod time_account;
-pub mod worker_group;
-pub mod worker_stats;
+pub(crate) mod time_account;
+pub(crate) mod worker_group;
+pub(crate) mod worker_stats;
 
 pub use snapshot::{
     Backpressure, Bucket, Latency, Percentiles, ProcessSnapshot, RunState, Snapshot,
