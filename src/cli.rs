@@ -15,10 +15,12 @@ use crate::session::SessionOptions;
 #[derive(Debug, Parser)]
 #[command(version, about)]
 pub struct Cli {
+    /// The subcommand; none opens the dashboard on the default demo.
     #[command(subcommand)]
     pub command: Option<Cmd>,
 }
 
+/// What `pipetop` is asked to do: run a scenario, list the demos, or check a file.
 #[derive(Debug, Subcommand)]
 pub enum Cmd {
     /// Run a scenario: the dashboard, or with --headless a progress line
@@ -33,6 +35,7 @@ pub enum Cmd {
     },
 }
 
+/// The options of `pipetop run`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// A scenario .toml file or a built-in demo name (see `pipetop demos`).

@@ -18,12 +18,15 @@ pub type SnapshotObserver = Box<dyn FnMut(&Snapshot) -> anyhow::Result<()> + Sen
 pub struct Session {
     /// The scenario's (or the program's) name, shown in the header and report.
     pub name: String,
+    /// One line on what the run shows (`pipetop demos` lists it).
     pub description: String,
     /// What to watch and try; shown by the lesson panel.
     pub lesson: String,
+    /// The random seed, as written to the report; it does not reseed `pipeline`.
     pub seed: u64,
     /// Items injected by one burst (the `b` key).
     pub burst_items: u64,
+    /// The pipeline to start.
     pub pipeline: Pipeline,
     /// Commands to apply at given times.
     pub timeline: Vec<TimedCommand>,
@@ -89,6 +92,7 @@ impl Session {
 pub struct SessionOptions {
     /// Overrides the session's duration.
     pub duration: Option<Duration>,
+    /// Sampling period: one snapshot per tick.
     pub tick: Duration,
     /// Final report (JSON).
     pub report: Option<PathBuf>,
@@ -98,6 +102,7 @@ pub struct SessionOptions {
     pub record: Option<PathBuf>,
     /// Render the dashboard frame at `screenshot_at` to this SVG file.
     pub screenshot: Option<PathBuf>,
+    /// When in the run to take the screenshot, measured from the start.
     pub screenshot_at: Duration,
     /// Columns and rows of the screenshot frame.
     pub screenshot_size: (u16, u16),
@@ -125,14 +130,21 @@ impl Default for SessionOptions {
 /// Session metadata that outlives the pipeline once it is started.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SessionInfo {
+    /// The scenario's (or the program's) name.
     pub name: String,
+    /// One line on what the run shows.
     pub description: String,
+    /// What to watch and try; shown by the lesson panel.
     pub lesson: String,
+    /// The random seed, as written to the report.
     pub seed: u64,
+    /// Items injected by one burst (the `b` key).
     pub burst_items: u64,
+    /// The simulated pipeline's description, when the run is a scenario.
     pub spec: Option<PipelineSpec>,
     /// The scripted commands the run started with.
     pub timeline: Vec<TimedCommand>,
+    /// Scripted run length: the source stops then, unless the options override it.
     pub duration: Option<Duration>,
 }
 

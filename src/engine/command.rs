@@ -8,9 +8,17 @@ use super::spec::{QueuePolicy, Rate};
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     /// Resize a stage's worker pool (0 stalls the stage).
-    Workers { stage: usize, count: usize },
+    Workers {
+        /// Index of the stage, from 0.
+        stage: usize,
+        /// The new pool size.
+        count: usize,
+    },
     /// Inject `items` arrivals at once.
-    Burst { items: u64 },
+    Burst {
+        /// How many items to inject.
+        items: u64,
+    },
     /// Change the source rate.
     Rate(Rate),
     /// Stop scheduling new arrivals.
@@ -18,11 +26,24 @@ pub enum Command {
     /// Resume scheduling arrivals.
     Resume,
     /// Change a stage's queue policy.
-    Policy { stage: usize, policy: QueuePolicy },
+    Policy {
+        /// Index of the stage, from 0.
+        stage: usize,
+        /// The policy its input queue switches to.
+        policy: QueuePolicy,
+    },
     /// Multiply a stage's service time (1.0 restores it).
-    Slowdown { stage: usize, factor: f64 },
+    Slowdown {
+        /// Index of the stage, from 0.
+        stage: usize,
+        /// The service-time multiplier (2.0 = twice as slow).
+        factor: f64,
+    },
     /// Kill one worker of a stage mid-item.
-    Crash { stage: usize },
+    Crash {
+        /// Index of the stage, from 0.
+        stage: usize,
+    },
     /// Stop the source, drain every queue, join every worker.
     Stop,
     /// End at once; what is still in flight is reported, not processed.
@@ -50,8 +71,11 @@ impl Command {
 /// A command scheduled at a time since the start, with an optional narration.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TimedCommand {
+    /// When to send the command, measured from the start of the run.
     pub at: std::time::Duration,
+    /// The command to send.
     pub command: Command,
+    /// Narration shown in the event log when the command fires.
     pub note: Option<String>,
 }
 
@@ -73,21 +97,29 @@ pub enum Origin {
 pub struct Event {
     /// Seconds since the start.
     pub t_s: f64,
+    /// Who caused it: the operator, the timeline or the engine.
     pub origin: Origin,
     /// The timeline `do` word of the command, or what happened (`restart`, `drops`, `source-done`).
     pub kind: String,
+    /// The name of the stage it concerns, if it concerns one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stage: Option<String>,
+    /// Items involved: a burst's size, or the drops in all when dropping ends.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub items: Option<u64>,
+    /// A worker count: the new pool size, or how many workers restarted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub count: Option<usize>,
+    /// The new source rate.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rate: Option<Rate>,
+    /// The stage's queue policy: the new one, or the one that is dropping.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub policy: Option<QueuePolicy>,
+    /// The new slowdown factor (1.0 = normal speed).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub factor: Option<f64>,
+    /// The timeline entry's narration, if it had one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
     /// A human sentence describing the event.

@@ -17,14 +17,17 @@ use super::worker::Output;
 /// How one stage is set up.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StageConfig {
+    /// The stage's name, as shown in the dashboard and reports.
     pub name: String,
     /// Workers at the start.
     pub workers: usize,
+    /// The input queue's bound.
     pub queue: QueueCapacity,
+    /// What the input queue does when it is full.
     pub policy: QueuePolicy,
     /// How a `slowdown` stretches this stage's work: sleeping or spinning.
     pub mode: WorkMode,
-    /// Attempts per item before it is dead-lettered.
+    /// Attempts per item, the first included, before it is dead-lettered.
     pub max_attempts: u32,
 }
 
@@ -41,31 +44,37 @@ impl StageConfig {
         }
     }
 
+    /// Sets the number of workers at the start (0 starts the stage stalled).
     pub fn workers(mut self, workers: usize) -> Self {
         self.workers = workers;
         self
     }
 
+    /// Bounds the input queue at `capacity` items (at least 1).
     pub fn queue(mut self, capacity: usize) -> Self {
         self.queue = QueueCapacity::Bounded(capacity.max(1));
         self
     }
 
+    /// Makes the input queue unbounded; only for showing why bounds matter.
     pub fn unbounded(mut self) -> Self {
         self.queue = QueueCapacity::Unbounded;
         self
     }
 
+    /// Sets what the input queue does when it is full.
     pub fn policy(mut self, policy: QueuePolicy) -> Self {
         self.policy = policy;
         self
     }
 
+    /// Sets how a `slowdown` stretches this stage's work.
     pub fn mode(mut self, mode: WorkMode) -> Self {
         self.mode = mode;
         self
     }
 
+    /// Sets the attempts per item, the first included (at least 1).
     pub fn max_attempts(mut self, attempts: u32) -> Self {
         self.max_attempts = attempts.max(1);
         self

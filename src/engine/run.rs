@@ -77,6 +77,7 @@ impl RunningPipeline {
         &self.snapshots
     }
 
+    /// The stages' names, in pipeline order (the index a [`Command`] names a stage by).
     pub fn stage_names(&self) -> &[String] {
         &self.stage_names
     }

@@ -4,6 +4,7 @@
 /// Produces the items a pipeline processes. The engine decides *when* to
 /// ask (the arrival process); the source decides *what* comes next.
 pub trait Source: Send + 'static {
+    /// The items this source yields, which the first stage takes as input.
     type Item: Send + 'static;
 
     /// The next item, or `None` when the source is exhausted (the pipeline

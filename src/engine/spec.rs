@@ -99,6 +99,7 @@ impl fmt::Display for QueuePolicy {
 /// A stage's input queue bound.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum QueueCapacity {
+    /// At most this many items wait in the queue.
     Bounded(usize),
     /// Only for demonstrating why bounded queues matter.
     Unbounded,
@@ -117,11 +118,37 @@ impl QueueCapacity {
 /// The distribution of the time one attempt at one item takes.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum ServiceDist {
-    Fixed { mean: Duration },
-    Uniform { min: Duration, max: Duration },
-    Exp { mean: Duration },
-    Normal { mean: Duration, stddev: Duration },
-    LogNormal { mean: Duration, stddev: Duration },
+    /// Every attempt takes exactly `mean`.
+    Fixed {
+        /// The service time of every attempt.
+        mean: Duration,
+    },
+    /// Evenly spread between `min` and `max`.
+    Uniform {
+        /// The shortest service time.
+        min: Duration,
+        /// The longest service time.
+        max: Duration,
+    },
+    /// Exponential: memoryless, as in an M/M/c queue.
+    Exp {
+        /// The mean service time.
+        mean: Duration,
+    },
+    /// Normal, with negative samples taken as zero.
+    Normal {
+        /// The mean service time.
+        mean: Duration,
+        /// The standard deviation of the service time.
+        stddev: Duration,
+    },
+    /// Log-normal with this mean and standard deviation: a long right tail.
+    LogNormal {
+        /// The mean service time.
+        mean: Duration,
+        /// The standard deviation of the service time.
+        stddev: Duration,
+    },
 }
 
 impl ServiceDist {
@@ -171,7 +198,9 @@ pub enum FailKind {
 /// The source of a simulated pipeline.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SourceSpec {
+    /// How fast the source emits.
     pub rate: Rate,
+    /// How arrivals are spaced at that rate.
     pub arrivals: Arrivals,
     /// Items injected by one burst (the `b` key); default 10 s of traffic.
     pub burst: u64,
@@ -180,14 +209,23 @@ pub struct SourceSpec {
 /// One simulated stage.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StageSpec {
+    /// The stage's name, as shown in the dashboard and reports.
     pub name: String,
+    /// Workers to start with.
     pub workers: usize,
+    /// The input queue's bound.
     pub queue: QueueCapacity,
+    /// What the input queue does when it is full.
     pub policy: QueuePolicy,
+    /// How long one attempt at one item takes.
     pub service: ServiceDist,
+    /// Whether the service time sleeps or burns a core.
     pub mode: WorkMode,
+    /// Probability in 0..=1 that an attempt fails.
     pub fail_rate: f64,
+    /// How a failing attempt fails.
     pub fail_kind: FailKind,
+    /// Attempts per item, the first included, before it is dead-lettered.
     pub max_attempts: u32,
 }
 
@@ -211,7 +249,10 @@ impl StageSpec {
 /// A whole simulated pipeline.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PipelineSpec {
+    /// Seed for arrivals, service times and failures: same seed, same traffic.
     pub seed: u64,
+    /// The arrival process that feeds the first stage.
     pub source: SourceSpec,
+    /// The stages, in pipeline order.
     pub stages: Vec<StageSpec>,
 }

@@ -11,12 +11,14 @@ pub struct WorkError {
 }
 
 impl WorkError {
+    /// An error with this message, shown in the stage's error list (the `e` key).
     pub fn new(message: impl Into<String>) -> Self {
         Self {
             message: message.into(),
         }
     }
 
+    /// The message, as recorded for the failed attempt.
     pub fn message(&self) -> &str {
         &self.message
     }
@@ -37,6 +39,8 @@ impl<E: std::error::Error> From<E> for WorkError {
 /// One worker's processing of items. It borrows the input so that a failed
 /// attempt can be retried with the same item.
 pub trait Work<In, Out>: Send {
+    /// Processes one item: `Ok` passes the output on; `Err` retries the item
+    /// or, on its last attempt, dead-letters it.
     fn process(&mut self, input: &In) -> Result<Out, WorkError>;
 }
 

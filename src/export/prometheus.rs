@@ -35,6 +35,7 @@ pub const TEXT_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 #[derive(Debug, thiserror::Error)]
 #[error("cannot serve /metrics on {addr}: {reason}")]
 pub struct BindError {
+    /// The address `--prometheus` asked for.
     pub addr: SocketAddr,
     /// What went wrong and how to fix it.
     pub reason: String,

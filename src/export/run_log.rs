@@ -58,6 +58,8 @@ impl RunLog {
         })
     }
 
+    /// Takes in one snapshot: hands it to the observer, appends it to the
+    /// series, publishes it on `/metrics`, and keeps its events for the report.
     pub fn record(&mut self, snapshot: &Arc<Snapshot>) -> anyhow::Result<()> {
         if let Some(observer) = &mut self.observer {
             observer(snapshot)?;

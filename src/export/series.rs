@@ -15,6 +15,7 @@ pub struct SeriesWriter {
 }
 
 impl SeriesWriter {
+    /// Creates (or truncates) the series file at `path`.
     pub fn create(path: &Path) -> anyhow::Result<Self> {
         let file = File::create(path)
             .with_context(|| format!("cannot create the series file {}", path.display()))?;
@@ -23,12 +24,14 @@ impl SeriesWriter {
         })
     }
 
+    /// Appends one snapshot as a line of JSON.
     pub fn write(&mut self, snapshot: &Snapshot) -> anyhow::Result<()> {
         serde_json::to_writer(&mut self.out, snapshot)?;
         self.out.write_all(b"\n")?;
         Ok(())
     }
 
+    /// Flushes what is buffered; call it once the run is over.
     pub fn finish(mut self) -> anyhow::Result<()> {
         self.out.flush()?;
         Ok(())

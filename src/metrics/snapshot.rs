@@ -9,7 +9,9 @@ use crate::engine::{Event, FailureView, QueuePolicy, Rate};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RunState {
+    /// The source is producing and workers are processing.
     Running,
+    /// The source is paused; the stages keep working through what is queued.
     Paused,
     /// The source has stopped; queues are emptying.
     Draining,
@@ -20,6 +22,7 @@ pub enum RunState {
 }
 
 impl RunState {
+    /// The lowercase name, as in the JSON output (`"running"`, `"done"`, …).
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Running => "running",
@@ -60,6 +63,7 @@ impl Backpressure {
         }
     }
 
+    /// The uppercase label shown in the dashboard and reports (`"OK"`, `"LOW"`, `"HIGH"`).
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Ok => "OK",
@@ -72,12 +76,19 @@ impl Backpressure {
 /// Summary statistics of a latency histogram, in milliseconds.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 pub struct Percentiles {
+    /// Number of samples recorded.
     pub count: u64,
+    /// Median, in milliseconds.
     pub p50: f64,
+    /// 90th percentile, in milliseconds.
     pub p90: f64,
+    /// 99th percentile, in milliseconds.
     pub p99: f64,
+    /// 99.9th percentile, in milliseconds.
     pub p999: f64,
+    /// Largest sample, in milliseconds.
     pub max: f64,
+    /// Arithmetic mean, in milliseconds.
     pub mean: f64,
     /// Samples above the histogram's ceiling, recorded at the ceiling.
     pub outliers: u64,
@@ -88,6 +99,7 @@ pub struct Percentiles {
 pub struct Bucket {
     /// Upper bound of the bucket in milliseconds (inclusive).
     pub le_ms: f64,
+    /// Samples that fell in this bucket.
     pub count: u64,
 }
 
@@ -106,7 +118,9 @@ pub struct Latency {
 /// The source's side of the picture.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SourceSnapshot {
+    /// The arrival rate the source is set to.
     pub rate: Rate,
+    /// True while the source is paused.
     pub paused: bool,
     /// Items due from the arrival process but not yet admitted into the first queue.
     pub source_pending: u64,
@@ -116,6 +130,7 @@ pub struct SourceSnapshot {
     pub out_rate: f64,
     /// Fraction of the last tick the source spent blocked on the first queue.
     pub blocked: f64,
+    /// The backpressure label for `blocked`.
     pub backpressure: Backpressure,
 }
 
@@ -123,10 +138,15 @@ pub struct SourceSnapshot {
 /// `generated = completed + dropped + dead_lettered + in_flight` at every snapshot.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Totals {
+    /// Items the source has produced since the start.
     pub generated: u64,
+    /// Items that left the last stage finished since the start.
     pub completed: u64,
+    /// Items dropped by a full queue's policy, summed over all stages.
     pub dropped: u64,
+    /// Items that failed every retry, summed over all stages.
     pub dead_lettered: u64,
+    /// Items generated but not yet completed, dropped or dead-lettered.
     pub in_flight: u64,
 }
 
@@ -135,14 +155,18 @@ pub struct Totals {
 pub struct ProcessSnapshot {
     /// Percent of one core (200 = two cores busy).
     pub cpu_percent: f64,
+    /// Resident set size, in bytes.
     pub rss_bytes: u64,
 }
 
 /// Fractions of worker time spent busy, idle and blocked; they sum to 1.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Utilization {
+    /// Fraction of worker time spent processing an item.
     pub busy: f64,
+    /// Fraction of worker time spent waiting for input.
     pub idle: f64,
+    /// Fraction of worker time spent blocked handing an item downstream.
     pub blocked: f64,
 }
 
@@ -159,31 +183,49 @@ impl Default for Utilization {
 /// One stage at one tick.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StageSnapshot {
+    /// The stage's name, from its spec.
     pub name: String,
+    /// Workers alive now.
     pub workers: usize,
+    /// Pool size requested; `workers` converges to it.
     pub workers_target: usize,
+    /// Items waiting in the input queue now.
     pub queue_len: usize,
     /// `None` for an unbounded queue.
     pub queue_capacity: Option<usize>,
+    /// Highest queue length seen since the start.
     pub queue_max: usize,
+    /// What the input queue does when it is full.
     pub policy: QueuePolicy,
     /// Items in workers' hands (taken from the queue, not yet passed on).
     pub in_service: u64,
+    /// Items per second accepted into the input queue over the last tick.
     pub in_rate: f64,
+    /// Items per second this stage finished over the last tick.
     pub out_rate: f64,
     /// Items accepted into the input queue since the start.
     pub accepted: u64,
     /// Items this stage finished and passed on since the start.
     pub processed: u64,
+    /// Items dropped or evicted by the input queue's policy since the start.
     pub dropped: u64,
+    /// Failed attempts that were retried, since the start.
     pub retried: u64,
+    /// Items that failed every retry and went to the dead-letter list, since the start.
     pub dead_lettered: u64,
+    /// Worker restarts after a crash, since the start.
     pub restarts: u64,
+    /// Time a worker spends on one attempt at one item, in milliseconds.
     pub service_ms: Latency,
+    /// Time an item waited in the input queue, in milliseconds.
     pub wait_ms: Latency,
+    /// Fraction of worker time processing over the last tick.
     pub busy: f64,
+    /// Fraction of worker time waiting for input over the last tick.
     pub idle: f64,
+    /// Fraction of worker time blocked handing items downstream over the last tick.
     pub blocked: f64,
+    /// The backpressure label for `blocked`.
     pub backpressure: Backpressure,
     /// busy / idle / blocked since the start (the fields above are the last tick).
     pub utilization_total: Utilization,
@@ -211,17 +253,24 @@ pub struct Snapshot {
     pub tick: u64,
     /// Seconds since the start.
     pub t_s: f64,
+    /// Where the run is in its life.
     pub state: RunState,
+    /// The source's rate, backlog and backpressure.
     pub source: SourceSnapshot,
+    /// The conservation counters.
     pub totals: Totals,
     /// Every id below this is finished (completed, dropped or dead-lettered).
     pub checkpoint: u64,
+    /// End-to-end latency in milliseconds, from when the arrival process
+    /// scheduled an item to when it left the last stage.
     pub end_to_end_ms: Latency,
+    /// Every stage, in pipeline order.
     pub stages: Vec<StageSnapshot>,
     /// Index of the stage that limits the pipeline now, if any stage is blocked.
     pub bottleneck: Option<usize>,
     /// Why that stage is the bottleneck, in one line.
     pub bottleneck_reason: Option<String>,
+    /// CPU and memory of this process.
     pub process: ProcessSnapshot,
     /// Events since the previous snapshot.
     pub events: Vec<Event>,

@@ -3,6 +3,7 @@
 /// One built-in demo.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Demo {
+    /// The name to run it by: `pipetop run <name>`.
     pub name: &'static str,
     /// One line, for `pipetop demos`.
     pub description: &'static str,

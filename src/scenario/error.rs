@@ -6,7 +6,9 @@ use std::fmt;
 /// A 1-based line and column (columns count characters, not bytes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Position {
+    /// Line number, from 1.
     pub line: usize,
+    /// Column in characters, from 1.
     pub col: usize,
 }
 

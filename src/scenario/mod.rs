@@ -1,6 +1,5 @@
 //! Scenarios: TOML files (or built-in demos) parsed and validated into a
-//! [`PipelineSpec`](crate::engine::PipelineSpec) plus a timeline of
-//! [`TimedCommand`](crate::engine::TimedCommand)s. Every error names
+//! [`PipelineSpec`] plus a timeline of [`TimedCommand`]s. Every error names
 //! `origin:line:col` and the field, says what was wrong and how to fix it.
 
 pub mod demos;
@@ -37,8 +36,11 @@ pub const DEFAULT_SEED: u64 = 1;
 /// A parsed, validated scenario: a pipeline and what happens to it when.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scenario {
+    /// The `name` field, or a name taken from the file's path when it has none.
     pub name: String,
+    /// One line on what the scenario shows; empty when not given.
     pub description: String,
+    /// What to watch and what to try, shown by `l`; empty when not given.
     pub lesson: String,
     /// When to stop the source and drain; `None` runs until stopped.
     pub duration: Option<Duration>,

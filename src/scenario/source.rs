@@ -40,7 +40,8 @@ pub(crate) fn parse(t: &Table<'_, '_>) -> Result<SourceSpec, ScenarioError> {
     })
 }
 
-/// Ten seconds of traffic at `rate`, or [`DEFAULT_MAX_BURST`] under `max`.
+/// Ten seconds of traffic at `rate`, or 10 000 items (`DEFAULT_MAX_BURST`)
+/// under `max`.
 pub fn default_burst(rate: Rate) -> u64 {
     match rate.per_second() {
         Some(r) => ((r * 10.0).ceil() as u64).clamp(1, MAX_BURST as u64),

@@ -17,20 +17,28 @@ const EVENT_LOG_LEN: usize = 500;
 /// A panel drawn over the dashboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Overlay {
+    /// Nothing open: the dashboard alone.
     #[default]
     None,
+    /// The key help (`?`).
     Help,
+    /// The scenario's lesson (`l`).
     Lesson,
+    /// The queueing theory of the selected stage (`t`).
     Theory,
+    /// The selected stage's dead letters and last errors (`e`).
     Errors,
 }
 
 /// Which latency the histogram panel shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum HistogramKind {
+    /// Time a worker spends on one attempt (`service_ms`).
     #[default]
     Service,
+    /// Time an item waited in the input queue (`wait_ms`).
     Wait,
+    /// From scheduled arrival to leaving the last stage (`end_to_end_ms`).
     EndToEnd,
 }
 
@@ -44,6 +52,7 @@ impl HistogramKind {
         }
     }
 
+    /// The name shown in the histogram panel's title.
     pub fn label(self) -> &'static str {
         match self {
             Self::Service => "service",
@@ -56,6 +65,7 @@ impl HistogramKind {
 /// How far the operator is in quitting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum QuitState {
+    /// Not quitting.
     #[default]
     Running,
     /// `q` was pressed once: the pipeline drains with the dashboard live.
@@ -67,7 +77,9 @@ pub enum QuitState {
 /// What the scenario says about itself.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ScenarioMeta {
+    /// The scenario's name, shown in the header.
     pub name: String,
+    /// What to watch and try; shown by the lesson overlay.
     pub lesson: String,
     /// Items injected by the `b` key.
     pub burst: u64,
@@ -76,8 +88,11 @@ pub struct ScenarioMeta {
 /// The data from the pipeline: the latest snapshot, the last minute, the event log.
 #[derive(Debug, Clone, Default)]
 pub struct Feed {
+    /// The newest snapshot received, if any.
     pub latest: Option<Arc<Snapshot>>,
+    /// Each stage's queue length and throughput over the last minute.
     pub history: History,
+    /// The most recent events (up to 500), oldest first.
     pub events: VecDeque<Event>,
 }
 
@@ -95,11 +110,15 @@ impl Feed {
 /// The dashboard's whole state. Rendering reads it; keys and snapshots change it.
 #[derive(Debug, Clone)]
 pub struct App {
+    /// What the scenario says about itself.
     pub meta: ScenarioMeta,
     /// Index of the selected stage.
     pub selected: usize,
+    /// The panel drawn over the dashboard, or [`Overlay::None`].
     pub overlay: Overlay,
+    /// Which latency the histogram panel shows.
     pub histogram: HistogramKind,
+    /// How far the operator is in quitting.
     pub quit: QuitState,
     /// The wall clock shown in the header; the live loop sets it each frame.
     pub now: SystemTime,
@@ -111,6 +130,7 @@ pub struct App {
 }
 
 impl App {
+    /// A dashboard for `meta`, with no snapshot yet and the first stage selected.
     pub fn new(meta: ScenarioMeta) -> Self {
         Self {
             meta,
@@ -147,6 +167,7 @@ impl App {
         self.view().latest.as_deref()
     }
 
+    /// True while the view is frozen on a copy of the feed.
     pub fn is_frozen(&self) -> bool {
         self.frozen.is_some()
     }

@@ -56,6 +56,7 @@ impl History {
         self.samples.len()
     }
 
+    /// True if no sample is held yet.
     pub fn is_empty(&self) -> bool {
         self.samples.is_empty()
     }

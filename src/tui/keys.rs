@@ -6,34 +6,58 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 /// Everything a key can ask of the dashboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
+    /// Select the stage above.
     SelectUp,
+    /// Select the stage below.
     SelectDown,
+    /// Ask for one more worker on the selected stage.
     AddWorker,
+    /// Ask for one worker fewer on the selected stage.
     RemoveWorker,
+    /// Inject a burst of items at the source (the scenario's burst size).
     Burst,
+    /// Lower the source rate by 10%.
     RateDown,
+    /// Raise the source rate by 10%.
     RateUp,
+    /// Pause the source, or resume it if paused.
     TogglePause,
+    /// Switch the selected stage's queue policy to the next one.
     CyclePolicy,
+    /// Double the selected stage's service time.
     SlowDown,
+    /// Put the selected stage back to normal speed.
     Restore,
+    /// Crash one worker of the selected stage.
     Crash,
+    /// Show the next histogram: service, wait, end-to-end.
     CycleHistogram,
+    /// Open or close the scenario's lesson.
     Lesson,
+    /// Open or close the queueing theory of the selected stage.
     Theory,
+    /// Open or close the selected stage's dead letters and last errors.
     Errors,
+    /// Freeze the view on the current snapshot, or unfreeze it.
     Freeze,
+    /// Open or close the key help.
     Help,
+    /// Close whatever overlay is open.
     CloseOverlay,
+    /// Save the current frame as SVG.
     Screenshot,
+    /// Stop the source and drain; a second press exits at once.
     Quit,
+    /// Exit at once, aborting whatever is in flight.
     QuitNow,
 }
 
 /// One key: a code and the modifiers it needs (Shift is ignored for characters).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Key {
+    /// The key code.
     pub code: KeyCode,
+    /// True if Ctrl must be held.
     pub ctrl: bool,
 }
 
@@ -73,7 +97,9 @@ impl Key {
 /// A row of the key table.
 #[derive(Debug, Clone, Copy)]
 pub struct KeyBinding {
+    /// The keys that trigger the action; any one of them will do.
     pub keys: &'static [Key],
+    /// What the keys do.
     pub action: Action,
     /// What the key does, for the help overlay.
     pub help: &'static str,
@@ -84,8 +110,11 @@ pub struct KeyBinding {
 /// A key's entry in the footer: lower ranks come first and survive narrow terminals.
 #[derive(Debug, Clone, Copy)]
 pub struct Footer {
+    /// Position in the footer: lower ranks come first and are dropped last.
     pub rank: u8,
+    /// The keys as the footer shows them, e.g. `↑↓`.
     pub keys: &'static str,
+    /// The footer's one-word label, e.g. `select`.
     pub label: &'static str,
 }
 

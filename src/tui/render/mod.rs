@@ -21,8 +21,11 @@ use ratatui::widgets::{Block, BorderType, Paragraph, Wrap};
 use super::app::{App, Overlay};
 use super::theme;
 
-/// The smallest terminal the dashboard draws in.
+/// Columns of the smallest terminal the dashboard draws in; narrower gets
+/// the too-small message.
 pub const MIN_WIDTH: u16 = 80;
+/// Rows of the smallest terminal the dashboard draws in; shorter gets the
+/// too-small message.
 pub const MIN_HEIGHT: u16 = 24;
 
 /// Rows below which the history charts give way to the histogram and the log.

@@ -35,11 +35,13 @@ pub struct LatencyHistogram<'a> {
 }
 
 impl<'a> LatencyHistogram<'a> {
+    /// The distribution to draw, as log-spaced buckets.
     pub fn buckets(mut self, buckets: &'a [Bucket]) -> Self {
         self.buckets = buckets;
         self
     }
 
+    /// The percentiles to mark under the bars and list in the legend.
     pub fn percentiles(mut self, percentiles: Percentiles) -> Self {
         self.percentiles = percentiles;
         self

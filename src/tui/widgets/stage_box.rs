@@ -23,6 +23,7 @@ pub struct StageBox<'a> {
 }
 
 impl<'a> StageBox<'a> {
+    /// A box for `stage`, neither selected nor the bottleneck.
     pub fn new(stage: &'a StageSnapshot) -> Self {
         Self {
             stage,
@@ -31,11 +32,13 @@ impl<'a> StageBox<'a> {
         }
     }
 
+    /// Highlights the box as the selected stage.
     pub fn selected(mut self, selected: bool) -> Self {
         self.selected = selected;
         self
     }
 
+    /// Marks the box as the bottleneck (thick border in the bottleneck colour).
     pub fn bottleneck(mut self, bottleneck: bool) -> Self {
         self.bottleneck = bottleneck;
         self
