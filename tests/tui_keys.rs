@@ -155,3 +155,30 @@ fn without_a_snapshot_pipeline_keys_do_nothing() {
         assert_eq!(app.apply(action), None, "{action:?}");
     }
 }
+
+#[test]
+fn a_rate_profile_folds_into_one_event_log_line() {
+    use pipetop::engine::{Event, Origin};
+    use std::sync::Arc;
+
+    let mut app = app(Scene::Normal);
+    let before = app.view().events.len();
+    let mut snapshot = app.live().unwrap().clone();
+    snapshot.events = (0..12)
+        .map(|i| {
+            let mut e = Event::new(
+                60.0 + i as f64,
+                "rate",
+                format!("source rate → {}/s", 600 + i),
+            );
+            e.origin = Origin::Timeline;
+            e
+        })
+        .collect();
+    app.on_snapshot(Arc::new(snapshot));
+    let events = &app.view().events;
+    assert_eq!(events.len(), before + 1, "twelve steps, one line");
+    let last = events.back().unwrap();
+    assert_eq!(last.message, "source rate → 611/s (12 profile steps)");
+    assert_eq!(last.count, Some(12));
+}

@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use crate::engine::Event;
+use crate::engine::{Event, Origin};
 use crate::metrics::{Latency, Snapshot, StageSnapshot};
 
 use super::history::History;
@@ -99,18 +99,41 @@ pub struct Feed {
 impl Feed {
     fn push(&mut self, snapshot: Arc<Snapshot>) {
         self.history.push(&snapshot);
-        self.events.extend(snapshot.events.iter().cloned());
+        for event in &snapshot.events {
+            self.log(event);
+        }
         while self.events.len() > EVENT_LOG_LEN {
             self.events.pop_front();
         }
         self.latest = Some(snapshot);
+    }
+
+    /// Adds one event to the log. A rate profile's steps (timeline `rate`
+    /// commands without a note) fold into one line that keeps the latest
+    /// rate and counts the steps, so a sine wave does not flood the log.
+    fn log(&mut self, event: &Event) {
+        let is_step =
+            |e: &Event| e.kind == "rate" && e.origin == Origin::Timeline && e.note.is_none();
+        if is_step(event)
+            && let Some(last) = self.events.back_mut()
+            && is_step(last)
+        {
+            let steps = last.count.unwrap_or(1) + 1;
+            *last = Event {
+                count: Some(steps),
+                message: format!("{} ({steps} profile steps)", event.message),
+                ..event.clone()
+            };
+            return;
+        }
+        self.events.push_back(event.clone());
     }
 }
 
 /// The dashboard's whole state. Rendering reads it; keys and snapshots change it.
 #[derive(Debug, Clone)]
 pub struct App {
-    /// What the scenario says about itself.
+    /// The scenario's name, lesson and burst size.
     pub meta: ScenarioMeta,
     /// Index of the selected stage.
     pub selected: usize,
