@@ -18,7 +18,7 @@ pub type SnapshotObserver = Box<dyn FnMut(&Snapshot) -> anyhow::Result<()> + Sen
 pub struct Session {
     /// The scenario's (or the program's) name, shown in the header and report.
     pub name: String,
-    /// One line on what the run shows (`pipetop demos` lists it).
+    /// One line on what the run shows; empty for a library pipeline.
     pub description: String,
     /// What to watch and try; shown by the lesson panel.
     pub lesson: String,

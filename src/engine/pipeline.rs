@@ -44,7 +44,7 @@ impl StageConfig {
         }
     }
 
-    /// Sets the number of workers at the start (0 starts the stage stalled).
+    /// Sets the number of workers at the start.
     pub fn workers(mut self, workers: usize) -> Self {
         self.workers = workers;
         self

@@ -77,7 +77,8 @@ impl RunningPipeline {
         &self.snapshots
     }
 
-    /// The stages' names, in pipeline order (the index a [`Command`] names a stage by).
+    /// The stages' names in pipeline order: a [`Command`] names a stage by its
+    /// index here.
     pub fn stage_names(&self) -> &[String] {
         &self.stage_names
     }

@@ -193,7 +193,8 @@ pub struct StageSnapshot {
     pub queue_len: usize,
     /// `None` for an unbounded queue.
     pub queue_capacity: Option<usize>,
-    /// Highest queue length seen since the start.
+    /// Highest queue length seen since the start (sampled each tick; a queue
+    /// that filled up between ticks counts as full).
     pub queue_max: usize,
     /// What the input queue does when it is full.
     pub policy: QueuePolicy,
@@ -213,7 +214,8 @@ pub struct StageSnapshot {
     pub retried: u64,
     /// Items that failed every retry and went to the dead-letter list, since the start.
     pub dead_lettered: u64,
-    /// Worker restarts after a crash, since the start.
+    /// Workers restarted after a panic (a `panic` failure or a `crash`), since
+    /// the start.
     pub restarts: u64,
     /// Time a worker spends on one attempt at one item, in milliseconds.
     pub service_ms: Latency,

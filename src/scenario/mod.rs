@@ -36,7 +36,7 @@ pub const DEFAULT_SEED: u64 = 1;
 /// A parsed, validated scenario: a pipeline and what happens to it when.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scenario {
-    /// The `name` field, or a name taken from the file's path when it has none.
+    /// The `name` field, or the file name without `.toml` when it has none.
     pub name: String,
     /// One line on what the scenario shows; empty when not given.
     pub description: String,

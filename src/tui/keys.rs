@@ -99,7 +99,7 @@ impl Key {
 pub struct KeyBinding {
     /// The keys that trigger the action; any one of them will do.
     pub keys: &'static [Key],
-    /// What the keys do.
+    /// The action the keys trigger.
     pub action: Action,
     /// What the key does, for the help overlay.
     pub help: &'static str,
