@@ -107,7 +107,8 @@ pub struct Event {
     /// Items involved: a burst's size, or the drops in all when dropping ends.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub items: Option<u64>,
-    /// A worker count: the new pool size, or how many workers restarted.
+    /// A count: the new pool size, how many workers restarted, or (in the
+    /// dashboard's log) how many rate-profile steps one line folds together.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub count: Option<usize>,
     /// The new source rate.
