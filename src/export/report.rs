@@ -12,22 +12,37 @@ use crate::session::SessionInfo;
 /// One stage in the report.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StageReport {
+    /// The stage's name.
     pub name: String,
+    /// Workers requested at the end of the run.
     pub workers: usize,
+    /// The input queue's bound; null when unbounded.
     pub queue_capacity: Option<usize>,
+    /// The queue policy at the end of the run.
     pub policy: QueuePolicy,
+    /// Items the stage finished and passed on.
     pub processed: u64,
+    /// Items dropped at the stage's input queue by its policy.
     pub dropped: u64,
+    /// Failed attempts that were tried again.
     pub retried: u64,
+    /// Items given up on after their last attempt.
     pub dead_lettered: u64,
+    /// Workers restarted after a crash (a panic or `crash`).
     pub restarts: u64,
     /// processed / duration.
     pub out_rate: f64,
+    /// The longest the input queue was, sampled each tick (a queue found full counts as full).
     pub queue_max: usize,
+    /// Time a worker spent on one attempt, over the whole run.
     pub service_ms: Percentiles,
+    /// Time an item waited in the input queue, over the whole run.
     pub wait_ms: Percentiles,
+    /// Fraction of worker time spent processing, over the whole run.
     pub busy: f64,
+    /// Fraction of worker time spent waiting for input, over the whole run.
     pub idle: f64,
+    /// Fraction of worker time spent waiting to hand an item downstream, over the whole run.
     pub blocked: f64,
     /// Queueing theory from the run's cumulative figures (see `metrics::theory`).
     pub theory: StageTheory,
@@ -36,8 +51,11 @@ pub struct StageReport {
 /// How long one stage was the bottleneck.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BottleneckTime {
+    /// The stage's name.
     pub stage: String,
+    /// The stage's position in the pipeline, from 0.
     pub index: usize,
+    /// How long it was the bottleneck.
     pub seconds: f64,
     /// seconds / the run's duration.
     pub share: f64,
@@ -125,18 +143,29 @@ impl BottleneckSummary {
 /// The whole report.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
+    /// The report format's version: 1.
     pub schema: u32,
+    /// The scenario's (or program's) name.
     pub scenario: String,
+    /// The seed all randomness came from.
     pub seed: u64,
+    /// Seconds from the start to the final snapshot (the drain included).
     pub duration_s: f64,
+    /// How the run ended: `done` (drained) or `aborted`.
     pub state: crate::metrics::RunState,
+    /// The conservation counters at the end.
     pub totals: Totals,
+    /// Sink time minus scheduled birth, over the whole run.
     pub end_to_end_ms: Percentiles,
+    /// Each stage, in pipeline order.
     pub stages: Vec<StageReport>,
     /// Which stage limited the pipeline, for how long.
     pub bottleneck: BottleneckSummary,
+    /// The watermark at the end: every id below it finished.
     pub checkpoint: u64,
+    /// Every event of the run, in order.
     pub events: Vec<Event>,
+    /// The dead letters kept (the last 100 per stage).
     pub dead_letters: Vec<DeadLetter>,
 }
 

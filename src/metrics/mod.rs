@@ -1,8 +1,8 @@
 //! Measurement: what workers record (lock-free, per thread) and the immutable
 //! [`Snapshot`]s the sampler builds from it at every tick.
 //!
-//! Histograms are per worker and merged at the tick (see [`recorder`]);
-//! counters are single-writer cells summed per stage (see [`worker_stats`]).
+//! Histograms are per worker and merged at the tick (see `recorder`);
+//! counters are single-writer cells summed per stage (see `worker_stats`).
 
 pub(crate) mod bottleneck;
 pub(crate) mod checkpoint;
