@@ -9,9 +9,11 @@ use ratatui::widgets::{Clear, Paragraph, Wrap};
 
 use crate::format;
 use crate::metrics::StageSnapshot;
+use crate::metrics::theory::{Prediction, StageTheory};
 use crate::tui::app::{App, Overlay};
+use crate::tui::history::Series;
 use crate::tui::theme;
-use crate::tui::theory::{Prediction, StageTheory};
+use crate::tui::theory::OverlayTheory;
 
 pub fn render(frame: &mut Frame, app: &App, overlay: Overlay, area: Rect) {
     let stage = app.selected_stage();
@@ -20,7 +22,7 @@ pub fn render(frame: &mut Frame, app: &App, overlay: Overlay, area: Rect) {
         Overlay::Lesson => (format!(" lesson · {} ", app.meta.name), lesson(app)),
         Overlay::Theory => (
             format!(" theory · {name} "),
-            stage.map_or_else(Vec::new, theory),
+            stage.map_or_else(Vec::new, |s| theory(app, s)),
         ),
         Overlay::Errors => (format!(" errors · {name} "), errors(stage)),
         Overlay::None | Overlay::Help => return,
@@ -129,12 +131,15 @@ fn row(label: &str, value: String, note: &str) -> Line<'static> {
 
 fn prediction(label: &str, p: Prediction) -> Vec<Line<'static>> {
     let rho_style = Style::new()
-        .fg(theme::occupancy(p.rho))
+        .fg(theme::occupancy(p.utilization))
         .add_modifier(Modifier::BOLD);
     vec![
         Line::from(vec![
             Span::styled(format!("{label:<22}"), theme::label()),
-            Span::styled(format!("{:>12}", format!("ρ = {:.2}", p.rho)), rho_style),
+            Span::styled(
+                format!("{:>12}", format!("ρ = {:.2}", p.utilization)),
+                rho_style,
+            ),
             Span::styled(format!("  with c = {}", p.workers), theme::label()),
         ]),
         if p.wait_ms.is_finite() {
@@ -144,50 +149,84 @@ fn prediction(label: &str, p: Prediction) -> Vec<Line<'static>> {
                 &format!("P(wait) = {}", format::percent(p.p_wait)),
             )
         } else {
-            row(
-                "  Erlang C wait",
-                "∞".to_string(),
-                "ρ ≥ 1: the queue grows until it is full",
-            )
+            row("  Erlang C wait", "∞".to_string(), "ρ ≥ 1: no steady state")
         },
     ]
 }
 
-fn theory(stage: &StageSnapshot) -> Vec<Line<'static>> {
-    let Some(t) = StageTheory::of(stage) else {
+/// What saturation means for this stage: how fast the backlog grows and
+/// when the queue is full, or that upstream is held to the stage's pace.
+fn saturation(t: &StageTheory) -> Option<Line<'static>> {
+    let growth = t.queue_growth_per_s?;
+    if growth <= 0.0 {
+        return Some(row(
+            "  at capacity",
+            format::rate(t.arrival_rate),
+            "upstream is held to this pace",
+        ));
+    }
+    let note = match (t.queue_full_in_s, t.offered_rate) {
+        (Some(s), _) if s > 0.0 => format!("the queue is full in {s:.1}s"),
+        (_, Some(offered)) => format!("upstream held back ({} offered)", format::rate(offered)),
+        _ => "the queue grows without bound".to_string(),
+    };
+    Some(row("  backlog grows", format::rate(growth), &note))
+}
+
+fn theory(app: &App, stage: &StageSnapshot) -> Vec<Line<'static>> {
+    let queue = app.view().history.points(app.selected, Series::QueueLen);
+    let source_rate = app
+        .view()
+        .latest
+        .as_ref()
+        .and_then(|s| s.source.rate.per_second());
+    let Some(o) = OverlayTheory::of(stage, &queue, source_rate) else {
         return vec![Line::from(Span::styled(
             "No service time measured yet.",
             theme::label(),
         ))];
     };
+    let t = &o.theory;
     let mut lines = vec![
-        row("arrival rate λ", format::rate(t.lambda), "measured in/s"),
+        row(
+            "arrival rate λ",
+            format::rate(t.arrival_rate),
+            "measured in/s",
+        ),
         row(
             "service rate μ",
-            format::rate(t.mu),
+            format::rate(t.service_rate),
             "per worker, 1 / mean service time",
         ),
         row("workers c", stage.workers_target.to_string(), ""),
         Line::raw(""),
     ];
-    lines.extend(prediction("utilization now", t.now));
-    lines.extend(prediction("with one more worker", t.one_more));
-    lines.extend([
-        row(
+    lines.extend(prediction("utilization now", o.now));
+    lines.extend(saturation(t));
+    lines.push(row(
+        "  measured wait",
+        format::millis(o.wait_ms),
+        "mean over the window",
+    ));
+    lines.extend(prediction("with one more worker", o.one_more));
+    if let Some(c) = t.workers_needed {
+        lines.push(row(
             "workers for ρ < 0.8",
-            t.workers_for_80.to_string(),
+            c.to_string(),
             "the usual headroom",
-        ),
+        ));
+    }
+    lines.extend([
         Line::raw(""),
         row(
             "Little's law L = λW",
-            format!("{:.1}", t.l_little),
-            "items predicted in the stage",
+            format!("{:.1}", t.items_in_stage),
+            "predicted, W = wait + service",
         ),
         row(
             "  observed L",
-            format!("{:.1}", t.l_observed),
-            "queued + in service now",
+            format!("{:.1}", t.items_in_stage_measured.unwrap_or_default()),
+            "queued (5 s average) + busy workers",
         ),
         Line::raw(""),
         Line::from(Span::styled(
