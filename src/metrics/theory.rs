@@ -6,9 +6,10 @@
 //!
 //! Little's law is checked two ways. `items_in_stage` is L = λ·W with W the
 //! measured mean wait + mean service; `items_in_stage_measured` is the
-//! time-average of sampled `queue_len + in_service` when the caller has the
-//! samples (the dashboard averages its recent snapshots; the report, which
-//! sees only the final cumulative snapshot, leaves it null). The in-service
+//! observed mean number in the stage when the caller has samples (the
+//! dashboard: `queue_len` averaged over its recent history plus busy × c;
+//! the report, which sees only the final cumulative snapshot, leaves it
+//! null). The in-service
 //! half is always checkable: `busy × c` (time accounting) against the
 //! offered load a = λ/μ (= λ × mean service).
 //!
