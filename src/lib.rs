@@ -49,6 +49,8 @@
 //! `--prometheus`, …). `examples/logs.rs` and `examples/checksum.rs` are
 //! complete programs that do both.
 
+#![warn(missing_docs)]
+
 pub mod cli;
 pub mod engine;
 pub mod export;

@@ -196,7 +196,7 @@ impl ControlLoop {
             stages: &gauges,
             events: std::mem::take(&mut self.events),
         });
-        let derived = self.watch.events(&snapshot.stages, snapshot.t_s);
+        let derived = self.watch.events(&snapshot);
         snapshot.events.extend(derived);
         let rss = snapshot.process.rss_bytes;
         let _ = self.snapshots.send(Arc::new(snapshot));

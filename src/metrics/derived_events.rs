@@ -2,10 +2,9 @@
 //! successive snapshots: a stage starting or stopping to drop items, workers
 //! restarting after a crash, and the bottleneck moving (with its reason).
 
-use crate::engine::{Event, QueuePolicy};
+use crate::engine::Event;
 
-use super::bottleneck;
-use super::snapshot::{Backpressure, StageSnapshot};
+use super::snapshot::Snapshot;
 
 /// The event kind for a bottleneck change; `stage` is `None` when it clears.
 pub const BOTTLENECK: &str = "bottleneck";
@@ -39,8 +38,9 @@ struct BottleneckWatch {
 impl BottleneckWatch {
     /// The event for a bottleneck that has held `BOTTLENECK_HOLD` ticks,
     /// dated when it first appeared.
-    fn observe(&mut self, stages: &[StageSnapshot], t_s: f64) -> Option<Event> {
-        let (now, reason) = current_bottleneck(stages);
+    fn observe(&mut self, snapshot: &Snapshot) -> Option<Event> {
+        let (stages, t_s) = (&snapshot.stages, snapshot.t_s);
+        let (now, reason) = (snapshot.bottleneck, snapshot.bottleneck_reason.clone());
         if now == self.current {
             self.candidate = None;
             return None;
@@ -75,37 +75,10 @@ impl BottleneckWatch {
     }
 }
 
-/// The bottleneck by DESIGN's rule, from the stages alone. The source's own
-/// backpressure is not among them: it is taken as blocked when the first
-/// queue is full under `block`, which is when the source blocks.
-fn current_bottleneck(stages: &[StageSnapshot]) -> (Option<usize>, Option<String>) {
-    let source_full = stages.first().is_some_and(|s| {
-        s.policy == QueuePolicy::Block && s.queue_capacity.is_some_and(|cap| s.queue_len >= cap)
-    });
-    let source = if source_full {
-        Backpressure::High
-    } else {
-        Backpressure::Ok
-    };
-    let Some(index) = bottleneck::find(source, stages) else {
-        return (None, None);
-    };
-    let reason = if index == 0 {
-        let s = &stages[0];
-        format!(
-            "{}: busy {:.0}%, queue full, the source is held back",
-            s.name,
-            s.busy * 100.0
-        )
-    } else {
-        bottleneck::reason(0.0, stages, index)
-    };
-    (Some(index), Some(reason))
-}
-
 impl EventWatch {
-    /// The events implied by this tick's stages.
-    pub fn events(&mut self, stages: &[StageSnapshot], t_s: f64) -> Vec<Event> {
+    /// The events implied by this tick's snapshot.
+    pub fn events(&mut self, snapshot: &Snapshot) -> Vec<Event> {
+        let (stages, t_s) = (&snapshot.stages, snapshot.t_s);
         self.seen.resize(stages.len(), Seen::default());
         let mut events = Vec::new();
         for (seen, stage) in self.seen.iter_mut().zip(stages) {
@@ -166,7 +139,7 @@ impl EventWatch {
                 restarts: stage.restarts,
             };
         }
-        events.extend(self.bottleneck.observe(stages, t_s));
+        events.extend(self.bottleneck.observe(snapshot));
         events
     }
 }

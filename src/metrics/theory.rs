@@ -41,8 +41,9 @@ pub struct Measured {
     pub workers: usize,
     /// Fraction of worker time spent processing.
     pub busy: f64,
-    /// Input queue bound (`None`: unbounded) and its length now.
+    /// Input queue bound (`None`: unbounded).
     pub queue_capacity: Option<usize>,
+    /// Items in the input queue now.
     pub queue_len: usize,
     /// Time-average of queued + in-service items, when sampled.
     pub items_in_stage: Option<f64>,
@@ -54,6 +55,7 @@ pub struct Measured {
 /// Erlang C's prediction for an M/M/c queue.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Prediction {
+    /// c: the pool size the prediction is for.
     pub workers: usize,
     /// ρ = λ/(c·μ).
     pub utilization: f64,

@@ -12,6 +12,7 @@ pub const WINDOW_S: f64 = 5.0;
 /// What the theory overlay shows for a stage.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OverlayTheory {
+    /// The stage's queueing figures, from the live snapshot.
     pub theory: StageTheory,
     /// Erlang C at the current pool size, for the demand.
     pub now: Prediction,
