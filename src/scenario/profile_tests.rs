@@ -6,14 +6,8 @@ use std::time::Duration;
 use super::*;
 use crate::engine::{Command, Rate};
 
-const HEAD: &str = r#"
-[source]
-rate = 100
-
-[[stage]]
-name = "only"
-service = { dist = "fixed", mean = "1ms" }
-"#;
+/// The smallest valid scenario, to which each test adds a timeline.
+use super::tests::MIN as HEAD;
 
 fn steps(entry: &str) -> Vec<(Duration, f64)> {
     let text = format!("{HEAD}\n[[timeline]]\n{entry}");

@@ -15,7 +15,8 @@ fn us(n: u64) -> Duration {
     Duration::from_micros(n)
 }
 
-const MIN: &str = r#"
+/// The smallest valid scenario: one stage, no timeline.
+pub(super) const MIN: &str = r#"
 [source]
 rate = 100
 
