@@ -156,3 +156,50 @@ fn demos_lists_each_built_in_demo_on_one_line() {
         .success()
         .stdout(predicate::str::contains("steady").and(predicate::str::contains("bottleneck")));
 }
+
+#[test]
+fn ctrl_c_in_a_headless_run_drains_and_still_prints_the_summary() {
+    use std::io::{BufRead, BufReader, Read};
+    use std::process::{Command, Stdio};
+
+    let dir = tempfile::tempdir().unwrap();
+    let report_path = dir.path().join("r.json");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pipetop"))
+        .args(["run", "steady", "--headless", "--report"])
+        .arg(&report_path)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    // Wait for the first progress line: the run is under way.
+    while !line.starts_with("t=") || !line.contains("running") {
+        line.clear();
+        assert!(
+            stderr.read_line(&mut line).unwrap() > 0,
+            "the run ended early"
+        );
+    }
+    // SAFETY: kill sends a signal to our own child process.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+    let mut rest = String::new();
+    stderr.read_to_string(&mut rest).unwrap();
+    let mut stdout = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{rest}");
+    assert!(
+        rest.contains("interrupted: stopping the source and draining"),
+        "{rest}"
+    );
+    assert!(stdout.contains("in flight 0"), "the summary:\n{stdout}");
+    let report = read_json(&report_path);
+    assert_eq!(report["state"], "done");
+    assert_eq!(report["totals"]["in_flight"], 0);
+}

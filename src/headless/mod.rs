@@ -1,6 +1,8 @@
 //! Running without a terminal UI: a progress line each second on stderr, the
 //! summary table on stdout at the end, and the same files as the dashboard.
+//! Ctrl-C drains and still prints the summary; a second one exits at once.
 
+mod interrupt;
 pub mod progress;
 pub mod summary;
 
@@ -19,10 +21,15 @@ pub fn run(mut session: Session, options: &SessionOptions) -> anyhow::Result<Rep
     let mut capture = FrameCapture::from_options(options, &session);
     // A screenshot run ends once it has its frame, unless told how long to run.
     let stop_after_capture = options.duration.is_none();
+    let mut interrupt = interrupt::Interrupt::install()?;
     let (running, info) = session.start(options);
     let mut next_progress_s = 1.0;
     for snapshot in running.snapshots().iter() {
         log.record(&snapshot)?;
+        if interrupt.take() {
+            eprintln!("interrupted: stopping the source and draining (Ctrl-C again quits at once)");
+            running.controller().send(Command::Stop);
+        }
         if let Some(capture) = &mut capture
             && capture.observe(&snapshot)?
         {
