@@ -13,7 +13,6 @@
 //! which of read and hash is the bottleneck.
 
 use std::fs;
-use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -211,11 +210,7 @@ fn main() -> anyhow::Result<()> {
         prometheus: args.prometheus,
         ..SessionOptions::default()
     };
-    let report = if args.headless || !std::io::stdout().is_terminal() {
-        pipetop::headless::run(session, &options)?
-    } else {
-        pipetop::tui::run(session, &options)?
-    };
+    let report = pipetop::launch::run(session, &options, args.headless)?;
 
     let mut digests = digests.lock().unwrap_or_else(|p| p.into_inner());
     digests.sort_by(|a, b| a.path.cmp(&b.path));

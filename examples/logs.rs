@@ -13,7 +13,7 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{BufRead, BufReader, IsTerminal};
+use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -335,11 +335,7 @@ fn main() -> anyhow::Result<()> {
         prometheus: args.prometheus,
         ..SessionOptions::default()
     };
-    let report = if args.headless || !std::io::stdout().is_terminal() {
-        pipetop::headless::run(session, &options)?
-    } else {
-        pipetop::tui::run(session, &options)?
-    };
+    let report = pipetop::launch::run(session, &options, args.headless)?;
 
     let tallies = tallies.lock().unwrap_or_else(|p| p.into_inner());
     let mut top: Vec<_> = tallies.iter().collect();

@@ -10,7 +10,7 @@
 //! directory and keeps its output and checkpoint beside it.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{BufRead, BufReader, BufWriter, IsTerminal, Write};
+use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -132,11 +132,7 @@ fn main() -> anyhow::Result<()> {
     let session = Session::new("resume", pipeline)
         .on_snapshot(move |snapshot| write_checkpoint(&checkpoint, snapshot.checkpoint));
     let options = SessionOptions::default();
-    let report = if args.headless || !std::io::stdout().is_terminal() {
-        pipetop::headless::run(session, &options)?
-    } else {
-        pipetop::tui::run(session, &options)?
-    };
+    let report = pipetop::launch::run(session, &options, args.headless)?;
     eprintln!(
         "done: {} lines processed this run, output in {}",
         report.totals.completed,

@@ -56,6 +56,7 @@ pub mod engine;
 pub mod export;
 pub mod format;
 pub mod headless;
+pub mod launch;
 pub mod metrics;
 pub mod scenario;
 pub mod session;

@@ -2,15 +2,14 @@
 //! printed on stderr and mapped to exit codes here, in one place:
 //! 0 ok, 1 runtime failure, 2 bad usage or bad input.
 
-use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
 use pipetop::cli::{Cli, Cmd, RunArgs};
 use pipetop::export::prometheus::BindError;
+use pipetop::launch;
 use pipetop::scenario::{self, ScenarioError};
 use pipetop::session::Session;
-use pipetop::{headless, tui};
 
 fn main() -> ExitCode {
     match Cli::parse().command {
@@ -47,16 +46,7 @@ fn run(args: RunArgs) -> ExitCode {
     }
     let options = args.session_options();
     let session = Session::from(scenario);
-    let interactive = std::io::stdout().is_terminal() && std::io::stdin().is_terminal();
-    if !args.headless && !interactive {
-        eprintln!("pipetop: not a terminal, running headless (use --headless to say so)");
-    }
-    let result = if args.headless || !interactive {
-        headless::run(session, &options)
-    } else {
-        tui::run(session, &options)
-    };
-    match result {
+    match launch::run(session, &options, args.headless) {
         Ok(_) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");

@@ -85,9 +85,10 @@ impl RunLog {
         self.last.as_ref()
     }
 
-    /// Closes the series, writes the recording and the report; returns the report.
+    /// Closes the series, writes the recording and the report; returns the
+    /// report (an error if the run ended before its first snapshot).
     /// The exporter stops here: the run is over.
-    pub fn finish(mut self, info: &SessionInfo) -> anyhow::Result<Option<Report>> {
+    pub fn finish(mut self, info: &SessionInfo) -> anyhow::Result<Report> {
         drop(self.exporter.take());
         if let Some(series) = self.series {
             series.finish()?;
@@ -95,15 +96,15 @@ impl RunLog {
         if let Some(path) = &self.record {
             recording::write(path, info, &self.events)?;
         }
-        let Some(last) = self.last else {
-            return Ok(None);
-        };
+        let last = self
+            .last
+            .context("the run ended before its first snapshot")?;
         let report = Report::new(info, &last, self.events);
         if let Some(path) = &self.report {
             let json = serde_json::to_string_pretty(&report)?;
             std::fs::write(path, json + "\n")
                 .with_context(|| format!("cannot write the report {}", path.display()))?;
         }
-        Ok(Some(report))
+        Ok(report)
     }
 }
