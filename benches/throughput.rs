@@ -20,7 +20,11 @@
 //!
 //! After the criterion groups, a summary pass runs bare and pipetop
 //! alternately (`REPEATS` runs each, interleaved so background load hits both
-//! alike) and prints the median, min and max items/s and the ratio.
+//! alike) and prints the median, min and max items/s, the ratio, and the CPU
+//! time per item of each side (all threads, from `getrusage`): on a shared
+//! 2-core machine the CPU per item moves less with other people's load than
+//! the items/s do. `PIPETOP_BENCH_SUMMARY=1 cargo bench --bench throughput --
+//! none` runs the summary alone (the filter `none` skips criterion).
 
 use std::hint::black_box;
 use std::sync::Arc;
@@ -35,7 +39,7 @@ use pipetop::engine::{IterSource, Pipeline, RunOptions, StageConfig, WorkError};
 const ITEMS: u64 = 200_000;
 const STAGES: usize = 5;
 const QUEUE: usize = 1024;
-/// Runs of each side in the summary pass.
+/// Runs of each side in the summary pass (`PIPETOP_BENCH_REPEATS` overrides).
 const REPEATS: usize = 7;
 
 /// What the bare pipeline carries: an id and a timestamp, like a pipetop item.
@@ -150,6 +154,27 @@ fn throughput(c: &mut Criterion) {
     }
 }
 
+/// CPU time this process has used, all threads, in seconds.
+fn process_cpu_secs() -> f64 {
+    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+    // SAFETY: getrusage fills the struct it is given; RUSAGE_SELF is valid.
+    let usage = unsafe {
+        libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr());
+        usage.assume_init()
+    };
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    secs(usage.ru_utime) + secs(usage.ru_stime)
+}
+
+/// Runs `run` once; returns its items/s and the CPU nanoseconds it spent
+/// per item (all threads).
+fn measure(run: impl FnOnce() -> Duration) -> (f64, f64) {
+    let cpu_before = process_cpu_secs();
+    let wall = run();
+    let cpu = process_cpu_secs() - cpu_before;
+    (ITEMS as f64 / wall.as_secs_f64(), cpu * 1e9 / ITEMS as f64)
+}
+
 fn stats(rates: &mut [f64]) -> (f64, f64, f64) {
     rates.sort_by(f64::total_cmp);
     (rates[rates.len() / 2], rates[0], rates[rates.len() - 1])
@@ -157,15 +182,24 @@ fn stats(rates: &mut [f64]) -> (f64, f64, f64) {
 
 /// Interleaved runs of both sides; prints medians, spread and the ratio.
 fn summary() {
+    let repeats = std::env::var("PIPETOP_BENCH_REPEATS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(REPEATS)
+        .max(1);
     println!(
-        "\nsummary: {ITEMS} items, {STAGES} stages, queue {QUEUE}, {REPEATS} interleaved runs each"
+        "\nsummary: {ITEMS} items, {STAGES} stages, queue {QUEUE}, {repeats} interleaved runs each"
     );
     for workers in [1usize, 2] {
-        let mut bare = Vec::new();
-        let mut ours = Vec::new();
-        for _ in 0..REPEATS {
-            bare.push(ITEMS as f64 / run_bare(ITEMS, workers).as_secs_f64());
-            ours.push(ITEMS as f64 / run_pipetop(ITEMS, workers).as_secs_f64());
+        let (mut bare, mut ours) = (Vec::new(), Vec::new());
+        let (mut bare_cpu, mut ours_cpu) = (Vec::new(), Vec::new());
+        for _ in 0..repeats {
+            let (rate, cpu) = measure(|| run_bare(ITEMS, workers));
+            bare.push(rate);
+            bare_cpu.push(cpu);
+            let (rate, cpu) = measure(|| run_pipetop(ITEMS, workers));
+            ours.push(rate);
+            ours_cpu.push(cpu);
         }
         let mut ratios: Vec<f64> = ours.iter().zip(&bare).map(|(o, b)| o / b).collect();
         let (bm, blo, bhi) = stats(&mut bare);
@@ -180,6 +214,11 @@ fn summary() {
             plo / 1e3,
             phi / 1e3,
             pm / bm
+        );
+        println!(
+            "    CPU per item, all threads (median): bare {:.0} ns, pipetop {:.0} ns",
+            stats(&mut bare_cpu).0,
+            stats(&mut ours_cpu).0
         );
     }
     // Fixed cost of one run (threads, drain handshake): a one-item run.

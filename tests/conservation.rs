@@ -1,6 +1,8 @@
 //! Conservation under random operator actions: whatever is resized, burst,
 //! switched, paused or crashed, every item ends exactly once and the counts
-//! add up at every snapshot.
+//! add up at every snapshot. The last stage does no work, so its workers take
+//! items in hands (batches): retiring, crashing and draining with a full hand
+//! are covered too.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -14,17 +16,17 @@ use proptest::prelude::*;
 
 fn command() -> impl Strategy<Value = Command> {
     prop_oneof![
-        (0usize..3, 0usize..5).prop_map(|(stage, count)| Command::Workers { stage, count }),
+        (0usize..4, 0usize..5).prop_map(|(stage, count)| Command::Workers { stage, count }),
         (0u64..300).prop_map(|items| Command::Burst { items }),
-        (0usize..3, 0usize..3).prop_map(|(stage, p)| Command::Policy {
+        (0usize..4, 0usize..3).prop_map(|(stage, p)| Command::Policy {
             stage,
             policy: QueuePolicy::ALL[p]
         }),
         (500.0f64..20_000.0).prop_map(|r| Command::Rate(Rate::PerSecond(r))),
         Just(Command::Pause),
         Just(Command::Resume),
-        (0usize..3, 1.0f64..4.0).prop_map(|(stage, factor)| Command::Slowdown { stage, factor }),
-        (0usize..3).prop_map(|stage| Command::Crash { stage }),
+        (0usize..4, 1.0f64..4.0).prop_map(|(stage, factor)| Command::Slowdown { stage, factor }),
+        (0usize..4).prop_map(|stage| Command::Crash { stage }),
         Just(Command::Stop),
     ]
 }
@@ -37,10 +39,13 @@ enum Fail {
     Panic(u64),
 }
 
-/// A pass-through stage that takes `micros` per item and fails as told.
+/// A pass-through stage that takes `micros` per item (none at 0) and fails
+/// as told.
 fn work(micros: u64, fail: Fail) -> impl Fn(&u64) -> Result<u64, WorkError> + Clone + Send + Sync {
     move |x: &u64| {
-        std::thread::sleep(Duration::from_micros(micros));
+        if micros > 0 {
+            std::thread::sleep(Duration::from_micros(micros));
+        }
         match fail {
             Fail::Error(every) if x.is_multiple_of(every) => Err(WorkError::new("nth item fails")),
             Fail::Panic(every) if x.is_multiple_of(every) => panic!("nth item panics"),
@@ -74,7 +79,7 @@ proptest! {
     #[test]
     fn every_item_ends_exactly_once(
         commands in prop::collection::vec(command(), 1..12),
-        capacities in (1usize..16, 1usize..16, 1usize..16),
+        capacities in (1usize..16, 1usize..16, 1usize..16, 1usize..64),
         errors in prop_oneof![Just(Fail::Never), (5u64..50).prop_map(Fail::Error)],
         panics in prop_oneof![Just(Fail::Never), (20u64..200).prop_map(Fail::Panic)],
     ) {
@@ -86,6 +91,7 @@ proptest! {
             .stage(StageConfig::new("a").workers(2).queue(capacities.0), work(50, panics))
             .stage(StageConfig::new("b").workers(1).queue(capacities.1).max_attempts(2), work(100, errors))
             .stage(StageConfig::new("c").workers(2).queue(capacities.2), work(20, Fail::Never))
+            .stage(StageConfig::new("d").workers(2).queue(capacities.3), work(0, Fail::Never))
             .sink(move |x: u64| sink.lock().unwrap().push(x));
         let running = pipeline.start(RunOptions { tick: Duration::from_millis(10), ..RunOptions::default() });
         let controller = running.controller();

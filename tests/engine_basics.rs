@@ -3,7 +3,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use pipetop::engine::{IterSource, Pipeline, RunOptions, StageConfig};
+use pipetop::engine::{Command, IterSource, Pipeline, RunOptions, StageConfig};
 use pipetop::metrics::{RunState, Snapshot};
 
 fn collect(running: &pipetop::engine::RunningPipeline) -> Vec<Arc<Snapshot>> {
@@ -54,4 +54,84 @@ fn an_exhausted_source_drains_and_completes_every_item() {
             .chain(snapshots.iter().flat_map(|s| s.events.iter()))
             .any(|e| e.kind == "source-done")
     );
+}
+
+/// The first snapshot that passes `until`, giving up after 500 (5 s of 10 ms
+/// ticks) rather than hang.
+fn wait_for(
+    snapshots: &mut impl Iterator<Item = Arc<Snapshot>>,
+    what: &str,
+    until: impl Fn(&Snapshot) -> bool,
+) -> Arc<Snapshot> {
+    snapshots
+        .take(500)
+        .find(|s| until(s))
+        .unwrap_or_else(|| panic!("never saw: {what}"))
+}
+
+/// A quick stage's worker takes queued items in a hand. Blocked downstream
+/// with a full hand, it is told to retire: it must serve the hand first, and
+/// while it holds the hand those items count as in service.
+#[test]
+fn a_retired_worker_serves_its_hand_before_leaving() {
+    let gate = Arc::new(Mutex::new(()));
+    let closed = gate.lock().unwrap();
+    let gate_in_stage = gate.clone();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let sink_seen = seen.clone();
+    // `quick` starts with no worker, so its queue fills up first.
+    let pipeline = Pipeline::from_source(IterSource::new(0u64..2_000))
+        .stage(
+            StageConfig::new("quick").workers(0).queue(100),
+            |x: &u64| Ok(*x),
+        )
+        .stage(
+            StageConfig::new("gate").workers(1).queue(16),
+            move |x: &u64| {
+                drop(gate_in_stage.lock().unwrap());
+                Ok(*x)
+            },
+        )
+        .sink(move |x: u64| sink_seen.lock().unwrap().push(x));
+    let running = pipeline.start(RunOptions {
+        tick: std::time::Duration::from_millis(10),
+        ..RunOptions::default()
+    });
+    let controller = running.controller();
+    let mut snapshots = running.snapshots().iter();
+    wait_for(
+        &mut snapshots,
+        "the queue fills while nobody serves it",
+        |s| s.stages[0].queue_len == 100,
+    );
+    controller.send(Command::Workers { stage: 0, count: 1 });
+    // The gate holds one item and its queue fills; the worker blocks on the
+    // next push, with the rest of its hand behind it.
+    let holding = wait_for(&mut snapshots, "the worker blocks holding a hand", |s| {
+        s.stages[0].in_service > 1 && s.stages[0].blocked > 0.0
+    });
+    assert!(
+        holding.stages[0].in_service <= 16,
+        "a hand holds at most 16"
+    );
+    controller.send(Command::Workers { stage: 0, count: 0 });
+    wait_for(
+        &mut snapshots,
+        "the retirement applied while it waits",
+        |s| s.stages[0].workers_target == 0,
+    );
+    drop(closed);
+    controller.send(Command::Stop);
+    let rest: Vec<Arc<Snapshot>> = snapshots.collect();
+    running.join();
+    let last = rest.last().expect("a final snapshot");
+    assert_eq!(last.state, RunState::Done);
+    assert_eq!(last.totals.in_flight, 0, "nothing held in a hand is lost");
+    assert_eq!(last.totals.completed, last.totals.generated);
+    let mut ids = seen.lock().unwrap().clone();
+    let completed = ids.len();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), completed, "an id completed twice");
+    assert_eq!(completed as u64, last.totals.generated);
 }

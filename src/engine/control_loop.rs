@@ -23,9 +23,6 @@ use crate::metrics::recorder::Flush;
 use crate::metrics::sampler::{Sampler, SourceGauge, StageGauge, TickInput};
 use crate::metrics::{RunState, Snapshot};
 
-/// How often the controller checks on a drain in progress.
-const DRAIN_POLL: Duration = Duration::from_millis(5);
-
 /// The state of the control thread.
 pub(crate) struct ControlLoop {
     ctx: RunContext,
@@ -34,6 +31,8 @@ pub(crate) struct ControlLoop {
     sampler: Sampler,
     watch: EventWatch,
     flushes: Receiver<Flush>,
+    /// A message per engine thread that ends: the drain's next step may be due.
+    exits: Receiver<()>,
     commands: Receiver<Command>,
     snapshots: Sender<Arc<Snapshot>>,
     timeline: VecDeque<TimedCommand>,
@@ -57,12 +56,14 @@ impl ControlLoop {
         let clock = Clock::start();
         let tick_ns = options.tick.as_nanos().max(1_000_000) as u64;
         let (flush_tx, flushes) = unbounded();
+        let (exits_tx, exits) = unbounded();
         let abort: Arc<AbortFlag> = pipeline.parts.abort.clone();
         let ctx = RunContext {
             clock,
             flushes: flush_tx,
             flush_every_ns: (tick_ns / 2).clamp(10_000_000, 100_000_000),
             abort,
+            exits: exits_tx,
         };
         let names = pipeline.stage_names();
         let mut parts = pipeline.parts;
@@ -91,6 +92,7 @@ impl ControlLoop {
             sampler,
             watch: EventWatch::default(),
             flushes,
+            exits,
             commands,
             snapshots,
             timeline: timeline.into(),
@@ -117,9 +119,6 @@ impl ControlLoop {
                 let entry = self.timeline.pop_front().expect("front exists");
                 self.apply(entry.command, Origin::Timeline, entry.note);
             }
-            if self.state == RunState::Draining && self.advance_drain() {
-                self.state = RunState::Done;
-            }
             if self.state != RunState::Draining
                 && !self.state.is_final()
                 && self.source.as_ref().is_some_and(|s| s.status.exhausted())
@@ -130,6 +129,9 @@ impl ControlLoop {
                     "the source ran out of items",
                 ));
                 self.begin_drain();
+            }
+            if self.state == RunState::Draining && self.advance_drain() {
+                self.state = RunState::Done;
             }
             if self.state.is_final() || now >= self.next_tick_ns {
                 // A tick may itself end the run (the memory cap): the final
@@ -144,15 +146,13 @@ impl ControlLoop {
         }
     }
 
-    /// Waits for a command, a flush, the next tick or timeline entry.
+    /// Waits for a command, a flush, a thread's exit, the next tick or
+    /// timeline entry.
     fn wait(&mut self) {
         let now = self.ctx.clock.now_ns();
         let mut deadline = self.next_tick_ns;
         if let Some(next) = self.timeline.front() {
             deadline = deadline.min(next.at.as_nanos() as u64);
-        }
-        if self.state == RunState::Draining {
-            deadline = deadline.min(now + DRAIN_POLL.as_nanos() as u64);
         }
         let timeout = Duration::from_nanos(deadline.saturating_sub(now));
         select! {
@@ -169,6 +169,7 @@ impl ControlLoop {
                     self.sampler.absorb(flush, now);
                 }
             }
+            recv(self.exits) -> _ => {}
             default(timeout) => {}
         }
     }
@@ -351,7 +352,7 @@ impl ControlLoop {
                 });
             }
         }
-        if self.source.as_ref().is_some_and(|s| s.thread.is_finished()) {
+        if self.source.as_ref().is_some_and(|s| s.live.count() == 0) {
             let source = self.source.take().expect("checked above");
             let _ = source.thread.join();
         }

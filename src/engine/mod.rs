@@ -21,6 +21,7 @@ pub(crate) mod source;
 mod source_thread;
 pub(crate) mod spec;
 pub(crate) mod stage_shared;
+mod thread_exit;
 mod tsc;
 pub(crate) mod work;
 mod worker;

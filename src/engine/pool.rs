@@ -13,6 +13,7 @@ use super::queue::QueueReader;
 use super::run_context::RunContext;
 use super::spec::QueuePolicy;
 use super::stage_shared::StageShared;
+use super::thread_exit::LiveThreads;
 use super::work::WorkFactory;
 use super::worker::{Output, PoolSignals, Worker};
 use crate::metrics::recorder::{Origin, Recorder};
@@ -37,6 +38,7 @@ pub trait StageControl: Send {
     /// The live gauges for the sampler.
     fn gauge(&mut self) -> StageGauge;
     /// Joins workers that have exited; returns how many are still running.
+    /// Each exit wakes the controller, so it need not poll.
     fn reap(&mut self) -> usize;
     /// Waits for every worker to exit (they leave at once after an abort).
     fn join_all(&mut self);
@@ -58,6 +60,8 @@ pub struct StagePool<In, Out> {
     retire_tx: Sender<()>,
     crash_tx: Sender<()>,
     threads: Vec<JoinHandle<()>>,
+    /// How many of `threads` are still running (set at start).
+    live: Option<LiveThreads>,
     next_serial: u64,
     target: usize,
     ctx: Option<RunContext>,
@@ -94,6 +98,7 @@ impl<In: Send + 'static, Out: Send + 'static> StagePool<In, Out> {
             retire_tx,
             crash_tx,
             threads: Vec::new(),
+            live: None,
             next_serial: 0,
             target: 0,
             ctx: None,
@@ -102,7 +107,7 @@ impl<In: Send + 'static, Out: Send + 'static> StagePool<In, Out> {
     }
 
     fn spawn(&mut self, sampler: &mut Sampler) {
-        let (Some(ctx), Some(output)) = (&self.ctx, &self.output) else {
+        let (Some(ctx), Some(output), Some(live)) = (&self.ctx, &self.output, &self.live) else {
             return;
         };
         let now = ctx.clock.now_ns();
@@ -123,6 +128,7 @@ impl<In: Send + 'static, Out: Send + 'static> StagePool<In, Out> {
             clock: ctx.clock,
             shared: self.shared.clone(),
             factory: self.factory.clone(),
+            _exit: live.enlist(),
         };
         let name = format!("pipetop:{}#{}", self.name, self.next_serial);
         self.next_serial += 1;
@@ -140,6 +146,7 @@ impl<In: Send + 'static, Out: Send + 'static> StageControl for StagePool<In, Out
     }
 
     fn start(&mut self, ctx: RunContext, sampler: &mut Sampler) {
+        self.live = Some(LiveThreads::new(ctx.exits.clone()));
         self.ctx = Some(ctx);
         self.resize(self.initial_workers, sampler);
     }
@@ -203,6 +210,11 @@ impl<In: Send + 'static, Out: Send + 'static> StageControl for StagePool<In, Out
     }
 
     fn reap(&mut self) -> usize {
+        let live = self.live.as_ref().map_or(0, LiveThreads::count);
+        if live == 0 {
+            self.join_all();
+            return 0;
+        }
         let (done, running): (Vec<_>, Vec<_>) =
             self.threads.drain(..).partition(|t| t.is_finished());
         for thread in done {
@@ -211,7 +223,7 @@ impl<In: Send + 'static, Out: Send + 'static> StageControl for StagePool<In, Out
             let _ = thread.join();
         }
         self.threads = running;
-        self.threads.len()
+        live
     }
 
     fn join_all(&mut self) {

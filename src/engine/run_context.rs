@@ -1,5 +1,6 @@
 //! What every thread of a running pipeline shares: the clock, the channel to
-//! the sampler, the flush interval and the abort flag.
+//! the sampler, the flush interval, the abort flag and the controller's
+//! wake-up on thread exits.
 
 use std::sync::Arc;
 
@@ -15,4 +16,6 @@ pub struct RunContext {
     pub flushes: Sender<Flush>,
     pub flush_every_ns: u64,
     pub abort: Arc<AbortFlag>,
+    /// Where [`ExitNotice`](super::thread_exit::ExitNotice)s wake the controller.
+    pub exits: Sender<()>,
 }

@@ -18,6 +18,7 @@ use super::queue::{PushObserver, Pushed, QueueWriter};
 use super::run_context::RunContext;
 use super::source::Source;
 use super::spec::{Arrivals, Rate};
+use super::thread_exit::LiveThreads;
 use crate::metrics::recorder::{Origin, Recorder};
 use crate::metrics::sampler::Sampler;
 use crate::metrics::time_account::WorkerState;
@@ -72,6 +73,8 @@ pub struct SourceHandle {
     pub commands: Sender<SourceCommand>,
     pub status: Arc<SourceStatus>,
     pub thread: JoinHandle<()>,
+    /// Reads 0 once the thread has ended (and woken the controller).
+    pub live: LiveThreads,
 }
 
 /// A source waiting to be started, with its pacing.
@@ -106,14 +109,20 @@ impl<S: Source> LaunchSource for SourceRunner<S> {
         let (commands, inbox) = unbounded();
         let status = Arc::new(SourceStatus::default());
         let thread_status = status.clone();
+        let live = LiveThreads::new(ctx.exits.clone());
+        let exit = live.enlist();
         let thread = std::thread::Builder::new()
             .name("pipetop:source".into())
-            .spawn(move || self.run(ctx, stats, inbox, thread_status))
+            .spawn(move || {
+                let _exit = exit;
+                self.run(ctx, stats, inbox, thread_status);
+            })
             .expect("the OS can start the source thread");
         SourceHandle {
             commands,
             status,
             thread,
+            live,
         }
     }
 }

@@ -15,6 +15,7 @@ impl AbortFlag {
         self.0.store(true, Ordering::Release);
     }
 
+    #[inline]
     pub fn is_set(&self) -> bool {
         self.0.load(Ordering::Acquire)
     }
@@ -48,6 +49,7 @@ impl StageShared {
     }
 
     /// The service-time multiplier (1.0 = normal).
+    #[inline]
     pub fn slowdown(&self) -> f64 {
         f64::from_bits(self.slowdown_bits.load(Ordering::Relaxed))
     }

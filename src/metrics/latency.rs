@@ -1,5 +1,7 @@
-//! Latency histograms: clamped recording with an outlier count, a ring of
-//! one-second histograms for the recent window, and a cumulative total.
+//! Latency histograms as the sampler keeps them: counts flushed by workers
+//! (recorded by [`latency_tally`](super::latency_tally), clamped, with an
+//! outlier count), a ring of one-second histograms for the recent window, and
+//! a cumulative total.
 //!
 //! Values are nanoseconds with three significant digits (hdrhistogram,
 //! auto-resizing, so memory follows the largest value seen). Everything
@@ -15,9 +17,9 @@ pub const CEILING_NS: u64 = 600_000_000_000;
 /// Log buckets per doubling in [`LatencyHistogram::buckets`].
 const BUCKETS_PER_OCTAVE: f64 = 2.0;
 
-/// A histogram's recorded values and counts, and its outliers: what a
-/// worker hands over at a flush. Small (one entry per distinct value), so
-/// flushing moves no big buffers and the worker keeps its histogram.
+/// Recorded values and their counts, and the outliers: what a worker hands
+/// over at a flush. Small (one entry per bucket used), so flushing moves no
+/// big buffers and the worker keeps its arrays.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LatencyCounts {
     counts: Vec<(u64, u64)>,
@@ -25,6 +27,11 @@ pub struct LatencyCounts {
 }
 
 impl LatencyCounts {
+    /// Counts per recorded value (one value per bucket), and the outliers.
+    pub fn new(counts: Vec<(u64, u64)>, outliers: u64) -> Self {
+        Self { counts, outliers }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.counts.is_empty()
     }
@@ -51,19 +58,6 @@ impl LatencyHistogram {
         }
     }
 
-    /// Records one latency, clamping at the ceiling.
-    #[inline]
-    pub fn record(&mut self, nanos: u64) {
-        if nanos > CEILING_NS {
-            self.outliers += 1;
-        }
-        let value = nanos.clamp(1, CEILING_NS);
-        // Auto-resizing grows the histogram to fit; it cannot fail below the ceiling.
-        if self.hist.record(value).is_err() {
-            self.hist.saturating_record(value);
-        }
-    }
-
     pub fn add(&mut self, other: &LatencyHistogram) {
         self.hist
             .add(&other.hist)
@@ -71,22 +65,7 @@ impl LatencyHistogram {
         self.outliers += other.outliers;
     }
 
-    /// Hands over what was recorded and starts afresh (keeping the memory).
-    pub fn take_counts(&mut self) -> LatencyCounts {
-        let counts = self
-            .hist
-            .iter_recorded()
-            .map(|v| (v.value_iterated_to(), v.count_at_value()))
-            .collect();
-        let taken = LatencyCounts {
-            counts,
-            outliers: self.outliers,
-        };
-        self.clear();
-        taken
-    }
-
-    /// Adds counts taken from another histogram.
+    /// Adds counts a worker flushed.
     pub fn add_counts(&mut self, taken: &LatencyCounts) {
         for &(value, count) in &taken.counts {
             if self.hist.record_n(value, count).is_err() {
@@ -250,7 +229,24 @@ impl WindowedLatency {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::metrics::latency_tally::LatencyTally;
     use rand::{RngExt, SeedableRng, rngs::StdRng};
+
+    /// The counts of `values` as a worker would flush them.
+    fn counts_of(values: &[u64]) -> LatencyCounts {
+        let mut tally = LatencyTally::default();
+        for &v in values {
+            tally.record(v);
+        }
+        tally.take_counts()
+    }
+
+    /// A histogram of `values`, recorded the way the engine records them.
+    fn histogram_of(values: &[u64]) -> LatencyHistogram {
+        let mut hist = LatencyHistogram::new();
+        hist.add_counts(&counts_of(values));
+        hist
+    }
 
     /// Exact percentile by the nearest-rank rule, as hdrhistogram reports it.
     fn exact(sorted: &[u64], q: f64) -> u64 {
@@ -268,10 +264,7 @@ mod tests {
                 10f64.powf(exp) as u64
             })
             .collect();
-        let mut hist = LatencyHistogram::new();
-        for &v in &values {
-            hist.record(v);
-        }
+        let hist = histogram_of(&values);
         values.sort_unstable();
         for q in [0.5, 0.9, 0.99, 0.999, 1.0] {
             let want = exact(&values, q) as f64;
@@ -286,24 +279,8 @@ mod tests {
     }
 
     #[test]
-    fn counts_taken_from_one_histogram_rebuild_it_in_another() {
-        let mut worker = LatencyHistogram::new();
-        for v in [1_000, 1_000, 2_500_000, CEILING_NS * 3] {
-            worker.record(v);
-        }
-        let before = worker.percentiles();
-        let mut sampler = LatencyHistogram::new();
-        sampler.add_counts(&worker.take_counts());
-        assert_eq!(sampler.percentiles(), before);
-        assert!(worker.is_empty(), "taking empties the worker's histogram");
-    }
-
-    #[test]
     fn values_above_the_ceiling_are_clamped_and_counted() {
-        let mut hist = LatencyHistogram::new();
-        hist.record(1_000);
-        hist.record(CEILING_NS * 2);
-        let p = hist.percentiles();
+        let p = histogram_of(&[1_000, CEILING_NS * 2]).percentiles();
         assert_eq!(p.outliers, 1);
         assert_eq!(p.count, 2);
         assert!((p.max - CEILING_NS as f64 / 1e6).abs() / p.max < 0.001);
@@ -312,12 +289,8 @@ mod tests {
     #[test]
     fn window_forgets_old_seconds_but_total_keeps_them() {
         let mut latency = WindowedLatency::new(5);
-        let mut slow = LatencyHistogram::new();
-        slow.record(100_000_000);
-        let mut fast = LatencyHistogram::new();
-        fast.record(1_000_000);
-        latency.add(0, &slow.take_counts());
-        latency.add(3, &fast.take_counts());
+        latency.add(0, &counts_of(&[100_000_000]));
+        latency.add(3, &counts_of(&[1_000_000]));
         assert_eq!(latency.window(4).len(), 2);
         // Second 0 leaves the window at second 5: the p99 comes back down.
         let later = latency.latency(5);
@@ -329,11 +302,7 @@ mod tests {
 
     #[test]
     fn buckets_cover_min_to_max_and_sum_to_count() {
-        let mut hist = LatencyHistogram::new();
-        for v in [1_000, 2_000, 1_000_000, 1_000_000, 3_000_000] {
-            hist.record(v);
-        }
-        let buckets = hist.buckets();
+        let buckets = histogram_of(&[1_000, 2_000, 1_000_000, 1_000_000, 3_000_000]).buckets();
         assert_eq!(buckets.iter().map(|b| b.count).sum::<u64>(), 5);
         assert!(buckets.first().unwrap().le_ms >= 0.001);
         assert!(buckets.last().unwrap().le_ms >= 3.0);

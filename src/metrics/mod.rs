@@ -8,6 +8,7 @@ pub(crate) mod bottleneck;
 pub(crate) mod checkpoint;
 pub(crate) mod derived_events;
 pub(crate) mod latency;
+pub(crate) mod latency_tally;
 pub(crate) mod process;
 pub(crate) mod recorder;
 pub(crate) mod sampler;

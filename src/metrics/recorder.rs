@@ -1,15 +1,17 @@
 //! What a worker records on its own thread between flushes: latency
-//! histograms and finished ids. At a fixed interval it hands them to the
-//! sampler as one small [`Flush`] message (the histograms' non-zero counts;
-//! the worker keeps and reuses its histograms), so recording shares no lock
-//! with anyone and moves no big buffers.
+//! tallies (hdrhistogram's buckets, see [`latency_tally`](super::latency_tally))
+//! and finished ids. At a fixed interval it hands them to the sampler as one
+//! small [`Flush`] message (the non-zero buckets; the worker keeps and reuses
+//! its arrays), so recording shares no lock with anyone and moves no big
+//! buffers.
 //! (We merge per-worker histograms at the tick rather than use
 //! hdrhistogram's `SyncHistogram`, whose refresh waits on idle recorders.)
 
 use crossbeam_channel::Sender;
 
 use super::checkpoint::FinishedIds;
-use super::latency::{LatencyCounts, LatencyHistogram};
+use super::latency::LatencyCounts;
+use super::latency_tally::LatencyTally;
 
 /// Who sent a flush.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,9 +23,9 @@ pub enum Origin {
 /// Everything one thread recorded since its last flush.
 #[derive(Debug, Default)]
 pub struct Recorded {
-    pub service: LatencyHistogram,
-    pub wait: LatencyHistogram,
-    pub end_to_end: LatencyHistogram,
+    pub service: LatencyTally,
+    pub wait: LatencyTally,
+    pub end_to_end: LatencyTally,
     pub finished: FinishedIds,
 }
 

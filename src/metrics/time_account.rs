@@ -44,11 +44,16 @@ impl TimeAccount {
     }
 
     /// Switches to `next` at `now_ns`. Only the owning worker calls this.
+    #[inline]
     pub fn enter(&self, next: WorkerState, now_ns: u64) {
         let current = self.state.load(Ordering::Relaxed);
-        if current == next as u8 {
-            return;
+        if current != next as u8 {
+            self.switch(current, next, now_ns);
         }
+    }
+
+    /// Closes the time of state `current` and opens `next`, under the lock.
+    fn switch(&self, current: u8, next: WorkerState, now_ns: u64) {
         let seq = self.seq.load(Ordering::Relaxed);
         self.seq.store(seq + 1, Ordering::Relaxed);
         fence(Ordering::Release);

@@ -1,0 +1,159 @@
+//! A worker's own latency recording between flushes: counts kept in
+//! hdrhistogram's bucket layout at three significant digits, in a flat array,
+//! so recording one latency is an index computation and one increment, with
+//! none of a full histogram's bookkeeping (it sits on the per-item path of
+//! every stage: see docs/PERFORMANCE.md). At the flush the non-zero buckets
+//! become [`LatencyCounts`], which the sampler adds to real hdrhistograms:
+//! the result is exactly what recording there directly would have given.
+
+use super::latency::{CEILING_NS, LatencyCounts};
+
+/// log2 of the sub-buckets per bucket. hdrhistogram at three significant
+/// digits and a lowest value of 1 uses 2048: it needs 2 × 10³ values at a
+/// resolution of one.
+const SUB_BUCKET_BITS: u32 = 11;
+const HALF_BITS: u32 = SUB_BUCKET_BITS - 1;
+const HALF: usize = 1 << HALF_BITS;
+const SUB_BUCKET_MASK: u64 = (1 << SUB_BUCKET_BITS) - 1;
+
+/// The array index of `value`'s bucket, as hdrhistogram computes it.
+#[inline]
+fn index_of(value: u64) -> usize {
+    let bucket = (u64::BITS - SUB_BUCKET_BITS) - (value | SUB_BUCKET_MASK).leading_zeros();
+    let sub_bucket = (value >> bucket) as usize;
+    ((bucket as usize) << HALF_BITS) + sub_bucket
+}
+
+/// The lowest value whose bucket is `index`.
+fn lowest_value_at(index: usize) -> u64 {
+    let bucket = (index >> HALF_BITS).saturating_sub(1);
+    let sub_bucket = if index < HALF {
+        index
+    } else {
+        (index & (HALF - 1)) + HALF
+    };
+    (sub_bucket as u64) << bucket
+}
+
+/// Latencies in nanoseconds recorded by one thread since its last flush.
+#[derive(Debug, Clone, Default)]
+pub struct LatencyTally {
+    /// Per bucket, grown to the largest bucket used. A bucket would need
+    /// four billion values in one flush interval to saturate.
+    counts: Vec<u32>,
+    recorded: u64,
+    outliers: u64,
+}
+
+impl LatencyTally {
+    /// Records one latency, clamped to `1..=CEILING_NS` (what is above the
+    /// ceiling is also counted as an outlier).
+    #[inline]
+    pub fn record(&mut self, nanos: u64) {
+        if nanos > CEILING_NS {
+            self.outliers += 1;
+        }
+        let index = index_of(nanos.clamp(1, CEILING_NS));
+        if index >= self.counts.len() {
+            self.counts.resize(index + 1, 0);
+        }
+        self.counts[index] = self.counts[index].saturating_add(1);
+        self.recorded += 1;
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.recorded == 0
+    }
+
+    /// Hands over what was recorded and starts afresh (keeping the memory).
+    pub fn take_counts(&mut self) -> LatencyCounts {
+        let mut counts = Vec::new();
+        for (index, count) in self.counts.iter_mut().enumerate() {
+            if *count > 0 {
+                counts.push((lowest_value_at(index), u64::from(*count)));
+                *count = 0;
+            }
+        }
+        let taken = LatencyCounts::new(counts, self.outliers);
+        self.recorded = 0;
+        self.outliers = 0;
+        taken
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use hdrhistogram::Histogram;
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::metrics::latency::LatencyHistogram;
+
+    fn hdr() -> Histogram<u64> {
+        Histogram::new(3).expect("valid precision")
+    }
+
+    #[test]
+    fn the_layout_is_hdrhistograms_at_three_digits() {
+        let reference = hdr();
+        for value in [1, 2, 1023, 1024, 2047, 2048, 2049, 4095, 4096, 1 << 40] {
+            let index = index_of(value);
+            let lowest = lowest_value_at(index);
+            assert_eq!(lowest, reference.lowest_equivalent(value), "value {value}");
+            assert_eq!(index_of(lowest), index);
+            // The next bucket starts right after this one's highest value.
+            let highest = reference.highest_equivalent(value);
+            assert_eq!(index_of(highest), index);
+            assert_eq!(index_of(highest + 1), index + 1);
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn a_flush_rebuilds_exactly_the_histogram_of_the_values(
+            values in prop::collection::vec(
+                prop_oneof![0u64..5_000, 0u64..10_000_000, 0u64..(CEILING_NS * 2)],
+                1..400,
+            )
+        ) {
+            let mut tally = LatencyTally::default();
+            let mut direct = hdr();
+            for &v in &values {
+                tally.record(v);
+                direct.record(v.clamp(1, CEILING_NS)).expect("auto-resizing");
+            }
+            let counts = tally.take_counts();
+            prop_assert!(tally.is_empty());
+            let mut rebuilt = LatencyHistogram::new();
+            rebuilt.add_counts(&counts);
+            let p = rebuilt.percentiles();
+            let ms = |ns: u64| ns as f64 / 1e6;
+            prop_assert_eq!(p.count, values.len() as u64);
+            prop_assert_eq!(p.p50, ms(direct.value_at_quantile(0.5)));
+            prop_assert_eq!(p.p99, ms(direct.value_at_quantile(0.99)));
+            prop_assert_eq!(p.p999, ms(direct.value_at_quantile(0.999)));
+            prop_assert_eq!(p.max, ms(direct.max()));
+            prop_assert!((p.mean - direct.mean() / 1e6).abs() <= p.mean * 1e-9);
+            prop_assert_eq!(
+                p.outliers,
+                values.iter().filter(|&&v| v > CEILING_NS).count() as u64
+            );
+        }
+    }
+
+    #[test]
+    fn taking_empties_the_tally_and_keeps_nothing_for_the_next_flush() {
+        let mut tally = LatencyTally::default();
+        tally.record(5_000);
+        tally.record(CEILING_NS + 1);
+        let first = tally.take_counts();
+        assert!(!first.is_empty());
+        assert!(tally.is_empty());
+        tally.record(7);
+        let mut hist = LatencyHistogram::new();
+        hist.add_counts(&tally.take_counts());
+        let p = hist.percentiles();
+        assert_eq!((p.count, p.outliers), (1, 0));
+        assert_eq!(p.max, 7e-6);
+    }
+}
