@@ -154,8 +154,9 @@ impl LatencyHistogram {
 /// merge per flush, two per second, however many flushes arrive.
 #[derive(Debug, Clone)]
 pub struct WindowedLatency {
-    /// `(second, histogram)`, indexed by `second % len`.
-    slots: Vec<(u64, LatencyHistogram)>,
+    /// `(second, histogram)`, indexed by `second % len`; made on first use,
+    /// so a short run does not allocate a whole window per metric.
+    slots: Vec<Option<(u64, LatencyHistogram)>>,
     total: LatencyHistogram,
     /// What arrived during `pending_second`, not yet in a slot or the total.
     pending: LatencyHistogram,
@@ -166,7 +167,7 @@ impl WindowedLatency {
     /// A window of `seconds` one-second histograms (at least one).
     pub fn new(seconds: usize) -> Self {
         Self {
-            slots: vec![(u64::MAX, LatencyHistogram::new()); seconds.max(1)],
+            slots: vec![None; seconds.max(1)],
             total: LatencyHistogram::new(),
             pending: LatencyHistogram::new(),
             pending_second: 0,
@@ -191,12 +192,16 @@ impl WindowedLatency {
         }
         let second = self.pending_second;
         let len = self.slots.len() as u64;
-        let slot = &mut self.slots[(second % len) as usize];
-        if slot.0 != second {
-            slot.0 = second;
-            slot.1.clear();
+        match &mut self.slots[(second % len) as usize] {
+            Some((slot_second, hist)) => {
+                if *slot_second != second {
+                    *slot_second = second;
+                    hist.clear();
+                }
+                hist.add(&self.pending);
+            }
+            empty => *empty = Some((second, self.pending.clone())),
         }
-        slot.1.add(&self.pending);
         self.total.add(&self.pending);
         self.pending.clear();
     }
@@ -207,8 +212,8 @@ impl WindowedLatency {
         let len = self.slots.len() as u64;
         let oldest = (now_second + 1).saturating_sub(len);
         let mut merged = LatencyHistogram::new();
-        for (second, hist) in &self.slots {
-            if *second != u64::MAX && (oldest..=now_second).contains(second) {
+        for (second, hist) in self.slots.iter().flatten() {
+            if (oldest..=now_second).contains(second) {
                 merged.add(hist);
             }
         }
