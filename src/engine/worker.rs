@@ -7,7 +7,9 @@
 //! [`HAND_MAX`] items, in one go: its *hand*. That keeps the queue's cache
 //! lines from bouncing between producer and consumer on every item. The hand
 //! is honest about time: an item's wait runs until its service starts, and
-//! it counts as in service (taken) from the moment it left the queue.
+//! it counts as in service (taken) from the moment it left the queue. A
+//! retired worker serves its hand before it leaves; `drop-oldest` evicts
+//! only from the queue, never from a hand.
 
 use std::collections::VecDeque;
 use std::panic::{self, AssertUnwindSafe};

@@ -38,8 +38,7 @@ fn lowest_value_at(index: usize) -> u64 {
 /// Latencies in nanoseconds recorded by one thread since its last flush.
 #[derive(Debug, Clone, Default)]
 pub struct LatencyTally {
-    /// Per bucket, grown to the largest bucket used. A bucket would need
-    /// four billion values in one flush interval to saturate.
+    /// Per bucket, grown to the largest bucket used.
     counts: Vec<u32>,
     recorded: u64,
     outliers: u64,
@@ -50,15 +49,26 @@ impl LatencyTally {
     /// ceiling is also counted as an outlier).
     #[inline]
     pub fn record(&mut self, nanos: u64) {
-        if nanos > CEILING_NS {
+        let value = if nanos > CEILING_NS {
             self.outliers += 1;
+            CEILING_NS
+        } else {
+            nanos.max(1)
+        };
+        let index = index_of(value);
+        match self.counts.get_mut(index) {
+            // A flush comes every 100 ms at most: no bucket nears 2³² by then.
+            Some(count) => *count = count.wrapping_add(1),
+            None => self.grow_to_record(index),
         }
-        let index = index_of(nanos.clamp(1, CEILING_NS));
-        if index >= self.counts.len() {
-            self.counts.resize(index + 1, 0);
-        }
-        self.counts[index] = self.counts[index].saturating_add(1);
         self.recorded += 1;
+    }
+
+    /// Records into a bucket beyond the array's end, growing it.
+    #[cold]
+    fn grow_to_record(&mut self, index: usize) {
+        self.counts.resize(index + 1, 0);
+        self.counts[index] = 1;
     }
 
     pub fn is_empty(&self) -> bool {
