@@ -127,3 +127,66 @@ fn keys_drive_the_live_pipeline_and_quit_drains_writes_the_report_and_restores_t
         "every generated item is accounted for: {totals}"
     );
 }
+
+/// The pid of `parent`'s child process named `name`, read from /proc.
+fn child_pid(parent: &str, name: &str) -> Option<i32> {
+    std::fs::read_dir("/proc").ok()?.find_map(|entry| {
+        let pid: i32 = entry.ok()?.file_name().to_str()?.parse().ok()?;
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        // `pid (comm) state ppid …`; comm may hold spaces, so split after `)`.
+        let (head, rest) = stat.rsplit_once(") ")?;
+        let comm = head.split_once(" (")?.1;
+        let ppid = rest.split_whitespace().nth(1)?;
+        (comm == name && ppid == parent).then_some(pid)
+    })
+}
+
+#[test]
+fn sigterm_acts_like_q_drains_writes_the_report_and_restores_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("r.json");
+    let exit = dir.path().join("exit");
+    let command = format!(
+        "{bin} run steady --report {report}; echo EXIT=$? > {exit}; echo AFTER-DASHBOARD; read wait",
+        bin = quoted(env!("CARGO_BIN_EXE_pipetop")),
+        report = quoted_path(&report),
+        exit = quoted_path(&exit),
+    );
+    let tmux = Tmux::start(dir.path(), 160, 48, &format!("sh -c {}", quoted(&command)));
+    tmux.wait_for("the dashboard running", |s| {
+        s.contains("running") && s.contains("ingest")
+    });
+    let shell = tmux.pane_var("pane_pid");
+    let pid = child_pid(&shell, "pipetop").expect("pipetop runs under the pane's shell");
+    // SAFETY: kill(2) with a pid read from /proc and a valid signal number.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0, "kill -TERM");
+
+    let exit_line = wait_for_file(&exit, &tmux);
+    assert_eq!(exit_line.trim(), "EXIT=0", "a drained stop exits 0");
+    let screen = tmux.wait_for("the shell after the dashboard", |s| {
+        s.contains("AFTER-DASHBOARD")
+    });
+    assert_eq!(
+        tmux.pane_var("alternate_on"),
+        "0",
+        "alternate screen left:\n{screen}"
+    );
+    assert!(
+        screen.contains("in flight 0"),
+        "the summary is printed:\n{screen}"
+    );
+    let text = std::fs::read_to_string(&report).expect("--report written");
+    let json: serde_json::Value = serde_json::from_str(&text).expect("the report is JSON");
+    assert_eq!(json["state"], "done", "the run drained to the end");
+    assert_eq!(json["totals"]["in_flight"], 0, "nothing in flight");
+    let stop = json["events"]
+        .as_array()
+        .expect("events in the report")
+        .iter()
+        .find(|e| e["kind"] == "stop")
+        .expect("a stop event");
+    assert_eq!(
+        stop["origin"], "operator",
+        "the signal stops as the operator would"
+    );
+}

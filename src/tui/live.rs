@@ -1,7 +1,8 @@
 //! The live loop, kept thin: serve input before redraws (poll keys until the
-//! next frame is due), drain every snapshot that arrived (keeping all their
-//! events), draw at most [`FPS`] times a second, and exit when the operator
-//! quits at once or the pipeline sends its final snapshot.
+//! next frame is due, then take a stop signal as a `q`), drain every snapshot
+//! that arrived (keeping all their events), draw at most [`FPS`] times a
+//! second, and exit when the operator quits at once or the pipeline sends its
+//! final snapshot.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -30,13 +31,15 @@ const SCREENSHOT_DIR: &str = "screenshots";
 
 /// Runs the dashboard until the operator quits at once or the pipeline ends;
 /// returns the last snapshot received. `send` delivers commands to the
-/// engine; `record` sees every snapshot as it arrives (for the run's files).
+/// engine; `record` sees every snapshot as it arrives (for the run's files);
+/// `stop_signalled` says whether a stop signal arrived (it acts like `q`).
 pub fn run_loop<B>(
     terminal: &mut Terminal<B>,
     app: &mut App,
     snapshots: &Receiver<Arc<Snapshot>>,
     send: impl Fn(Command),
     mut record: impl FnMut(&Arc<Snapshot>) -> anyhow::Result<()>,
+    stop_signalled: impl Fn() -> bool,
 ) -> anyhow::Result<Option<Arc<Snapshot>>>
 where
     B: Backend,
@@ -71,6 +74,14 @@ where
                 if let Some(command) = app.apply(action) {
                     send(command);
                 }
+            }
+            if app.quit == QuitState::Now {
+                return Ok(last);
+            }
+        }
+        if stop_signalled() {
+            if let Some(command) = app.apply(Action::Quit) {
+                send(command);
             }
             if app.quit == QuitState::Now {
                 return Ok(last);

@@ -13,6 +13,7 @@ pub mod live;
 pub mod render;
 mod run;
 pub mod screenshot;
+mod signals;
 pub mod terminal;
 pub mod theme;
 pub mod theory;

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use super::app::{App, ScenarioMeta};
 use super::live::run_loop;
 use super::screenshot::FrameCapture;
+use super::signals::StopSignals;
 use super::terminal::TerminalGuard;
 use crate::export::report::Report;
 use crate::export::run_log::RunLog;
@@ -25,6 +26,7 @@ pub fn run(mut session: Session, options: &SessionOptions) -> anyhow::Result<Rep
         burst: session.burst_items,
     });
     let mut terminal = TerminalGuard::new()?;
+    let signals = StopSignals::install()?;
     let (running, info) = session.start(options);
     let controller = running.controller();
     let outcome = run_loop(
@@ -39,6 +41,7 @@ pub fn run(mut session: Session, options: &SessionOptions) -> anyhow::Result<Rep
             }
             Ok(())
         },
+        || signals.take(),
     );
     drop(terminal);
     if let Err(error) = outcome {
