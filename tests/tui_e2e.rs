@@ -21,6 +21,22 @@ fn table_workers(screen: &str, stage: &str) -> Option<u32> {
     })
 }
 
+/// Waits for pipetop's exit status in `exit` (it must be 0) and for the
+/// shell's `AFTER-DASHBOARD` line on the normal screen; returns that screen.
+fn exited_cleanly(tmux: &Tmux, exit: &std::path::Path) -> String {
+    let exit_line = wait_for_file(exit, tmux);
+    assert_eq!(exit_line.trim(), "EXIT=0", "pipetop's exit status");
+    let screen = tmux.wait_for("the shell after the dashboard", |s| {
+        s.contains("AFTER-DASHBOARD")
+    });
+    assert_eq!(
+        tmux.pane_var("alternate_on"),
+        "0",
+        "alternate screen left:\n{screen}"
+    );
+    screen
+}
+
 #[test]
 fn keys_drive_the_live_pipeline_and_quit_drains_writes_the_report_and_restores_the_terminal() {
     let dir = tempfile::tempdir().unwrap();
@@ -66,19 +82,9 @@ fn keys_drive_the_live_pipeline_and_quit_drains_writes_the_report_and_restores_t
 
     // 4. `q` drains with the dashboard live, then the process exits 0.
     tmux.send(&["q"]);
-    let exit_line = wait_for_file(&exit, &tmux);
-    assert_eq!(exit_line.trim(), "EXIT=0", "pipetop's exit status");
-
     // The terminal is restored: the normal screen is back with the summary on
     // it, the cursor shows, and typed text echoes and ends at Enter.
-    let screen = tmux.wait_for("the shell after the dashboard", |s| {
-        s.contains("AFTER-DASHBOARD")
-    });
-    assert_eq!(
-        tmux.pane_var("alternate_on"),
-        "0",
-        "alternate screen left:\n{screen}"
-    );
+    let screen = exited_cleanly(&tmux, &exit);
     assert_eq!(tmux.pane_var("cursor_flag"), "1", "cursor shown again");
     assert!(
         !screen.contains("╭ stages"),
@@ -161,16 +167,7 @@ fn sigterm_acts_like_q_drains_writes_the_report_and_restores_the_terminal() {
     // SAFETY: kill(2) with a pid read from /proc and a valid signal number.
     assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0, "kill -TERM");
 
-    let exit_line = wait_for_file(&exit, &tmux);
-    assert_eq!(exit_line.trim(), "EXIT=0", "a drained stop exits 0");
-    let screen = tmux.wait_for("the shell after the dashboard", |s| {
-        s.contains("AFTER-DASHBOARD")
-    });
-    assert_eq!(
-        tmux.pane_var("alternate_on"),
-        "0",
-        "alternate screen left:\n{screen}"
-    );
+    let screen = exited_cleanly(&tmux, &exit);
     assert!(
         screen.contains("in flight 0"),
         "the summary is printed:\n{screen}"
