@@ -257,6 +257,33 @@ fn theory_overlay_shows_utilization_and_littles_law_for_the_selected_stage() {
 }
 
 #[test]
+fn theory_overlay_says_whether_erlang_c_applies_to_the_stage() {
+    let burst = pipetop::scenario::load("burst").expect("the burst demo");
+    let mut app = app(Scene::Burst);
+    app.meta.spec = Some(burst.pipeline);
+    app.overlay = Overlay::Theory;
+    // ingest: Poisson arrivals, exponential service, below saturation.
+    app.selected = 0;
+    let shown = text(draw(&app, 160, 48).backend().buffer());
+    assert!(
+        shown.contains("This stage is M/M/c") && shown.contains("Erlang C applies"),
+        "{shown}"
+    );
+    // enrich: its arrivals are normalize's departures, and normalize's
+    // service is uniform, so they are not Poisson.
+    app.selected = 2;
+    let shown = text(draw(&app, 160, 48).backend().buffer());
+    assert!(
+        shown.contains("here it does not apply: upstream stage normalize's service is"),
+        "{shown}"
+    );
+    // A library pipeline: no distributions to check.
+    app.meta.spec = None;
+    let shown = text(draw(&app, 160, 48).backend().buffer());
+    assert!(shown.contains("distributions unknown"), "{shown}");
+}
+
+#[test]
 fn a_saved_screenshot_is_named_after_the_scenario_and_time() {
     let dir = tempfile::tempdir().unwrap();
     let path = pipetop::tui::screenshot::save_svg(&app(Scene::Burst), 120, 36, dir.path()).unwrap();

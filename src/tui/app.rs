@@ -6,8 +6,9 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use crate::engine::{Event, Origin};
+use crate::engine::{Event, Origin, PipelineSpec};
 use crate::metrics::{Latency, Snapshot, StageSnapshot};
+use crate::session::Session;
 
 use super::history::History;
 
@@ -83,6 +84,21 @@ pub struct ScenarioMeta {
     pub lesson: String,
     /// Items injected by the `b` key.
     pub burst: u64,
+    /// The simulated pipeline (`None` for a library pipeline): the theory
+    /// overlay reads from it which stages are M/M/c queues.
+    pub spec: Option<PipelineSpec>,
+}
+
+impl ScenarioMeta {
+    /// What `session` says about itself.
+    pub fn of(session: &Session) -> Self {
+        Self {
+            name: session.name.clone(),
+            lesson: session.lesson.clone(),
+            burst: session.burst_items,
+            spec: session.spec.clone(),
+        }
+    }
 }
 
 /// The data from the pipeline: the latest snapshot, the last minute, the event log.

@@ -20,11 +20,7 @@ use crate::session::{Session, SessionOptions};
 pub fn run(mut session: Session, options: &SessionOptions) -> anyhow::Result<Report> {
     let mut log = RunLog::new(options, session.observer.take())?;
     let mut capture = FrameCapture::from_options(options, &session);
-    let mut app = App::new(ScenarioMeta {
-        name: session.name.clone(),
-        lesson: session.lesson.clone(),
-        burst: session.burst_items,
-    });
+    let mut app = App::new(ScenarioMeta::of(&session));
     let mut terminal = TerminalGuard::new()?;
     let signals = StopSignals::install()?;
     let (running, info) = session.start(options);

@@ -58,11 +58,7 @@ impl FrameCapture {
     pub fn from_options(options: &SessionOptions, session: &Session) -> Option<Self> {
         let path = options.screenshot.clone()?;
         Some(Self {
-            app: App::new(ScenarioMeta {
-                name: session.name.clone(),
-                lesson: session.lesson.clone(),
-                burst: session.burst_items,
-            }),
+            app: App::new(ScenarioMeta::of(session)),
             path,
             at_s: options.screenshot_at.as_secs_f64(),
             size: options.screenshot_size,

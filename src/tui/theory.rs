@@ -24,14 +24,17 @@ pub struct OverlayTheory {
 
 impl OverlayTheory {
     /// Theory for `stage`, or `None` before it has a service time.
-    /// `queue` is the stage's `(seconds before now, queue_len)` history and
+    /// `queue` is the stage's `(seconds before now, queue_len)` history,
     /// `source_rate` the source's rate (the demand when the stage is held
-    /// at capacity). The dashboard does not know the distributions, so
-    /// Erlang C is shown as what an M/M/c stage would do.
+    /// at capacity) and `markov` whether the stage is an M/M/c queue (see
+    /// [`theory::markov`]). Erlang C is computed either way: for a stage
+    /// that is not M/M/c it is what an M/M/c stage would do, and
+    /// `theory.model_note` says why it does not apply.
     pub fn of(
         stage: &StageSnapshot,
         queue: &[(f64, f64)],
         source_rate: Option<f64>,
+        markov: Result<(), String>,
     ) -> Option<Self> {
         let service_ms = stage.service_ms.window.mean;
         if service_ms <= 0.0 {
@@ -60,7 +63,7 @@ impl OverlayTheory {
                 items_in_stage: Some(queue_avg + stage.busy * workers as f64),
                 source_rate,
             },
-            Ok(()),
+            markov,
         );
         let demand = theory.offered_rate.unwrap_or(theory.arrival_rate);
         let c = workers.max(1);

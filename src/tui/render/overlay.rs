@@ -9,7 +9,7 @@ use ratatui::widgets::{Clear, Paragraph, Wrap};
 
 use crate::format;
 use crate::metrics::StageSnapshot;
-use crate::metrics::theory::{Prediction, StageTheory};
+use crate::metrics::theory::{self, Prediction, StageTheory};
 use crate::tui::app::{App, Overlay};
 use crate::tui::history::Series;
 use crate::tui::theme;
@@ -180,7 +180,8 @@ fn theory(app: &App, stage: &StageSnapshot) -> Vec<Line<'static>> {
         .latest
         .as_ref()
         .and_then(|s| s.source.rate.per_second());
-    let Some(o) = OverlayTheory::of(stage, &queue, source_rate) else {
+    let markov = theory::markov(app.meta.spec.as_ref(), app.selected);
+    let Some(o) = OverlayTheory::of(stage, &queue, source_rate, markov) else {
         return vec![Line::from(Span::styled(
             "No service time measured yet.",
             theme::label(),
@@ -229,11 +230,17 @@ fn theory(app: &App, stage: &StageSnapshot) -> Vec<Line<'static>> {
             "queued (5 s average) + busy workers",
         ),
         Line::raw(""),
-        Line::from(Span::styled(
-            "Erlang C assumes Poisson arrivals and exponential service (M/M/c).",
+    ]);
+    lines.push(match &t.model_note {
+        None => Line::from(Span::styled(
+            "This stage is M/M/c (Poisson arrivals, exponential service): Erlang C applies.",
+            Style::default().fg(theme::GOOD),
+        )),
+        Some(note) => Line::from(Span::styled(
+            format!("Erlang C is for M/M/c stages; here it does not apply: {note}."),
             theme::label(),
         )),
-    ]);
+    });
     lines
 }
 
