@@ -3,7 +3,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use pipetop::engine::{Command, IterSource, Pipeline, RunOptions, StageConfig};
+use pipetop::engine::{Command, IterSource, Pipeline, RunOptions, RunningPipeline, StageConfig};
 use pipetop::metrics::{RunState, Snapshot};
 
 fn collect(running: &pipetop::engine::RunningPipeline) -> Vec<Arc<Snapshot>> {
@@ -69,18 +69,13 @@ fn wait_for(
         .unwrap_or_else(|| panic!("never saw: {what}"))
 }
 
-/// A quick stage's worker takes queued items in a hand. Blocked downstream
-/// with a full hand, it is told to retire: it must serve the hand first, and
-/// while it holds the hand those items count as in service.
-#[test]
-fn a_retired_worker_serves_its_hand_before_leaving() {
-    let gate = Arc::new(Mutex::new(()));
-    let closed = gate.lock().unwrap();
-    let gate_in_stage = gate.clone();
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let sink_seen = seen.clone();
-    // `quick` starts with no worker, so its queue fills up first.
-    let pipeline = Pipeline::from_source(IterSource::new(0u64..2_000))
+/// A quick stage (`quick`, no workers yet, queue 100) in front of `gate`
+/// (one worker, queue 16), whose work waits while the test holds `gate`;
+/// the sink collects ids into `seen`. Ticks every 10 ms.
+fn start_gated(gate: &Arc<Mutex<()>>, seen: &Arc<Mutex<Vec<u64>>>) -> RunningPipeline {
+    let gate = gate.clone();
+    let seen = seen.clone();
+    Pipeline::from_source(IterSource::new(0u64..2_000))
         .stage(
             StageConfig::new("quick").workers(0).queue(100),
             |x: &u64| Ok(*x),
@@ -88,22 +83,32 @@ fn a_retired_worker_serves_its_hand_before_leaving() {
         .stage(
             StageConfig::new("gate").workers(1).queue(16),
             move |x: &u64| {
-                drop(gate_in_stage.lock().unwrap());
+                drop(gate.lock().unwrap());
                 Ok(*x)
             },
         )
-        .sink(move |x: u64| sink_seen.lock().unwrap().push(x));
-    let running = pipeline.start(RunOptions {
-        tick: std::time::Duration::from_millis(10),
-        ..RunOptions::default()
-    });
+        .sink(move |x: u64| seen.lock().unwrap().push(x))
+        .start(RunOptions {
+            tick: std::time::Duration::from_millis(10),
+            ..RunOptions::default()
+        })
+}
+
+/// A quick stage's worker takes queued items in a hand. Blocked downstream
+/// with a full hand, it is told to retire: it must serve the hand first, and
+/// while it holds the hand those items count as in service.
+#[test]
+fn a_retired_worker_serves_its_hand_before_leaving() {
+    let gate = Arc::new(Mutex::new(()));
+    let closed = gate.lock().unwrap();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let running = start_gated(&gate, &seen);
     let controller = running.controller();
     let mut snapshots = running.snapshots().iter();
-    wait_for(
-        &mut snapshots,
-        "the queue fills while nobody serves it",
-        |s| s.stages[0].queue_len == 100,
-    );
+    // With no worker yet, `quick`'s queue fills up first.
+    wait_for(&mut snapshots, "the queue full, nobody serving", |s| {
+        s.stages[0].queue_len == 100
+    });
     controller.send(Command::Workers { stage: 0, count: 1 });
     // The gate holds one item and its queue fills; the worker blocks on the
     // next push, with the rest of its hand behind it.
@@ -134,4 +139,37 @@ fn a_retired_worker_serves_its_hand_before_leaving() {
     ids.dedup();
     assert_eq!(ids.len(), completed, "an id completed twice");
     assert_eq!(completed as u64, last.totals.generated);
+}
+
+/// Two quick workers block holding hands and the pool goes to zero: each
+/// takes one retirement, serves its hand and leaves (a retiring worker must
+/// not take its colleague's retirement too).
+#[test]
+fn every_retired_worker_leaves_after_serving_its_hand() {
+    let gate = Arc::new(Mutex::new(()));
+    let closed = gate.lock().unwrap();
+    let running = start_gated(&gate, &Arc::default());
+    let controller = running.controller();
+    let mut snapshots = running.snapshots().iter();
+    wait_for(&mut snapshots, "the queue full, nobody serving", |s| {
+        s.stages[0].queue_len == 100
+    });
+    controller.send(Command::Workers { stage: 0, count: 2 });
+    wait_for(&mut snapshots, "both workers blocked holding hands", |s| {
+        s.stages[0].workers == 2 && s.stages[0].in_service > 2 && s.stages[0].blocked > 0.9
+    });
+    controller.send(Command::Workers { stage: 0, count: 0 });
+    wait_for(&mut snapshots, "both retirements applied", |s| {
+        s.stages[0].workers_target == 0
+    });
+    drop(closed);
+    // With a worker left, it would serve everything and the run would end.
+    wait_for(&mut snapshots, "no worker left, the run still going", |s| {
+        s.stages[0].workers == 0 && s.state == RunState::Running
+    });
+    controller.send(Command::Stop);
+    let rest: Vec<Arc<Snapshot>> = snapshots.collect();
+    running.join();
+    let last = rest.last().expect("a final snapshot");
+    assert_eq!(last.totals.in_flight, 0, "nothing held in a hand is lost");
 }

@@ -147,6 +147,11 @@ impl<In: Send + 'static, Out: Send + 'static> Worker<In, Out> {
             if !self.handle(item, &mut shift) {
                 break;
             }
+            // A retiring worker takes no more tokens: each retirement and
+            // crash is meant for one of the workers that stay.
+            if shift.retiring {
+                continue;
+            }
             match self.signals.take() {
                 Some(Signal::Retire) => shift.retiring = true,
                 Some(Signal::Crash) => shift.crashes_due += 1,
