@@ -17,8 +17,8 @@ const STEP_DEADLINE: Duration = Duration::from_secs(30);
 const POLL: Duration = Duration::from_millis(50);
 
 /// A tmux server of our own (its socket in the test's temporary directory)
-/// with one session: killed on drop, so a failing assertion does not leave a
-/// dashboard running.
+/// with one session: killed on drop, with everything running in its pane,
+/// so a failing assertion does not leave a dashboard running.
 pub struct Tmux {
     socket: PathBuf,
     session: String,
@@ -115,6 +115,15 @@ impl Tmux {
 
 impl Drop for Tmux {
     fn drop(&mut self) {
+        // Closing the session only hangs up on the pane, and pipetop takes a
+        // hang-up as `q` (drain first): a stuck run would outlive the test.
+        // The pane's shell leads a process group that holds the binary too.
+        if let Ok(shell) = self.pane_var("pane_pid").parse::<i32>()
+            && shell > 0
+        {
+            // SAFETY: kill(2) on the process group of a pid tmux reported.
+            unsafe { libc::kill(-shell, libc::SIGKILL) };
+        }
         let _ = self.run(&["kill-session", "-t", &self.session]);
         let _ = self.run(&["kill-server"]);
     }
