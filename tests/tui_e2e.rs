@@ -187,3 +187,37 @@ fn sigterm_acts_like_q_drains_writes_the_report_and_restores_the_terminal() {
         "the signal stops as the operator would"
     );
 }
+
+/// Whether process `pid` has ended (gone, or a zombie waiting to be reaped).
+fn ended(pid: i32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        Ok(stat) => stat
+            .rsplit_once(") ")
+            .is_some_and(|(_, rest)| rest.starts_with('Z')),
+    }
+}
+
+#[test]
+fn closing_the_terminal_ends_the_dashboard() {
+    let dir = tempfile::tempdir().unwrap();
+    // pipetop is the pane's own process, as when a terminal window runs it.
+    let command = format!("{} run steady", quoted(env!("CARGO_BIN_EXE_pipetop")));
+    let tmux = Tmux::start(dir.path(), 120, 40, &command);
+    tmux.wait_for("the dashboard running", |s| {
+        s.contains("running") && s.contains("ingest")
+    });
+    let pid: i32 = tmux.pane_var("pane_pid").parse().expect("the pane's pid");
+    tmux.hang_up();
+    // Poll until it is gone; a dashboard left spinning on the dead terminal
+    // fails here.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !ended(pid) {
+        if std::time::Instant::now() > deadline {
+            // SAFETY: kill(2) on the pid tmux reported for the pane.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+            panic!("pipetop (pid {pid}) still ran 10 s after its terminal closed");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use super::app::{App, ScenarioMeta};
 use super::live::run_loop;
 use super::screenshot::FrameCapture;
-use super::signals::StopSignals;
+use super::signals::StopSignal;
 use super::terminal::TerminalGuard;
 use crate::export::report::Report;
 use crate::export::run_log::RunLog;
@@ -22,7 +22,7 @@ pub fn run(mut session: Session, options: &SessionOptions) -> anyhow::Result<Rep
     let mut capture = FrameCapture::from_options(options, &session);
     let mut app = App::new(ScenarioMeta::of(&session));
     let mut terminal = TerminalGuard::new()?;
-    let signals = StopSignals::install()?;
+    let signals = StopSignal::install()?;
     let (running, info) = session.start(options);
     let controller = running.controller();
     let outcome = run_loop(

@@ -87,6 +87,12 @@ impl Tmux {
         String::from_utf8_lossy(&out.stdout).trim().to_string()
     }
 
+    /// Closes the session as a closed terminal window would: the pane's
+    /// process gets SIGHUP.
+    pub fn hang_up(&self) {
+        let _ = self.run(&["kill-session", "-t", &self.session]);
+    }
+
     /// Presses keys, in tmux's key names (`+`, `b`, `Enter`).
     pub fn send(&self, keys: &[&str]) {
         let mut args = vec!["send-keys", "-t", &self.session];
