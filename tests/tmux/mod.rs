@@ -121,9 +121,9 @@ impl Tmux {
 
 impl Drop for Tmux {
     fn drop(&mut self) {
-        // Closing the session only hangs up on the pane, and pipetop takes a
-        // hang-up as `q` (drain first): a stuck run would outlive the test.
-        // The pane's shell leads a process group that holds the binary too.
+        // Closing the session only hangs up on the pane: a binary that
+        // survived SIGHUP (a bug) would outlive the test. The pane's first
+        // process leads a process group that holds the binary too.
         if let Ok(shell) = self.pane_var("pane_pid").parse::<i32>()
             && shell > 0
         {
