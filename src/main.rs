@@ -29,7 +29,7 @@ fn main() -> ExitCode {
                 .max()
                 .unwrap_or(0);
             for d in scenario::demos::all() {
-                println!("{:width$}  {}", d.name, d.description);
+                println!("{:width$}  {}", d.name, d.description());
             }
             ExitCode::SUCCESS
         }

@@ -96,7 +96,7 @@ fn demos_lists_every_demo_on_its_own_line() {
     assert_eq!(lines.len(), demos::all().len(), "{out}");
     for (line, demo) in lines.iter().zip(demos::all()) {
         assert!(line.starts_with(demo.name), "{line}");
-        assert!(line.ends_with(demo.description), "{line}");
+        assert!(line.ends_with(&demo.description()), "{line}");
     }
     for name in ["steady", "burst", "bottleneck"] {
         assert!(out.contains(name), "{out}");

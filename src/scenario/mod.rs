@@ -76,7 +76,7 @@ pub fn load(arg: &str) -> Result<Scenario, ScenarioError> {
         return load_path(path);
     }
     if let Some(demo) = demos::find(arg) {
-        return parse(demo.source, &format!("demos/{}.toml", demo.name));
+        return parse(demo.source, &demo.origin());
     }
     let names: Vec<&str> = demos::all().iter().map(|d| d.name).collect();
     let list = names.join(", ");
