@@ -36,7 +36,7 @@ struct Args {
     passes: u32,
     /// Files per second, or "max".
     #[arg(long, default_value = "100")]
-    rate: String,
+    rate: Rate,
     /// Serve /metrics for Prometheus on this address (e.g. 127.0.0.1:9898).
     #[arg(long)]
     prometheus: Option<SocketAddr>,
@@ -173,13 +173,6 @@ fn generated_tree() -> anyhow::Result<PathBuf> {
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let rate = match args.rate.as_str() {
-        "max" => Rate::Max,
-        n => Rate::PerSecond(
-            n.parse()
-                .context("--rate: a number of files/s or \"max\"")?,
-        ),
-    };
     let dir = match args.dir {
         Some(dir) => dir,
         None => generated_tree()?,
@@ -192,7 +185,7 @@ fn main() -> anyhow::Result<()> {
     let digests: Arc<Mutex<Vec<Digest>>> = Arc::default();
     let sink_digests = digests.clone();
     let pipeline = Pipeline::from_source(IterSource::new(files.into_iter()))
-        .rate(rate)
+        .rate(args.rate)
         .stage(StageConfig::new("read").workers(2).queue(32), read)
         .stage(
             StageConfig::new("hash").workers(2).queue(16),

@@ -38,7 +38,7 @@ struct Args {
     lines: u64,
     /// Lines per second, or "max".
     #[arg(long, default_value = "10000")]
-    rate: String,
+    rate: Rate,
     /// Keys to print at the end.
     #[arg(long, default_value_t = 10)]
     top: usize,
@@ -269,13 +269,6 @@ fn route(path: &str) -> String {
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let rate = match args.rate.as_str() {
-        "max" => Rate::Max,
-        n => Rate::PerSecond(
-            n.parse()
-                .context("--rate: a number of lines/s or \"max\"")?,
-        ),
-    };
     let lines: Box<dyn Iterator<Item = String> + Send> = match &args.input {
         Some(path) => {
             let file =
@@ -307,7 +300,7 @@ fn main() -> anyhow::Result<()> {
     let tallies: Arc<Mutex<HashMap<(&'static str, String), Tally>>> = Arc::default();
     let sink_tallies = tallies.clone();
     let pipeline = Pipeline::from_source(IterSource::new(lines))
-        .rate(rate)
+        .rate(args.rate)
         .arrivals(Arrivals::Poisson)
         .stage(
             // A malformed line will not parse on a second try: no retries.

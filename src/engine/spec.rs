@@ -2,6 +2,7 @@
 //! models and queue policies. The scenario parser produces it; the engine runs it.
 
 use std::fmt;
+use std::str::FromStr;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -27,6 +28,24 @@ impl Rate {
         match self {
             Rate::PerSecond(r) => Some(r),
             Rate::Max => None,
+        }
+    }
+}
+
+/// Reads `"max"` or a number of items per second (0 or more): the form a
+/// command-line option such as an example's `--rate` takes.
+impl FromStr for Rate {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        if text == "max" {
+            return Ok(Rate::Max);
+        }
+        match text.parse::<f64>() {
+            Ok(r) if r.is_finite() && r >= 0.0 => Ok(Rate::PerSecond(r)),
+            _ => Err(format!(
+                "`{text}` is not a rate: give items per second (0 or more) or \"max\""
+            )),
         }
     }
 }
@@ -255,4 +274,20 @@ pub struct PipelineSpec {
     pub source: SourceSpec,
     /// The stages, in pipeline order.
     pub stages: Vec<StageSpec>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Rate;
+
+    #[test]
+    fn a_rate_reads_max_or_items_per_second_and_refuses_the_rest() {
+        assert_eq!("max".parse::<Rate>(), Ok(Rate::Max));
+        assert_eq!("250".parse::<Rate>(), Ok(Rate::PerSecond(250.0)));
+        assert_eq!("0".parse::<Rate>(), Ok(Rate::PerSecond(0.0)));
+        for bad in ["-5", "fast", "", "inf", "NaN"] {
+            let err = bad.parse::<Rate>().unwrap_err();
+            assert!(err.contains("not a rate"), "{bad}: {err}");
+        }
+    }
 }
