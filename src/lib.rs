@@ -60,4 +60,5 @@ pub mod launch;
 pub mod metrics;
 pub mod scenario;
 pub mod session;
+pub mod stdout;
 pub mod tui;

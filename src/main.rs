@@ -16,22 +16,28 @@ fn main() -> ExitCode {
         None => run(RunArgs::default()),
         Some(Cmd::Run(args)) => run(args),
         Some(Cmd::Check { file }) => match scenario::load(&file) {
-            Ok(s) => {
-                print!("{}", scenario::check_summary(&s));
-                ExitCode::SUCCESS
-            }
+            Ok(s) => print(&scenario::check_summary(&s)),
             Err(e) => bad_input(&e),
         },
         Some(Cmd::Demos) => {
-            let width = scenario::demos::all()
+            let demos = scenario::demos::all();
+            let width = demos.iter().map(|d| d.name.len()).max().unwrap_or(0);
+            let listing: String = demos
                 .iter()
-                .map(|d| d.name.len())
-                .max()
-                .unwrap_or(0);
-            for d in scenario::demos::all() {
-                println!("{:width$}  {}", d.name, d.description());
-            }
-            ExitCode::SUCCESS
+                .map(|d| format!("{:width$}  {}\n", d.name, d.description()))
+                .collect();
+            print(&listing)
+        }
+    }
+}
+
+/// Prints a command's result; a failure to write it is a runtime failure.
+fn print(text: &str) -> ExitCode {
+    match pipetop::stdout::print(text) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: cannot write to standard output: {e}");
+            ExitCode::from(1)
         }
     }
 }

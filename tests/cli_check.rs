@@ -132,3 +132,19 @@ fn check_counts_a_profile_s_steps_and_shows_the_memory_cap() {
         .success()
         .stdout(predicate::str::contains("memory cap: 64 MiB"));
 }
+
+#[test]
+fn a_reader_that_went_away_ends_the_output_quietly() {
+    // `pipetop demos | head -0`: the pipe is closed before anything is written.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pipetop"))
+        .arg("demos")
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+}

@@ -50,7 +50,7 @@ pub fn run(mut session: Session, options: &SessionOptions) -> anyhow::Result<Rep
     }
     running.join();
     let report = log.finish(&info)?;
-    print!("{}", summary::table(&report));
+    crate::stdout::print(&summary::table(&report))?;
     Ok(report)
 }
 

@@ -50,6 +50,6 @@ pub fn run(mut session: Session, options: &SessionOptions) -> anyhow::Result<Rep
     }
     running.join();
     let report = log.finish(&info)?;
-    print!("{}", crate::headless::summary::table(&report));
+    crate::stdout::print(&crate::headless::summary::table(&report))?;
     Ok(report)
 }
