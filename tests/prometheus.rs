@@ -33,11 +33,11 @@ const STAGE_METRICS: &[&str] = &[
     "pipetop_stage_wait_seconds_count",
 ];
 
-/// Starts a headless run serving /metrics on a free port; returns it with
-/// the address it printed.
-fn start_run() -> (Child, SocketAddr) {
+/// Starts a headless run of `scenario` serving /metrics on a free port;
+/// returns it with the address it printed.
+fn start_run(scenario: &str) -> (Child, SocketAddr) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_pipetop"))
-        .args(["run", "steady", "--headless", "--duration", "4s"])
+        .args(["run", scenario, "--headless", "--duration", "4s"])
         .args(["--prometheus", "127.0.0.1:0"])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -130,7 +130,7 @@ fn promtool_check(body: &str) {
 
 #[test]
 fn metrics_are_served_with_stage_labels_and_move_between_scrapes() {
-    let (mut child, addr) = start_run();
+    let (mut child, addr) = start_run("steady");
     std::thread::sleep(Duration::from_millis(1_000));
     let (content_type, first) = get(addr, "/metrics", None);
     std::thread::sleep(Duration::from_millis(1_000));
@@ -244,4 +244,28 @@ fn a_host_name_is_bad_usage() {
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("127.0.0.1:9898"), "{stderr}");
+}
+
+#[test]
+fn an_unbounded_queue_has_no_capacity_sample() {
+    let (mut child, addr) = start_run("unbounded-memory");
+    // Scrape until the first snapshot is in, polling for up to 10 s.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let body = loop {
+        let (_, body) = get(addr, "/metrics", None);
+        if body.contains("pipetop_stage_queue_len{stage=\"archive\"}") {
+            break body;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "archive's queue length never served:\n{body}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        !body.contains("pipetop_stage_queue_capacity{stage=\"archive\"}"),
+        "an unbounded queue has no bound to report:\n{body}"
+    );
 }

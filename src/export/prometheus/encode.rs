@@ -135,30 +135,30 @@ fn registry(snapshot: &Snapshot) -> Registry {
         registry.register(name, help, gauge);
     }
 
-    let int_gauges: [StageMetric<u64>; 3] = [
+    // `None` leaves the stage out of the family (an unbounded queue has no bound).
+    let int_gauges: [StageMetric<Option<u64>>; 3] = [
         (
             "pipetop_stage_queue_len",
             "Items waiting in the stage's input queue",
-            |s| s.queue_len as u64,
+            |s| Some(s.queue_len as u64),
         ),
         (
             "pipetop_stage_queue_capacity",
             "Bound of the stage's input queue (absent when unbounded)",
-            |s| s.queue_capacity.unwrap_or(0) as u64,
+            |s| s.queue_capacity.map(|c| c as u64),
         ),
         ("pipetop_stage_workers", "Live workers of the stage", |s| {
-            s.workers as u64
+            Some(s.workers as u64)
         }),
     ];
     for (name, help, value) in int_gauges {
         let family = Family::<StageLabels, Gauge<i64>>::default();
         for stage in &snapshot.stages {
-            if name == "pipetop_stage_queue_capacity" && stage.queue_capacity.is_none() {
-                continue;
+            if let Some(value) = value(stage) {
+                family
+                    .get_or_create(&stage_label(stage))
+                    .set(clamp_i64(value));
             }
-            family
-                .get_or_create(&stage_label(stage))
-                .set(clamp_i64(value(stage)));
         }
         registry.register(name, help, family);
     }
