@@ -14,6 +14,9 @@ use super::snapshot::{Bucket, Latency, Percentiles};
 /// The largest latency recorded as itself: ten minutes.
 pub const CEILING_NS: u64 = 600_000_000_000;
 
+/// The quantiles a [`Percentiles`] reports, ascending: p50, p90, p99, p99.9.
+const QUANTILES: [f64; 4] = [0.50, 0.90, 0.99, 0.999];
+
 /// Log buckets per doubling in [`LatencyHistogram::buckets`].
 const BUCKETS_PER_OCTAVE: f64 = 2.0;
 
@@ -42,6 +45,10 @@ impl LatencyCounts {
 pub struct LatencyHistogram {
     hist: Histogram<u64>,
     outliers: u64,
+    /// The sum of every recording's bucket midpoint (hdrhistogram's median
+    /// equivalent, what its `mean` averages), so the mean costs no pass
+    /// over the counts.
+    midpoint_sum: u128,
 }
 
 impl Default for LatencyHistogram {
@@ -55,14 +62,8 @@ impl LatencyHistogram {
         Self {
             hist: Histogram::new(3).expect("3 significant digits is a valid precision"),
             outliers: 0,
+            midpoint_sum: 0,
         }
-    }
-
-    pub fn add(&mut self, other: &LatencyHistogram) {
-        self.hist
-            .add(&other.hist)
-            .expect("auto-resizing histograms always accept each other");
-        self.outliers += other.outliers;
     }
 
     /// Adds counts a worker flushed.
@@ -71,22 +72,30 @@ impl LatencyHistogram {
             if self.hist.record_n(value, count).is_err() {
                 self.hist.saturating_record_n(value, count);
             }
+            self.midpoint_sum += u128::from(self.hist.median_equivalent(value)) * u128::from(count);
         }
         self.outliers += taken.outliers;
+    }
+
+    /// Takes `other` back out of this histogram; `other` must be part of
+    /// what was added here (as a second is part of its window).
+    fn subtract(&mut self, other: &LatencyHistogram) {
+        self.hist
+            .subtract(&other.hist)
+            .expect("only what was added is subtracted");
+        self.outliers -= other.outliers;
+        self.midpoint_sum -= other.midpoint_sum;
     }
 
     pub fn clear(&mut self) {
         self.hist.reset();
         self.outliers = 0;
+        self.midpoint_sum = 0;
     }
 
     #[cfg(test)]
     pub fn len(&self) -> u64 {
         self.hist.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.hist.is_empty()
     }
 
     /// The value at quantile `q` (0..=1) in nanoseconds.
@@ -101,14 +110,20 @@ impl LatencyHistogram {
             return Percentiles::default();
         }
         let ms = |ns: u64| ns as f64 / 1e6;
+        // One pass over the counts for all four (they are in ascending order).
+        let mut at = [0u64; QUANTILES.len()];
+        for (slot, value) in at.iter_mut().zip(self.hist.value_at_quantiles(QUANTILES)) {
+            *slot = value;
+        }
+        let [p50, p90, p99, p999] = at.map(ms);
         Percentiles {
             count: self.hist.len(),
-            p50: ms(self.hist.value_at_quantile(0.50)),
-            p90: ms(self.hist.value_at_quantile(0.90)),
-            p99: ms(self.hist.value_at_quantile(0.99)),
-            p999: ms(self.hist.value_at_quantile(0.999)),
+            p50,
+            p90,
+            p99,
+            p999,
             max: ms(self.hist.max()),
-            mean: self.hist.mean() / 1e6,
+            mean: self.midpoint_sum as f64 / self.hist.len() as f64 / 1e6,
             outliers: self.outliers,
         }
     }
@@ -149,18 +164,38 @@ impl LatencyHistogram {
 
 /// A latency metric over a sliding window of whole seconds and since the start.
 ///
-/// Recordings of the current second gather in one histogram and join the
-/// window and the total when the second changes or the metric is read: one
-/// merge per flush, two per second, however many flushes arrive.
+/// Each flush goes straight into its second's histogram, the window and the
+/// total: a flush holds one entry per bucket used, so that is a few dozen
+/// recordings, never a pass over whole histograms. The window is a running
+/// sum: a second is subtracted from it once, when it ages out, so reading it
+/// merges nothing and allocates nothing, however long the window.
 #[derive(Debug, Clone)]
 pub struct WindowedLatency {
-    /// `(second, histogram)`, indexed by `second % len`; made on first use,
-    /// so a short run does not allocate a whole window per metric.
-    slots: Vec<Option<(u64, LatencyHistogram)>>,
+    /// One histogram per second, indexed by `second % len`; made on first
+    /// use, so a short run does not allocate a whole window per metric.
+    slots: Vec<Option<SecondSlot>>,
+    /// The sum of the slots still `in_window`.
+    window: LatencyHistogram,
     total: LatencyHistogram,
-    /// What arrived during `pending_second`, not yet in a slot or the total.
-    pending: LatencyHistogram,
-    pending_second: u64,
+}
+
+/// What was recorded during one second.
+#[derive(Debug, Clone)]
+struct SecondSlot {
+    second: u64,
+    hist: LatencyHistogram,
+    /// Whether `hist` is still counted in the window's running sum.
+    in_window: bool,
+}
+
+impl SecondSlot {
+    /// Takes this second out of the window's running sum, once.
+    fn leave_window(&mut self, window: &mut LatencyHistogram) {
+        if self.in_window {
+            window.subtract(&self.hist);
+            self.in_window = false;
+        }
+    }
 }
 
 impl WindowedLatency {
@@ -168,65 +203,56 @@ impl WindowedLatency {
     pub fn new(seconds: usize) -> Self {
         Self {
             slots: vec![None; seconds.max(1)],
+            window: LatencyHistogram::new(),
             total: LatencyHistogram::new(),
-            pending: LatencyHistogram::new(),
-            pending_second: 0,
         }
     }
 
     /// Adds what was recorded during second `second` since the start.
+    /// Seconds come in order: a slot is reused for a later second only.
     pub fn add(&mut self, second: u64, recorded: &LatencyCounts) {
         if recorded.is_empty() {
             return;
         }
-        if second != self.pending_second {
-            self.commit();
-            self.pending_second = second;
+        let index = (second % self.slots.len() as u64) as usize;
+        let slot = self.slots[index].get_or_insert_with(|| SecondSlot {
+            second,
+            hist: LatencyHistogram::new(),
+            in_window: true,
+        });
+        if slot.second != second {
+            slot.leave_window(&mut self.window);
+            slot.hist.clear();
+            slot.second = second;
+            slot.in_window = true;
         }
-        self.pending.add_counts(recorded);
+        slot.hist.add_counts(recorded);
+        if slot.in_window {
+            self.window.add_counts(recorded);
+        }
+        self.total.add_counts(recorded);
     }
 
-    fn commit(&mut self) {
-        if self.pending.is_empty() {
-            return;
-        }
-        let second = self.pending_second;
-        let len = self.slots.len() as u64;
-        match &mut self.slots[(second % len) as usize] {
-            Some((slot_second, hist)) => {
-                if *slot_second != second {
-                    *slot_second = second;
-                    hist.clear();
-                }
-                hist.add(&self.pending);
-            }
-            empty => *empty = Some((second, self.pending.clone())),
-        }
-        self.total.add(&self.pending);
-        self.pending.clear();
-    }
-
-    /// The histogram of the window ending with second `now_second`.
-    pub fn window(&mut self, now_second: u64) -> LatencyHistogram {
-        self.commit();
-        let len = self.slots.len() as u64;
-        let oldest = (now_second + 1).saturating_sub(len);
-        let mut merged = LatencyHistogram::new();
-        for (second, hist) in self.slots.iter().flatten() {
-            if (oldest..=now_second).contains(second) {
-                merged.add(hist);
+    /// The histogram of the window ending with second `now_second`: the
+    /// seconds from `now_second + 1 - len` on.
+    pub fn window(&mut self, now_second: u64) -> &LatencyHistogram {
+        let oldest = (now_second + 1).saturating_sub(self.slots.len() as u64);
+        for slot in self.slots.iter_mut().flatten() {
+            if slot.second < oldest {
+                slot.leave_window(&mut self.window);
             }
         }
-        merged
+        &self.window
     }
 
     /// The snapshot form: window and total percentiles, and window buckets.
     pub fn latency(&mut self, now_second: u64) -> Latency {
         let window = self.window(now_second);
+        let (window, buckets) = (window.percentiles(), window.buckets());
         Latency {
-            window: window.percentiles(),
+            window,
             total: self.total.percentiles(),
-            buckets: window.buckets(),
+            buckets,
         }
     }
 }
@@ -303,6 +329,47 @@ mod tests {
         assert!(later.window.p99 < 1.01);
         assert_eq!(later.total.count, 2);
         assert!(later.total.max > 99.0);
+    }
+
+    proptest::proptest! {
+        /// The running window is exactly a fresh merge of the seconds in it,
+        /// whatever the order of flushes, reads and seconds skipped.
+        #[test]
+        fn the_running_window_equals_a_merge_of_its_seconds(
+            window_secs in 1usize..5,
+            steps in proptest::collection::vec(
+                (0u64..3, proptest::option::of(proptest::collection::vec(1u64..50_000_000, 1..20))),
+                1..60,
+            )
+        ) {
+            let mut latency = WindowedLatency::new(window_secs);
+            let mut added: Vec<(u64, Vec<u64>)> = Vec::new();
+            let mut now = 0;
+            for (advance, flush) in steps {
+                now += advance;
+                match flush {
+                    Some(values) => {
+                        latency.add(now, &counts_of(&values));
+                        added.push((now, values));
+                    }
+                    None => {
+                        let oldest = (now + 1).saturating_sub(window_secs as u64);
+                        let in_window: Vec<u64> = added
+                            .iter()
+                            .filter(|(second, _)| *second >= oldest)
+                            .flat_map(|(_, values)| values.iter().copied())
+                            .collect();
+                        let all: Vec<u64> =
+                            added.iter().flat_map(|(_, v)| v.iter().copied()).collect();
+                        let got = latency.latency(now);
+                        let want = histogram_of(&in_window);
+                        proptest::prop_assert_eq!(got.window, want.percentiles());
+                        proptest::prop_assert_eq!(got.buckets, want.buckets());
+                        proptest::prop_assert_eq!(got.total, histogram_of(&all).percentiles());
+                    }
+                }
+            }
+        }
     }
 
     #[test]
