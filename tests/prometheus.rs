@@ -7,7 +7,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 const PIPELINE_METRICS: &[&str] = &[
     "pipetop_generated_total",
@@ -92,14 +92,16 @@ fn get(addr: SocketAddr, path: &str, accept: Option<&str>) -> (String, String) {
     (content_type, body.to_string())
 }
 
-/// The value of the sample whose name and labels are exactly `series`.
-fn value(body: &str, series: &str) -> f64 {
+/// The value of the sample whose name and labels are exactly `series`, if any.
+fn sample(body: &str, series: &str) -> Option<f64> {
     body.lines()
         .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
-        .unwrap_or_else(|| panic!("no sample {series} in\n{body}"))
-        .trim()
-        .parse()
-        .unwrap()
+        .and_then(|v| v.trim().parse().ok())
+}
+
+/// The same, for a sample that must be there.
+fn value(body: &str, series: &str) -> f64 {
+    sample(body, series).unwrap_or_else(|| panic!("no sample {series} in\n{body}"))
 }
 
 fn promtool_check(body: &str) {
@@ -128,13 +130,39 @@ fn promtool_check(body: &str) {
     );
 }
 
+/// Scrapes `/metrics` until `ready` holds for the body (polling, for up to
+/// 10 s); returns the content type and that body.
+fn scrape_until(addr: SocketAddr, what: &str, ready: impl Fn(&str) -> bool) -> (String, String) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (content_type, body) = get(addr, "/metrics", None);
+        if ready(&body) {
+            return (content_type, body);
+        }
+        assert!(Instant::now() < deadline, "{what} never served:\n{body}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Series that count up while items flow.
+const MOVING: &[&str] = &[
+    "pipetop_generated_total",
+    "pipetop_completed_total",
+    "pipetop_stage_processed_total{stage=\"enrich\"}",
+    "pipetop_stage_service_seconds_count{stage=\"enrich\"}",
+];
+
 #[test]
 fn metrics_are_served_with_stage_labels_and_move_between_scrapes() {
     let (mut child, addr) = start_run("steady");
-    std::thread::sleep(Duration::from_millis(1_000));
-    let (content_type, first) = get(addr, "/metrics", None);
-    std::thread::sleep(Duration::from_millis(1_000));
-    let (_, second) = get(addr, "/metrics", None);
+    let has_counted = |body: &str| {
+        MOVING
+            .iter()
+            .all(|s| sample(body, s).is_some_and(|v| v > 0.0))
+    };
+    let (content_type, first) = scrape_until(addr, "a snapshot with items", has_counted);
+    let moved = |body: &str| MOVING.iter().all(|s| sample(body, s) > sample(&first, s));
+    let (_, second) = scrape_until(addr, "a later snapshot", moved);
     let (om_type, openmetrics) = get(
         addr,
         "/metrics",
@@ -167,18 +195,6 @@ fn metrics_are_served_with_stage_labels_and_move_between_scrapes() {
     assert!(second.contains("# TYPE pipetop_stage_service_seconds summary\n"));
     assert!(second.contains("# TYPE pipetop_generated_total counter\n"));
 
-    for series in [
-        "pipetop_generated_total",
-        "pipetop_completed_total",
-        "pipetop_stage_processed_total{stage=\"enrich\"}",
-        "pipetop_stage_service_seconds_count{stage=\"enrich\"}",
-    ] {
-        let (before, after) = (value(&first, series), value(&second, series));
-        assert!(
-            after > before,
-            "{series} did not move: {before} then {after}"
-        );
-    }
     let ratios: f64 = ["busy", "idle", "blocked"]
         .iter()
         .map(|r| {
@@ -249,19 +265,9 @@ fn a_host_name_is_bad_usage() {
 #[test]
 fn an_unbounded_queue_has_no_capacity_sample() {
     let (mut child, addr) = start_run("unbounded-memory");
-    // Scrape until the first snapshot is in, polling for up to 10 s.
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    let body = loop {
-        let (_, body) = get(addr, "/metrics", None);
-        if body.contains("pipetop_stage_queue_len{stage=\"archive\"}") {
-            break body;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "archive's queue length never served:\n{body}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let (_, body) = scrape_until(addr, "archive's queue length", |body| {
+        body.contains("pipetop_stage_queue_len{stage=\"archive\"}")
+    });
     let _ = child.kill();
     let _ = child.wait();
     assert!(
