@@ -13,22 +13,20 @@
 //! which of read and hash is the bottleneck.
 
 use std::fs;
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
 use clap::Parser;
+use pipetop::cli::RunOutput;
 use pipetop::engine::{IterSource, Pipeline, Rate, StageConfig, WorkError};
-use pipetop::session::{Session, SessionOptions};
+use pipetop::session::Session;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
+/// Checksum every file under a directory (real I/O and CPU), watched live by pipetop.
 #[derive(Parser)]
 struct Args {
-    /// No dashboard: progress on stderr, summary on stdout.
-    #[arg(long)]
-    headless: bool,
     /// The directory to checksum (a generated one if not given).
     dir: Option<PathBuf>,
     /// Hash passes over each file's bytes.
@@ -37,9 +35,10 @@ struct Args {
     /// Files per second, or "max".
     #[arg(long, default_value = "100")]
     rate: Rate,
-    /// Serve /metrics for Prometheus on this address (e.g. 127.0.0.1:9898).
-    #[arg(long)]
-    prometheus: Option<SocketAddr>,
+    /// --headless, --duration, --report, --prometheus and the rest of
+    /// `pipetop run`'s output flags.
+    #[command(flatten)]
+    output: RunOutput,
 }
 
 /// A file's bytes, as read.
@@ -199,11 +198,8 @@ fn main() -> anyhow::Result<()> {
         });
 
     let session = Session::new("checksum", pipeline);
-    let options = SessionOptions {
-        prometheus: args.prometheus,
-        ..SessionOptions::default()
-    };
-    let report = pipetop::launch::run(session, &options, args.headless)?;
+    let options = args.output.session_options();
+    let report = pipetop::launch::run(session, &options, args.output.headless)?;
 
     let mut digests = digests.lock().unwrap_or_else(|p| p.into_inner());
     digests.sort_by(|a, b| a.path.cmp(&b.path));

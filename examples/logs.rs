@@ -14,22 +14,20 @@
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufRead, BufReader};
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
 use clap::Parser;
+use pipetop::cli::RunOutput;
 use pipetop::engine::{Arrivals, IterSource, Pipeline, Rate, StageConfig, WorkError};
-use pipetop::session::{Session, SessionOptions};
+use pipetop::session::Session;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
+/// Parse, enrich and aggregate access-log lines, watched live by pipetop.
 #[derive(Parser)]
 struct Args {
-    /// No dashboard: progress on stderr, summary on stdout.
-    #[arg(long)]
-    headless: bool,
     /// An access log in this example's format (generated if not given).
     #[arg(long)]
     input: Option<PathBuf>,
@@ -42,9 +40,10 @@ struct Args {
     /// Keys to print at the end.
     #[arg(long, default_value_t = 10)]
     top: usize,
-    /// Serve /metrics for Prometheus on this address (e.g. 127.0.0.1:9898).
-    #[arg(long)]
-    prometheus: Option<SocketAddr>,
+    /// --headless, --duration, --report, --prometheus and the rest of
+    /// `pipetop run`'s output flags.
+    #[command(flatten)]
+    output: RunOutput,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -324,11 +323,8 @@ fn main() -> anyhow::Result<()> {
         });
 
     let session = Session::new("logs", pipeline);
-    let options = SessionOptions {
-        prometheus: args.prometheus,
-        ..SessionOptions::default()
-    };
-    let report = pipetop::launch::run(session, &options, args.headless)?;
+    let options = args.output.session_options();
+    let report = pipetop::launch::run(session, &options, args.output.headless)?;
 
     let tallies = tallies.lock().unwrap_or_else(|p| p.into_inner());
     let mut top: Vec<_> = tallies.iter().collect();

@@ -16,14 +16,13 @@ use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
 use clap::Parser;
+use pipetop::cli::RunOutput;
 use pipetop::engine::{Arrivals, IterSource, Pipeline, Rate, StageConfig, WorkError};
-use pipetop::session::{Session, SessionOptions};
+use pipetop::session::Session;
 
+/// Process a file's lines; killed and restarted, resume at the checkpoint watermark.
 #[derive(Parser)]
 struct Args {
-    /// No dashboard: progress on stderr, summary on stdout.
-    #[arg(long)]
-    headless: bool,
     /// Lines to process (made, with 20 000 lines, if missing).
     #[arg(long)]
     input: Option<PathBuf>,
@@ -36,6 +35,10 @@ struct Args {
     /// Lines per second.
     #[arg(long, default_value_t = 4_000.0)]
     rate: f64,
+    /// --headless, --duration, --report, --prometheus and the rest of
+    /// `pipetop run`'s output flags.
+    #[command(flatten)]
+    run: RunOutput,
 }
 
 /// One parsed line.
@@ -131,8 +134,8 @@ fn main() -> anyhow::Result<()> {
         });
     let session = Session::new("resume", pipeline)
         .on_snapshot(move |snapshot| write_checkpoint(&checkpoint, snapshot.checkpoint));
-    let options = SessionOptions::default();
-    let report = pipetop::launch::run(session, &options, args.headless)?;
+    let options = args.run.session_options();
+    let report = pipetop::launch::run(session, &options, args.run.headless)?;
     eprintln!(
         "done: {} lines processed this run, output in {}",
         report.totals.completed,

@@ -35,12 +35,54 @@ pub enum Cmd {
     },
 }
 
-/// The options of `pipetop run`.
+/// The options of `pipetop run`: what to run, plus how to show it.
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// A scenario .toml file or a built-in demo name (see `pipetop demos`).
     #[arg(default_value = demos::DEFAULT)]
     pub scenario: String,
+    /// Seed for all randomness: same seed, same traffic.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Write the operator's actions as a replayable scenario (TOML) here.
+    #[arg(long, value_name = "FILE.toml")]
+    pub record: Option<PathBuf>,
+    /// How to show the run and what to write.
+    #[command(flatten)]
+    pub output: RunOutput,
+}
+
+impl Default for RunArgs {
+    fn default() -> Self {
+        Self {
+            scenario: demos::DEFAULT.to_string(),
+            seed: None,
+            record: None,
+            output: RunOutput::default(),
+        }
+    }
+}
+
+impl RunArgs {
+    /// The options every way of running shares.
+    pub fn session_options(&self) -> SessionOptions {
+        SessionOptions {
+            record: self.record.clone(),
+            ..self.output.session_options()
+        }
+    }
+}
+
+/// How a run is shown and what it leaves behind. `pipetop run` has these
+/// flags, and a program built on the library gets the same ones by
+/// flattening this into its own arguments (`#[command(flatten)]`, as the
+/// examples do).
+///
+/// (`about = None`: this comment is not the help text of a program that
+/// flattens these flags.)
+#[derive(Debug, Clone, Args)]
+#[command(about = None, long_about = None)]
+pub struct RunOutput {
     /// No dashboard: progress on stderr each second, summary on stdout.
     #[arg(long)]
     pub headless: bool,
@@ -53,15 +95,9 @@ pub struct RunArgs {
     /// Write one snapshot per tick (JSON lines) here.
     #[arg(long, value_name = "FILE.jsonl")]
     pub series: Option<PathBuf>,
-    /// Seed for all randomness: same seed, same traffic.
-    #[arg(long)]
-    pub seed: Option<u64>,
     /// Sampling period, 10ms to 10s.
     #[arg(long, value_parser = parse_tick, default_value = "250ms")]
     pub tick: Duration,
-    /// Write the operator's actions as a replayable scenario (TOML) here.
-    #[arg(long, value_name = "FILE.toml")]
-    pub record: Option<PathBuf>,
     /// Render the dashboard frame at --at to this SVG file.
     #[arg(long, value_name = "FILE.svg", requires = "at")]
     pub screenshot: Option<PathBuf>,
@@ -74,17 +110,14 @@ pub struct RunArgs {
     pub prometheus: Option<SocketAddr>,
 }
 
-impl Default for RunArgs {
+impl Default for RunOutput {
     fn default() -> Self {
         Self {
-            scenario: demos::DEFAULT.to_string(),
             headless: false,
             duration: None,
             report: None,
             series: None,
-            seed: None,
-            tick: Duration::from_millis(250),
-            record: None,
+            tick: SessionOptions::default().tick,
             screenshot: None,
             at: None,
             prometheus: None,
@@ -92,15 +125,14 @@ impl Default for RunArgs {
     }
 }
 
-impl RunArgs {
-    /// The options every way of running shares.
+impl RunOutput {
+    /// The session options these flags ask for.
     pub fn session_options(&self) -> SessionOptions {
         SessionOptions {
             duration: self.duration,
             tick: self.tick,
             report: self.report.clone(),
             series: self.series.clone(),
-            record: self.record.clone(),
             screenshot: self.screenshot.clone(),
             screenshot_at: self.at.unwrap_or_default(),
             prometheus: self.prometheus,

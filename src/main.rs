@@ -52,7 +52,7 @@ fn run(args: RunArgs) -> ExitCode {
     }
     let options = args.session_options();
     let session = Session::from(scenario);
-    match launch::run(session, &options, args.headless) {
+    match launch::run(session, &options, args.output.headless) {
         Ok(_) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");

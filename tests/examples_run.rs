@@ -102,3 +102,41 @@ fn checksum_of_a_given_directory_is_the_same_every_run() {
     let second = run_to_completion("checksum", &["--headless", "--rate", "max", dir]);
     assert_eq!(digest(&first), digest(&second));
 }
+
+#[test]
+fn an_example_takes_pipetop_runs_output_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join("tree");
+    std::fs::create_dir_all(&tree).unwrap();
+    std::fs::write(tree.join("a.txt"), "alpha").unwrap();
+    let report = dir.path().join("report.json");
+    let series = dir.path().join("series.jsonl");
+    let args = [
+        "--headless",
+        "--rate",
+        "max",
+        "--tick",
+        "50ms",
+        "--report",
+        report.to_str().unwrap(),
+        "--series",
+        series.to_str().unwrap(),
+        tree.to_str().unwrap(),
+    ];
+    run_to_completion("checksum", &args);
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let stages: Vec<&str> = report["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(stages, ["read", "hash"]);
+    assert_eq!(report["totals"]["completed"], 1);
+    let lines = std::fs::read_to_string(&series).unwrap();
+    assert!(
+        lines.lines().count() >= 1,
+        "one snapshot per tick:\n{lines}"
+    );
+}
