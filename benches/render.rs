@@ -9,15 +9,16 @@ use std::sync::Arc;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use fixture::{Scene, snapshot, stage};
-use pipetop::tui::{App, ScenarioMeta, render};
+use pipetop::session::SessionInfo;
+use pipetop::tui::{App, render};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 /// An app fed a minute of an 8-stage pipeline in a burst.
 fn eight_stage_app() -> App {
-    let mut app = App::new(ScenarioMeta {
+    let mut app = App::new(SessionInfo {
         name: "bench".to_string(),
-        ..ScenarioMeta::default()
+        ..SessionInfo::default()
     });
     for tick in 0..=240 {
         let mut s = snapshot(Scene::Burst, tick, 1.0);

@@ -14,28 +14,14 @@ use crate::scenario::Scenario;
 /// persist the checkpoint watermark); an error ends the run.
 pub type SnapshotObserver = Box<dyn FnMut(&Snapshot) -> anyhow::Result<()> + Send>;
 
-/// What to run.
+/// What to run: the pipeline, and what it is called and scripted to do.
 pub struct Session {
-    /// The scenario's (or the program's) name, shown in the header and report.
-    pub name: String,
-    /// One line on what the run shows; empty for a library pipeline.
-    pub description: String,
-    /// What to watch and try; shown by the lesson panel.
-    pub lesson: String,
-    /// The random seed, as written to the report; it does not reseed `pipeline`.
-    pub seed: u64,
-    /// Items injected by one burst (the `b` key).
-    pub burst_items: u64,
+    /// Everything about the run but the pipeline itself.
+    pub info: SessionInfo,
     /// The pipeline to start.
     pub pipeline: Pipeline,
-    /// Commands to apply at given times.
-    pub timeline: Vec<TimedCommand>,
-    /// Stop the source at this time unless the options say otherwise.
-    pub duration: Option<Duration>,
     /// Abort when the process's RSS passes this many bytes.
     pub memory_cap: Option<u64>,
-    /// The simulated pipeline's description, when the run is a scenario.
-    pub spec: Option<PipelineSpec>,
     /// Called with every snapshot, in the dashboard and headless alike.
     pub observer: Option<SnapshotObserver>,
 }
@@ -44,16 +30,18 @@ impl From<Scenario> for Session {
     /// A scenario's simulated pipeline with its script.
     fn from(scenario: Scenario) -> Self {
         Self {
-            name: scenario.name,
-            description: scenario.description,
-            lesson: scenario.lesson,
-            seed: scenario.pipeline.seed,
-            burst_items: scenario.pipeline.source.burst,
             pipeline: simulate::build(&scenario.pipeline),
-            timeline: scenario.timeline,
-            duration: scenario.duration,
+            info: SessionInfo {
+                name: scenario.name,
+                description: scenario.description,
+                lesson: scenario.lesson,
+                seed: scenario.pipeline.seed,
+                burst_items: scenario.pipeline.source.burst,
+                timeline: scenario.timeline,
+                duration: scenario.duration,
+                spec: Some(scenario.pipeline),
+            },
             memory_cap: scenario.memory_cap,
-            spec: Some(scenario.pipeline),
             observer: None,
         }
     }
@@ -63,16 +51,14 @@ impl Session {
     /// A session for a library pipeline, with no script.
     pub fn new(name: impl Into<String>, pipeline: Pipeline) -> Self {
         Self {
-            name: name.into(),
-            description: String::new(),
-            lesson: String::new(),
-            seed: 1,
-            burst_items: 1_000,
+            info: SessionInfo {
+                name: name.into(),
+                seed: 1,
+                burst_items: 1_000,
+                ..SessionInfo::default()
+            },
             pipeline,
-            timeline: Vec::new(),
-            duration: None,
             memory_cap: None,
-            spec: None,
             observer: None,
         }
     }
@@ -127,47 +113,40 @@ impl Default for SessionOptions {
     }
 }
 
-/// Session metadata that outlives the pipeline once it is started.
-#[derive(Debug, Clone, PartialEq)]
+/// What a session is called and scripted to do: everything about it but
+/// the pipeline. It outlives the pipeline once started; the dashboard, the
+/// report and the recording read it.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SessionInfo {
-    /// The scenario's (or the program's) name.
+    /// The scenario's (or the program's) name, shown in the header and report.
     pub name: String,
-    /// One line on what the run shows.
+    /// One line on what the run shows; empty for a library pipeline.
     pub description: String,
     /// What to watch and try; shown by the lesson panel.
     pub lesson: String,
-    /// The random seed, as written to the report.
+    /// The random seed, as written to the report; it does not reseed the pipeline.
     pub seed: u64,
     /// Items injected by one burst (the `b` key).
     pub burst_items: u64,
-    /// The simulated pipeline's description, when the run is a scenario.
+    /// The simulated pipeline's description, when the run is a scenario: the
+    /// theory overlay and the report read from it which stages are M/M/c.
     pub spec: Option<PipelineSpec>,
-    /// The scripted commands the run started with.
+    /// The scripted commands the run starts with, at their times.
     pub timeline: Vec<TimedCommand>,
     /// Scripted run length: the source stops then, unless the options override it.
     pub duration: Option<Duration>,
 }
 
 impl Session {
-    /// Starts the pipeline; returns it running with the session's metadata.
+    /// Starts the pipeline; returns it running, with the session's info.
     pub fn start(self, options: &SessionOptions) -> (RunningPipeline, SessionInfo) {
         let run = RunOptions {
             tick: options.tick,
-            timeline: self.timeline.clone(),
-            stop_after: options.duration.or(self.duration),
+            timeline: self.info.timeline.clone(),
+            stop_after: options.duration.or(self.info.duration),
             memory_cap: self.memory_cap,
             ..RunOptions::default()
         };
-        let info = SessionInfo {
-            name: self.name,
-            description: self.description,
-            lesson: self.lesson,
-            seed: self.seed,
-            burst_items: self.burst_items,
-            spec: self.spec,
-            timeline: self.timeline,
-            duration: self.duration,
-        };
-        (self.pipeline.start(run), info)
+        (self.pipeline.start(run), self.info)
     }
 }

@@ -5,7 +5,8 @@
 mod fixture;
 
 use fixture::{Scene, app};
-use pipetop::tui::{App, KEYS, Overlay, ScenarioMeta, render, render_to_svg};
+use pipetop::session::SessionInfo;
+use pipetop::tui::{App, KEYS, Overlay, render, render_to_svg};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
@@ -151,7 +152,7 @@ fn help_overlay_lists_every_key_in_the_table() {
 /// height from 1 to 100 for each of `widths`.
 fn sweep(widths: std::ops::RangeInclusive<u16>) {
     let burst = app(Scene::Burst);
-    let empty = App::new(ScenarioMeta::default());
+    let empty = App::new(SessionInfo::default());
     let mut terminal = Terminal::new(TestBackend::new(1, 1)).unwrap();
     for w in widths {
         for h in 1..=100 {
@@ -222,7 +223,7 @@ fn screenshot_svg_keeps_the_frame() {
 
 #[test]
 fn many_stages_keep_the_selected_row_in_view() {
-    let mut app = App::new(ScenarioMeta::default());
+    let mut app = App::new(SessionInfo::default());
     let mut s = fixture::snapshot(Scene::Normal, 1, 0.0);
     s.stages = (0..20)
         .map(|i| fixture::stage(&format!("st{i:02}"), 1, i, 100.0, 1.0, 0.5, 0.0))
@@ -260,7 +261,7 @@ fn theory_overlay_shows_utilization_and_littles_law_for_the_selected_stage() {
 fn theory_overlay_says_whether_erlang_c_applies_to_the_stage() {
     let burst = pipetop::scenario::load("burst").expect("the burst demo");
     let mut app = app(Scene::Burst);
-    app.meta.spec = Some(burst.pipeline);
+    app.info.spec = Some(burst.pipeline);
     app.overlay = Overlay::Theory;
     // ingest: Poisson arrivals, exponential service, below saturation.
     app.selected = 0;
@@ -278,7 +279,7 @@ fn theory_overlay_says_whether_erlang_c_applies_to_the_stage() {
         "{shown}"
     );
     // A library pipeline: no distributions to check.
-    app.meta.spec = None;
+    app.info.spec = None;
     let shown = text(draw(&app, 160, 48).backend().buffer());
     assert!(shown.contains("distributions unknown"), "{shown}");
 }

@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use fixture::{Scene, app, snapshot};
 use pipetop::engine::{Command, QueuePolicy, Rate};
-use pipetop::tui::{Action, App, HistogramKind, Overlay, QuitState, ScenarioMeta};
+use pipetop::session::SessionInfo;
+use pipetop::tui::{Action, App, HistogramKind, Overlay, QuitState};
 
 fn on_enrich() -> App {
     let mut app = app(Scene::Normal);
@@ -145,7 +146,7 @@ fn freezing_keeps_the_view_while_the_pipeline_moves_on() {
 
 #[test]
 fn without_a_snapshot_pipeline_keys_do_nothing() {
-    let mut app = App::new(ScenarioMeta::default());
+    let mut app = App::new(SessionInfo::default());
     for action in [
         Action::AddWorker,
         Action::Burst,

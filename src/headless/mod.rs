@@ -15,10 +15,10 @@ use crate::tui::screenshot::FrameCapture;
 /// Runs `session` to its end, printing progress, and returns the report.
 pub fn run(mut session: Session, options: &SessionOptions) -> anyhow::Result<Report> {
     let mut log = RunLog::new(options, session.observer.take())?;
-    if !session.lesson.trim().is_empty() {
-        eprintln!("{}\n", session.lesson.trim_end());
+    if !session.info.lesson.trim().is_empty() {
+        eprintln!("{}\n", session.info.lesson.trim_end());
     }
-    let mut capture = FrameCapture::from_options(options, &session);
+    let mut capture = FrameCapture::from_options(options, &session.info);
     // A screenshot run ends once it has its frame, unless told how long to run.
     let stop_after_capture = options.duration.is_none();
     let mut interrupt = interrupt::Interrupt::install()?;

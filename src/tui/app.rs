@@ -6,9 +6,9 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use crate::engine::{Event, Origin, PipelineSpec};
+use crate::engine::{Event, Origin};
 use crate::metrics::{Latency, Snapshot, StageSnapshot};
-use crate::session::Session;
+use crate::session::SessionInfo;
 
 use super::history::History;
 
@@ -75,32 +75,6 @@ pub enum QuitState {
     Now,
 }
 
-/// What the scenario says about itself.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ScenarioMeta {
-    /// The scenario's name, shown in the header.
-    pub name: String,
-    /// What to watch and try; shown by the lesson overlay.
-    pub lesson: String,
-    /// Items injected by the `b` key.
-    pub burst: u64,
-    /// The simulated pipeline (`None` for a library pipeline): the theory
-    /// overlay reads from it which stages are M/M/c queues.
-    pub spec: Option<PipelineSpec>,
-}
-
-impl ScenarioMeta {
-    /// What `session` says about itself.
-    pub fn of(session: &Session) -> Self {
-        Self {
-            name: session.name.clone(),
-            lesson: session.lesson.clone(),
-            burst: session.burst_items,
-            spec: session.spec.clone(),
-        }
-    }
-}
-
 /// The data from the pipeline: the latest snapshot, the last minute, the event log.
 #[derive(Debug, Clone, Default)]
 pub struct Feed {
@@ -149,8 +123,8 @@ impl Feed {
 /// The dashboard's whole state. Rendering reads it; keys and snapshots change it.
 #[derive(Debug, Clone)]
 pub struct App {
-    /// The scenario's name, lesson and burst size.
-    pub meta: ScenarioMeta,
+    /// The session's name, lesson, burst size and (for a scenario) spec.
+    pub info: SessionInfo,
     /// Index of the selected stage.
     pub selected: usize,
     /// The panel drawn over the dashboard, or [`Overlay::None`].
@@ -169,10 +143,10 @@ pub struct App {
 }
 
 impl App {
-    /// A dashboard for `meta`, with no snapshot yet and the first stage selected.
-    pub fn new(meta: ScenarioMeta) -> Self {
+    /// A dashboard for the session `info`, with no snapshot yet and the first stage selected.
+    pub fn new(info: SessionInfo) -> Self {
         Self {
-            meta,
+            info,
             selected: 0,
             overlay: Overlay::None,
             histogram: HistogramKind::Service,

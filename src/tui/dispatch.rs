@@ -98,7 +98,7 @@ impl App {
         let current = snapshot.stages.get(stage);
         match action {
             Action::Burst => Some(Command::Burst {
-                items: self.meta.burst,
+                items: self.info.burst_items,
             }),
             Action::RateDown => Some(Command::Rate(Rate::PerSecond(round_rate(
                 snapshot

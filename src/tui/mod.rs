@@ -19,7 +19,7 @@ pub mod theme;
 pub mod theory;
 pub mod widgets;
 
-pub use app::{App, HistogramKind, Overlay, QuitState, ScenarioMeta};
+pub use app::{App, HistogramKind, Overlay, QuitState};
 pub use keys::{Action, KEYS};
 pub use render::render;
 pub use run::run;

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use super::app::{App, ScenarioMeta};
+use super::app::App;
 use super::live::run_loop;
 use super::screenshot::FrameCapture;
 use super::signals::StopSignal;
@@ -19,8 +19,8 @@ use crate::session::{Session, SessionOptions};
 /// returns the report (also written to `--report` if given).
 pub fn run(mut session: Session, options: &SessionOptions) -> anyhow::Result<Report> {
     let mut log = RunLog::new(options, session.observer.take())?;
-    let mut capture = FrameCapture::from_options(options, &session);
-    let mut app = App::new(ScenarioMeta::of(&session));
+    let mut capture = FrameCapture::from_options(options, &session.info);
+    let mut app = App::new(session.info.clone());
     let mut terminal = TerminalGuard::new()?;
     let signals = StopSignal::install()?;
     let (running, info) = session.start(options);

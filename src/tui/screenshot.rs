@@ -12,10 +12,10 @@ use ratatui::backend::TestBackend;
 
 use crate::export::svg::buffer_to_svg;
 
-use super::app::{App, ScenarioMeta};
+use super::app::App;
 use super::render::render;
 use crate::metrics::Snapshot;
-use crate::session::{Session, SessionOptions};
+use crate::session::{SessionInfo, SessionOptions};
 
 /// The frame `app` would show on a `width`×`height` terminal, as SVG.
 pub fn render_to_svg(app: &App, width: u16, height: u16) -> String {
@@ -31,10 +31,10 @@ pub fn render_to_svg(app: &App, width: u16, height: u16) -> String {
 pub fn save_svg(app: &App, width: u16, height: u16, dir: &Path) -> std::io::Result<PathBuf> {
     std::fs::create_dir_all(dir)?;
     let t = app.shown().map_or(0.0, |s| s.t_s);
-    let name = if app.meta.name.is_empty() {
+    let name = if app.info.name.is_empty() {
         "pipetop".to_string()
     } else {
-        app.meta
+        app.info
             .name
             .replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "_")
     };
@@ -55,10 +55,10 @@ pub struct FrameCapture {
 
 impl FrameCapture {
     /// A capture if the options ask for one.
-    pub fn from_options(options: &SessionOptions, session: &Session) -> Option<Self> {
+    pub fn from_options(options: &SessionOptions, info: &SessionInfo) -> Option<Self> {
         let path = options.screenshot.clone()?;
         Some(Self {
-            app: App::new(ScenarioMeta::of(session)),
+            app: App::new(info.clone()),
             path,
             at_s: options.screenshot_at.as_secs_f64(),
             size: options.screenshot_size,

@@ -23,7 +23,7 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
     let mut title = vec![
         Span::styled(" pipetop ", theme::title()),
         Span::styled(
-            format!("· {} ", app.meta.name),
+            format!("· {} ", app.info.name),
             Style::new().add_modifier(Modifier::BOLD),
         ),
     ];

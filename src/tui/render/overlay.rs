@@ -19,7 +19,7 @@ pub fn render(frame: &mut Frame, app: &App, overlay: Overlay, area: Rect) {
     let stage = app.selected_stage();
     let name = stage.map_or("", |s| s.name.as_str());
     let (title, lines) = match overlay {
-        Overlay::Lesson => (format!(" lesson · {} ", app.meta.name), lesson(app)),
+        Overlay::Lesson => (format!(" lesson · {} ", app.info.name), lesson(app)),
         Overlay::Theory => (
             format!(" theory · {name} "),
             stage.map_or_else(Vec::new, |s| theory(app, s)),
@@ -68,13 +68,13 @@ fn wrapped_rows(line: &Line, width: usize) -> usize {
 }
 
 fn lesson(app: &App) -> Vec<Line<'static>> {
-    if app.meta.lesson.trim().is_empty() {
+    if app.info.lesson.trim().is_empty() {
         return vec![Line::from(Span::styled(
             "This scenario has no lesson.",
             theme::label(),
         ))];
     }
-    reflow(&app.meta.lesson)
+    reflow(&app.info.lesson)
         .into_iter()
         .map(|paragraph| {
             if paragraph.is_empty() {
@@ -180,7 +180,7 @@ fn theory(app: &App, stage: &StageSnapshot) -> Vec<Line<'static>> {
         .latest
         .as_ref()
         .and_then(|s| s.source.rate.per_second());
-    let markov = theory::markov(app.meta.spec.as_ref(), app.selected);
+    let markov = theory::markov(app.info.spec.as_ref(), app.selected);
     let Some(o) = OverlayTheory::of(stage, &queue, source_rate, markov) else {
         return vec![Line::from(Span::styled(
             "No service time measured yet.",
