@@ -173,3 +173,29 @@ fn every_retired_worker_leaves_after_serving_its_hand() {
     let last = rest.last().expect("a final snapshot");
     assert_eq!(last.totals.in_flight, 0, "nothing held in a hand is lost");
 }
+
+#[test]
+fn an_aborted_run_keeps_each_pools_size_in_its_final_snapshot() {
+    let pipeline = Pipeline::from_source(IterSource::new(0u64..))
+        .stage(StageConfig::new("a").workers(3).queue(64), |x: &u64| Ok(*x))
+        .stage(StageConfig::new("b").workers(2).queue(64), |x: &u64| Ok(*x))
+        .sink(|_: u64| {});
+    let running = pipeline.start(RunOptions {
+        tick: std::time::Duration::from_millis(10),
+        ..RunOptions::default()
+    });
+    let mut snapshots = running.snapshots().iter();
+    wait_for(&mut snapshots, "items flowing", |s| s.totals.completed > 0);
+    running.controller().send(Command::Abort);
+    let last = snapshots.last().expect("the final snapshot");
+    running.join();
+    assert_eq!(last.state, RunState::Aborted);
+    let pools: Vec<(usize, usize)> = last
+        .stages
+        .iter()
+        .map(|s| (s.workers_target, s.workers))
+        .collect();
+    // Every worker has left, but the pools are what the run had: the
+    // report's `workers` comes from here.
+    assert_eq!(pools, [(3, 0), (2, 0)]);
+}

@@ -379,7 +379,7 @@ impl ControlLoop {
             let _ = source.thread.join();
         }
         for stage in &mut self.stages {
-            stage.resize(0, &mut self.sampler);
+            stage.dismiss_all();
             stage.join_all();
             stage.close_output();
         }

@@ -40,6 +40,9 @@ pub trait StageControl: Send {
     /// Joins workers that have exited; returns how many are still running.
     /// Each exit wakes the controller, so it need not poll.
     fn reap(&mut self) -> usize;
+    /// Wakes every worker to leave (the run is aborting), leaving the
+    /// requested pool size as the operator set it, for the report.
+    fn dismiss_all(&mut self);
     /// Waits for every worker to exit (they leave at once after an abort).
     fn join_all(&mut self);
     /// Lets go of the output, so the next queue closes once this stage's
@@ -106,6 +109,15 @@ impl<In: Send + 'static, Out: Send + 'static> StagePool<In, Out> {
         }
     }
 
+    /// Tells `count` workers to leave between items.
+    fn send_retirements(&self, count: usize) {
+        for _ in 0..count {
+            // The pool holds a receiver, so this cannot fail.
+            self.signals.pending.fetch_add(1, Ordering::AcqRel);
+            let _ = self.retire_tx.send(());
+        }
+    }
+
     fn spawn(&mut self, sampler: &mut Sampler) {
         let (Some(ctx), Some(output), Some(live)) = (&self.ctx, &self.output, &self.live) else {
             return;
@@ -163,11 +175,7 @@ impl<In: Send + 'static, Out: Send + 'static> StageControl for StagePool<In, Out
                 self.spawn(sampler);
             }
         } else {
-            for _ in count..self.target {
-                // The pool holds a receiver, so this cannot fail.
-                self.signals.pending.fetch_add(1, Ordering::AcqRel);
-                let _ = self.retire_tx.send(());
-            }
+            self.send_retirements(self.target - count);
         }
         self.target = count;
     }
@@ -224,6 +232,10 @@ impl<In: Send + 'static, Out: Send + 'static> StageControl for StagePool<In, Out
         }
         self.threads = running;
         live
+    }
+
+    fn dismiss_all(&mut self) {
+        self.send_retirements(self.target);
     }
 
     fn join_all(&mut self) {
