@@ -13,7 +13,7 @@ use super::clock::Clock;
 use super::command::{Command, Event, Origin, TimedCommand};
 use super::pipeline::Pipeline;
 use super::pool::StageControl;
-use super::run::{MAX_WORKERS, RunOptions};
+use super::run::{MAX_SLOWDOWN, MAX_WORKERS, RunOptions};
 use super::run_context::RunContext;
 use super::source_thread::{SourceCommand, SourceHandle};
 use super::spec::Rate;
@@ -287,6 +287,7 @@ impl ControlLoop {
                 event.policy = Some(policy);
             }
             Command::Slowdown { stage, factor } => {
+                let factor = factor.min(MAX_SLOWDOWN);
                 let Some(name) = stage_name(&self.stages, stage) else {
                     return self.ignore(event, format!("no stage {stage}"));
                 };

@@ -1,13 +1,13 @@
 //! A `[[stage]]` table: name, worker pool, input queue, service time, failures.
 
-use crate::engine::{FailKind, QueueCapacity, QueuePolicy, StageSpec, WorkMode};
+use crate::engine::{self, FailKind, QueueCapacity, QueuePolicy, StageSpec, WorkMode};
 
 use super::error::ScenarioError;
 use super::fields::{Table, Value};
 use super::service;
 
 /// The largest worker pool a stage may have.
-pub const MAX_WORKERS: i64 = 1024;
+pub const MAX_WORKERS: i64 = engine::MAX_WORKERS as i64;
 /// The largest bounded queue a stage may have.
 pub const MAX_QUEUE: i64 = 10_000_000;
 /// The most attempts an item may get at one stage.

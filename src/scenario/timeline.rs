@@ -1,7 +1,7 @@
 //! The `[[timeline]]` entries: commands at given times, with stage names
 //! resolved to indices, and rate profiles expanded into steps, sorted by time.
 
-use crate::engine::{Command, StageSpec, TimedCommand};
+use crate::engine::{Command, MAX_SLOWDOWN, StageSpec, TimedCommand};
 
 use super::error::ScenarioError;
 use super::fields::{Table, Value};
@@ -9,9 +9,6 @@ use super::profile::{self, PROFILES};
 use super::source::{self, MAX_BURST};
 use super::stage::{self, MAX_WORKERS};
 use super::suggest;
-
-/// The largest slowdown factor a timeline may apply.
-pub const MAX_FACTOR: f64 = 1000.0;
 
 /// Each `do` word and the keys it takes besides `at`, `do` and `note`.
 const DOS: &[(&str, &[&str])] = &[
@@ -172,14 +169,14 @@ fn stage_index(v: &Value<'_, '_>, stages: &[StageSpec]) -> Result<usize, Scenari
         .with_help(help))
 }
 
-/// A slowdown factor in `1.0..=MAX_FACTOR`.
+/// A slowdown factor in `1.0..=MAX_SLOWDOWN`.
 fn factor(v: &Value<'_, '_>) -> Result<f64, ScenarioError> {
     let f = v.number()?;
-    if (1.0..=MAX_FACTOR).contains(&f) {
+    if (1.0..=MAX_SLOWDOWN).contains(&f) {
         Ok(f)
     } else {
         Err(v
-            .error(format!("must be 1.0..={MAX_FACTOR}, got {f}"))
+            .error(format!("must be 1.0..={MAX_SLOWDOWN}, got {f}"))
             .with_help("a factor multiplies the service time: 2.0 halves the stage's speed, 1.0 restores it"))
     }
 }

@@ -11,6 +11,7 @@ use crate::metrics::{Latency, Snapshot, StageSnapshot};
 use crate::session::SessionInfo;
 
 use super::history::History;
+use super::requests::Requests;
 
 /// Events kept for the log.
 const EVENT_LOG_LEN: usize = 500;
@@ -140,6 +141,8 @@ pub struct App {
     live: Feed,
     /// A copy of the feed taken when the view was frozen.
     frozen: Option<Feed>,
+    /// What keys asked the engine for that the snapshots may not show yet.
+    pub(super) requests: Requests,
 }
 
 impl App {
@@ -155,11 +158,13 @@ impl App {
             status: None,
             live: Feed::default(),
             frozen: None,
+            requests: Requests::default(),
         }
     }
 
     /// Takes in one snapshot. A frozen view keeps showing its copy.
     pub fn on_snapshot(&mut self, snapshot: Arc<Snapshot>) {
+        self.requests.settle(&snapshot);
         self.live.push(snapshot);
         let stages = self.live().map_or(0, |s| s.stages.len());
         self.selected = self.selected.min(stages.saturating_sub(1));

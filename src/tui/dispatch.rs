@@ -1,10 +1,12 @@
 //! What an [`Action`] does: view actions change the [`App`]; pipeline
 //! actions become the engine [`Command`] to send. Pure, so it is unit-tested.
 
-use crate::engine::{Command, Rate};
+use crate::engine::{Command, MAX_SLOWDOWN, MAX_WORKERS, QueuePolicy, Rate};
+use crate::metrics::{Snapshot, StageSnapshot};
 
 use super::app::{App, Overlay, QuitState};
 use super::keys::Action;
+use super::requests::{Requested, Setting};
 
 /// A rate as the operator would type it: whole items per second, or tenths
 /// below ten (so `]` on 720/s asks for 792/s, not 792.0000000000001/s).
@@ -15,11 +17,6 @@ fn round_rate(rate: f64) -> f64 {
         ((rate * 10.0).round() / 10.0).max(0.1)
     }
 }
-
-/// The most workers `+` will ask for.
-const MAX_WORKERS: usize = 1024;
-/// The largest slowdown `d` will ask for.
-const MAX_SLOWDOWN: f64 = 1024.0;
 
 impl App {
     /// Applies one action to the view state and returns the command for the
@@ -59,7 +56,11 @@ impl App {
                 self.quit = QuitState::Now;
                 (!self.pipeline_finished()).then_some(Command::Abort)
             }
-            _ => self.pipeline_command(action),
+            _ => {
+                let command = self.pipeline_command(action)?;
+                self.requests.note(&command);
+                Some(command)
+            }
         }
     }
 
@@ -91,7 +92,8 @@ impl App {
         }
     }
 
-    /// The engine command for an action on the source or the selected stage.
+    /// The engine command for an action on the source or the selected stage,
+    /// relative to what was last asked for (see [`Requests`](super::requests)).
     fn pipeline_command(&self, action: Action) -> Option<Command> {
         let snapshot = self.live()?;
         let stage = self.selected;
@@ -100,53 +102,81 @@ impl App {
             Action::Burst => Some(Command::Burst {
                 items: self.info.burst_items,
             }),
-            Action::RateDown => Some(Command::Rate(Rate::PerSecond(round_rate(
-                snapshot
-                    .source
-                    .rate
-                    .per_second()
-                    .unwrap_or(snapshot.source.out_rate)
-                    * 0.9,
-            )))),
-            Action::RateUp => snapshot
-                .source
-                .rate
-                .per_second()
+            Action::RateDown => {
+                let rate = self.rate(snapshot).unwrap_or(snapshot.source.out_rate);
+                Some(Command::Rate(Rate::PerSecond(round_rate(rate * 0.9))))
+            }
+            Action::RateUp => self
+                .rate(snapshot)
                 .map(|r| Command::Rate(Rate::PerSecond(round_rate(r * 1.1)))),
-            Action::TogglePause => Some(if snapshot.source.paused {
+            Action::TogglePause => Some(if self.paused(snapshot) {
                 Command::Resume
             } else {
                 Command::Pause
             }),
-            Action::AddWorker => {
-                current
-                    .filter(|s| s.workers_target < MAX_WORKERS)
-                    .map(|s| Command::Workers {
-                        stage,
-                        count: s.workers_target + 1,
-                    })
-            }
-            Action::RemoveWorker => {
-                current
-                    .filter(|s| s.workers_target > 0)
-                    .map(|s| Command::Workers {
-                        stage,
-                        count: s.workers_target - 1,
-                    })
-            }
+            Action::AddWorker => current
+                .map(|s| self.workers_target(stage, s))
+                .filter(|&n| n < MAX_WORKERS)
+                .map(|n| Command::Workers {
+                    stage,
+                    count: n + 1,
+                }),
+            Action::RemoveWorker => current
+                .map(|s| self.workers_target(stage, s))
+                .filter(|&n| n > 0)
+                .map(|n| Command::Workers {
+                    stage,
+                    count: n - 1,
+                }),
             Action::CyclePolicy => current.map(|s| Command::Policy {
                 stage,
-                policy: s.policy.next(),
+                policy: self.policy(stage, s).next(),
             }),
             Action::SlowDown => current.map(|s| Command::Slowdown {
                 stage,
-                factor: (s.slowdown * 2.0).min(MAX_SLOWDOWN),
+                factor: (self.slowdown(stage, s) * 2.0).min(MAX_SLOWDOWN),
             }),
             Action::Restore => current.map(|_| Command::Slowdown { stage, factor: 1.0 }),
             Action::Crash => current
                 .filter(|s| s.workers > 0)
                 .map(|_| Command::Crash { stage }),
             _ => None,
+        }
+    }
+
+    /// The source rate last asked for, in items/s (`None` at "max").
+    fn rate(&self, snapshot: &Snapshot) -> Option<f64> {
+        match self.requests.get(Setting::Rate) {
+            Some(Requested::Rate(rate)) => rate.per_second(),
+            _ => snapshot.source.rate.per_second(),
+        }
+    }
+
+    fn paused(&self, snapshot: &Snapshot) -> bool {
+        match self.requests.get(Setting::Paused) {
+            Some(Requested::Paused(paused)) => paused,
+            _ => snapshot.source.paused,
+        }
+    }
+
+    fn workers_target(&self, stage: usize, current: &StageSnapshot) -> usize {
+        match self.requests.get(Setting::Workers(stage)) {
+            Some(Requested::Workers(count)) => count,
+            _ => current.workers_target,
+        }
+    }
+
+    fn policy(&self, stage: usize, current: &StageSnapshot) -> QueuePolicy {
+        match self.requests.get(Setting::Policy(stage)) {
+            Some(Requested::Policy(policy)) => policy,
+            _ => current.policy,
+        }
+    }
+
+    fn slowdown(&self, stage: usize, current: &StageSnapshot) -> f64 {
+        match self.requests.get(Setting::Slowdown(stage)) {
+            Some(Requested::Slowdown(factor)) => factor,
+            _ => current.slowdown,
         }
     }
 }

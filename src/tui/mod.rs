@@ -11,6 +11,7 @@ pub mod history;
 pub mod keys;
 pub mod live;
 pub mod render;
+mod requests;
 mod run;
 pub mod screenshot;
 mod signals;
