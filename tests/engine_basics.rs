@@ -29,6 +29,7 @@ fn an_exhausted_source_drains_and_completes_every_item() {
     running.join();
     let last = snapshots.last().expect("at least the final snapshot");
     assert_eq!(last.state, RunState::Done);
+    assert_eq!(last.bottleneck, None, "a finished run limits nothing");
     assert_eq!(last.totals.generated, 20_000);
     assert_eq!(last.totals.completed, 20_000);
     assert_eq!(last.totals.in_flight, 0);

@@ -199,7 +199,13 @@ impl Sampler {
 
         let source_blocked = source.utilization().blocked;
         let source_backpressure = Backpressure::from_blocked(source_blocked);
-        let bottleneck = bottleneck::find(source_backpressure, &stages);
+        // A run that has ended limits nothing: its workers are gone and its
+        // queues empty, whatever the last interval's blocked time says.
+        let bottleneck = if input.state.is_final() {
+            None
+        } else {
+            bottleneck::find(source_backpressure, &stages)
+        };
         let bottleneck_reason = bottleneck.map(|i| bottleneck::reason(source_blocked, &stages, i));
 
         let snapshot = Snapshot {
