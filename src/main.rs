@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use pipetop::cli::{Cli, Cmd, RunArgs};
+use pipetop::export::output_file::OutputError;
 use pipetop::export::prometheus::BindError;
 use pipetop::launch;
 use pipetop::scenario::{self, ScenarioError};
@@ -56,8 +57,10 @@ fn run(args: RunArgs) -> ExitCode {
         Ok(_) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
-            // An address that cannot be served is bad usage, found before the run.
-            let bad_usage = e.downcast_ref::<BindError>().is_some();
+            // An address that cannot be served or a path that cannot be
+            // written is bad usage, found before the run.
+            let bad_usage = e.downcast_ref::<BindError>().is_some()
+                || e.downcast_ref::<OutputError>().is_some();
             ExitCode::from(if bad_usage { 2 } else { 1 })
         }
     }

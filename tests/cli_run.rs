@@ -203,3 +203,41 @@ fn ctrl_c_in_a_headless_run_drains_and_still_prints_the_summary() {
     assert_eq!(report["state"], "done");
     assert_eq!(report["totals"]["in_flight"], 0);
 }
+
+#[test]
+fn an_output_path_that_cannot_be_written_exits_2_before_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    for flag in ["--report", "--record", "--series"] {
+        let path = dir.path().join("no-such-dir").join("out");
+        // A minute-long run: the error must come before it, not after.
+        cargo_bin_cmd!("pipetop")
+            .args(["run", "steady", "--headless", "--duration", "60s", flag])
+            .arg(&path)
+            .timeout(std::time::Duration::from_secs(20))
+            .assert()
+            .code(2)
+            .stdout(predicate::str::is_empty())
+            .stderr(predicate::str::contains("cannot write the "))
+            .stderr(predicate::str::contains("its directory does not exist"));
+    }
+}
+
+#[test]
+fn the_recording_keeps_the_duration_the_run_was_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let recording = dir.path().join("rec.toml");
+    cargo_bin_cmd!("pipetop")
+        .args([
+            "run",
+            "steady",
+            "--headless",
+            "--duration",
+            "1s",
+            "--record",
+        ])
+        .arg(&recording)
+        .assert()
+        .success();
+    let toml = std::fs::read_to_string(&recording).unwrap();
+    assert!(toml.contains("duration = \"1000ms\""), "{toml}");
+}

@@ -1,6 +1,7 @@
 //! Outputs that read snapshots: the JSON report, the JSONL series, the
 //! Prometheus `/metrics` endpoint, and SVG frames of the dashboard.
 
+pub mod output_file;
 pub mod prometheus;
 pub mod recording;
 pub mod report;

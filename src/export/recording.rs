@@ -3,11 +3,11 @@
 //! it took effect. `pipetop run FILE.toml` replays it, headless too.
 
 use std::fmt::Write as _;
-use std::path::Path;
 use std::time::Duration;
 
 use anyhow::Context;
 
+use super::output_file::OutputFile;
 use crate::engine::{
     Command, Event, FailKind, Origin, PipelineSpec, QueueCapacity, Rate, ServiceDist, TimedCommand,
     WorkMode,
@@ -57,17 +57,17 @@ pub fn operator_commands(events: &[Event], spec: &PipelineSpec) -> Vec<TimedComm
 
 /// Writes the recording of a run; a library pipeline (no scenario) cannot be
 /// recorded and gives an error saying so.
-pub fn write(path: &Path, info: &SessionInfo, events: &[Event]) -> anyhow::Result<()> {
-    let spec = info
-        .spec
-        .as_ref()
-        .context("--record needs a scenario pipeline: a library pipeline has no TOML form")?;
+pub fn write(file: OutputFile, info: &SessionInfo, events: &[Event]) -> anyhow::Result<()> {
+    let spec = info.spec.as_ref().context(NEEDS_A_SCENARIO)?;
     let mut timeline = info.timeline.clone();
     timeline.extend(operator_commands(events, spec));
     timeline.sort_by_key(|t| t.at);
-    std::fs::write(path, scenario_toml(info, spec, &timeline))
-        .with_context(|| format!("cannot write the recording {}", path.display()))
+    file.replace_with(scenario_toml(info, spec, &timeline).as_bytes())
 }
+
+/// Why a library pipeline cannot be recorded.
+pub const NEEDS_A_SCENARIO: &str =
+    "--record needs a scenario pipeline: a library pipeline has no TOML form";
 
 /// A TOML string literal.
 fn quoted(text: &str) -> String {

@@ -2,11 +2,12 @@
 //! and the Prometheus endpoint as it goes; at the end the recording and the
 //! report, with every event of the run.
 
-use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 
+use super::output_file::{OutputError, OutputFile};
 use super::prometheus::Exporter;
 use super::recording;
 use super::report::Report;
@@ -18,8 +19,10 @@ use crate::session::{SessionInfo, SessionOptions, SnapshotObserver};
 /// Keeps what a run's outputs need while the run goes on.
 pub struct RunLog {
     series: Option<SeriesWriter>,
-    report: Option<PathBuf>,
-    record: Option<PathBuf>,
+    report: Option<OutputFile>,
+    record: Option<OutputFile>,
+    /// The run length the options set, which the recording must keep.
+    duration: Option<Duration>,
     events: Vec<Event>,
     last: Option<Arc<Snapshot>>,
     observer: Option<SnapshotObserver>,
@@ -28,14 +31,27 @@ pub struct RunLog {
 }
 
 impl RunLog {
-    /// Opens the series file and starts the Prometheus exporter, if asked
-    /// for, before the run starts; `observer` sees every snapshot recorded.
-    /// A `/metrics` address that cannot be bound is an
-    /// [`super::prometheus::BindError`] (bad input, not a runtime failure).
+    /// Claims the output files and starts the Prometheus exporter, if asked
+    /// for, before `info`'s run starts; `observer` sees every snapshot
+    /// recorded. A path that cannot be written is an [`OutputError`], and a
+    /// `/metrics` address that cannot be bound a
+    /// [`super::prometheus::BindError`]: bad usage, not runtime failures.
     pub fn new(
         options: &SessionOptions,
+        info: &SessionInfo,
         observer: Option<SnapshotObserver>,
     ) -> anyhow::Result<Self> {
+        if let (Some(path), None) = (&options.record, &info.spec) {
+            return Err(OutputError {
+                what: "recording",
+                path: path.clone(),
+                reason: recording::NEEDS_A_SCENARIO.into(),
+            }
+            .into());
+        }
+        let claim = |what, path: &Option<_>| path.as_deref().map(|p| OutputFile::claim(what, p));
+        let report = claim("report", &options.report).transpose()?;
+        let record = claim("recording", &options.record).transpose()?;
         let exporter = options.prometheus.map(Exporter::bind).transpose()?;
         if let Some(exporter) = &exporter {
             eprintln!(
@@ -49,8 +65,9 @@ impl RunLog {
                 .as_deref()
                 .map(SeriesWriter::create)
                 .transpose()?,
-            report: options.report.clone(),
-            record: options.record.clone(),
+            report,
+            record,
+            duration: options.duration,
             events: Vec::new(),
             last: None,
             observer,
@@ -93,17 +110,20 @@ impl RunLog {
         if let Some(series) = self.series {
             series.finish()?;
         }
-        if let Some(path) = &self.record {
-            recording::write(path, info, &self.events)?;
+        if let Some(file) = self.record {
+            let ran = SessionInfo {
+                duration: self.duration.or(info.duration),
+                ..info.clone()
+            };
+            recording::write(file, &ran, &self.events)?;
         }
         let last = self
             .last
             .context("the run ended before its first snapshot")?;
         let report = Report::new(info, &last, self.events);
-        if let Some(path) = &self.report {
-            let json = serde_json::to_string_pretty(&report)?;
-            std::fs::write(path, json + "\n")
-                .with_context(|| format!("cannot write the report {}", path.display()))?;
+        if let Some(file) = self.report {
+            let json = serde_json::to_string_pretty(&report)? + "\n";
+            file.replace_with(json.as_bytes())?;
         }
         Ok(report)
     }

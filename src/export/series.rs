@@ -5,8 +5,7 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
-use anyhow::Context;
-
+use super::output_file::OutputFile;
 use crate::metrics::Snapshot;
 
 /// Writes snapshots as JSON lines.
@@ -17,8 +16,7 @@ pub struct SeriesWriter {
 impl SeriesWriter {
     /// Creates (or truncates) the series file at `path`.
     pub fn create(path: &Path) -> anyhow::Result<Self> {
-        let file = File::create(path)
-            .with_context(|| format!("cannot create the series file {}", path.display()))?;
+        let file = OutputFile::claim("series file", path)?.into_empty_file()?;
         Ok(Self {
             out: BufWriter::new(file),
         })

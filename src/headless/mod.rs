@@ -14,7 +14,7 @@ use crate::tui::screenshot::FrameCapture;
 
 /// Runs `session` to its end, printing progress, and returns the report.
 pub fn run(mut session: Session, options: &SessionOptions) -> anyhow::Result<Report> {
-    let mut log = RunLog::new(options, session.observer.take())?;
+    let mut log = RunLog::new(options, &session.info, session.observer.take())?;
     if !session.info.lesson.trim().is_empty() {
         eprintln!("{}\n", session.info.lesson.trim_end());
     }

@@ -18,7 +18,7 @@ use crate::session::{Session, SessionOptions};
 /// Runs `session` in the dashboard until the operator quits or it ends;
 /// returns the report (also written to `--report` if given).
 pub fn run(mut session: Session, options: &SessionOptions) -> anyhow::Result<Report> {
-    let mut log = RunLog::new(options, session.observer.take())?;
+    let mut log = RunLog::new(options, &session.info, session.observer.take())?;
     let mut capture = FrameCapture::from_options(options, &session.info);
     let mut app = App::new(session.info.clone());
     let mut terminal = TerminalGuard::new()?;

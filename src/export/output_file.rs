@@ -1,0 +1,117 @@
+//! A file a run must leave behind (`--report`, `--record`, `--series`),
+//! claimed before the run starts: a path that cannot be written is bad
+//! usage, found before minutes of running whose results would then be lost.
+
+use std::fs::{File, OpenOptions};
+use std::io::{ErrorKind, Write};
+use std::path::{Path, PathBuf};
+
+/// An output path that cannot be written.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write the {what} {}: {reason}", path.display())]
+pub struct OutputError {
+    /// What the file is for ("report", "recording", "series").
+    pub what: &'static str,
+    /// The path the options gave.
+    pub path: PathBuf,
+    /// What went wrong and how to fix it.
+    pub reason: String,
+}
+
+/// An output file, open for writing. Claiming it does not truncate it: an
+/// existing file keeps its contents until the run writes the new ones.
+#[derive(Debug)]
+pub struct OutputFile {
+    file: File,
+    what: &'static str,
+    path: PathBuf,
+}
+
+impl OutputFile {
+    /// Opens `path` for writing (creating it if missing), or says why not.
+    pub fn claim(what: &'static str, path: &Path) -> Result<Self, OutputError> {
+        let file = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+            .map_err(|e| OutputError {
+                what,
+                path: path.to_path_buf(),
+                reason: explain(&e),
+            })?;
+        Ok(Self {
+            file,
+            what,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// The file, emptied, for writing as the run goes.
+    pub fn into_empty_file(self) -> anyhow::Result<File> {
+        self.file.set_len(0).map_err(|e| self.failed(&e))?;
+        Ok(self.file)
+    }
+
+    /// Replaces the file's contents with `bytes`.
+    pub fn replace_with(self, bytes: &[u8]) -> anyhow::Result<()> {
+        let failed = |e: std::io::Error| self.failed(&e);
+        let mut file = &self.file;
+        file.set_len(0).map_err(failed)?;
+        file.write_all(bytes).map_err(failed)?;
+        Ok(())
+    }
+
+    /// A write that failed during or after the run: a runtime failure
+    /// (a full disk, say), not an [`OutputError`].
+    fn failed(&self, error: &std::io::Error) -> anyhow::Error {
+        anyhow::anyhow!(
+            "cannot write the {} {}: {error}",
+            self.what,
+            self.path.display()
+        )
+    }
+}
+
+/// The error, and what to do about it.
+fn explain(error: &std::io::Error) -> String {
+    let hint = match error.kind() {
+        ErrorKind::NotFound => "; its directory does not exist: create it, or choose another path",
+        ErrorKind::PermissionDenied => "; no permission to write there: choose another path",
+        ErrorKind::IsADirectory => "; that is a directory: give a file name",
+        _ => "",
+    };
+    format!("{error}{hint}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_directory_is_found_when_claiming() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("no-such-dir").join("r.json");
+        let error = OutputFile::claim("report", &path).unwrap_err();
+        let message = error.to_string();
+        assert!(message.starts_with("cannot write the report "), "{message}");
+        assert!(
+            message.contains("its directory does not exist"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn claiming_keeps_the_old_contents_until_the_new_ones_are_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.json");
+        std::fs::write(&path, "the previous report, longer than the next").unwrap();
+        let claimed = OutputFile::claim("report", &path).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "the previous report, longer than the next"
+        );
+        claimed.replace_with(b"new").unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
+    }
+}
