@@ -1,7 +1,10 @@
 //! `--prometheus ADDR` serves `/metrics` while a run lasts: every documented
 //! name is there, per stage with its `stage` label, the values move between
 //! scrapes, and (when `promtool` is installed) the exposition passes
-//! `promtool check metrics`.
+//! `promtool check metrics`. A fixed burst snapshot checks the values that a
+//! healthy run leaves at zero: backpressure levels, the bottleneck, source lag.
+
+mod fixture;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -16,17 +19,29 @@ const PIPELINE_METRICS: &[&str] = &[
     "pipetop_dead_lettered_total",
     "pipetop_in_flight",
     "pipetop_source_pending",
+    "pipetop_source_lag_seconds",
+    "pipetop_checkpoint_watermark",
+    "pipetop_process_cpu_ratio",
+    "pipetop_process_resident_memory_bytes",
+    "pipetop_end_to_end_seconds_sum",
+    "pipetop_end_to_end_seconds_count",
 ];
 
 const STAGE_METRICS: &[&str] = &[
     "pipetop_stage_queue_len",
     "pipetop_stage_queue_capacity",
+    "pipetop_stage_queue_max",
     "pipetop_stage_workers",
+    "pipetop_stage_workers_target",
     "pipetop_stage_processed_total",
     "pipetop_stage_dropped_total",
+    "pipetop_stage_retried_total",
+    "pipetop_stage_dead_lettered_total",
+    "pipetop_stage_restarts_total",
     "pipetop_stage_busy_ratio",
     "pipetop_stage_idle_ratio",
     "pipetop_stage_blocked_ratio",
+    "pipetop_stage_bottleneck",
     "pipetop_stage_service_seconds_sum",
     "pipetop_stage_service_seconds_count",
     "pipetop_stage_wait_seconds_sum",
@@ -144,10 +159,18 @@ fn scrape_until(addr: SocketAddr, what: &str, ready: impl Fn(&str) -> bool) -> (
     }
 }
 
+/// The stages of the `steady` demo.
+const STEADY_STAGES: [&str; 5] = ["ingest", "normalize", "enrich", "score", "store"];
+
+/// The backpressure levels, as the `level` label spells them.
+const LEVELS: [&str; 3] = ["OK", "LOW", "HIGH"];
+
 /// Series that count up while items flow.
 const MOVING: &[&str] = &[
     "pipetop_generated_total",
     "pipetop_completed_total",
+    "pipetop_checkpoint_watermark",
+    "pipetop_end_to_end_seconds_count",
     "pipetop_stage_processed_total{stage=\"enrich\"}",
     "pipetop_stage_service_seconds_count{stage=\"enrich\"}",
 ];
@@ -182,6 +205,10 @@ fn metrics_are_served_with_stage_labels_and_move_between_scrapes() {
         value(&second, &format!("{name}{{stage=\"enrich\"}}"));
     }
     for quantile in ["0.5", "0.9", "0.99"] {
+        value(
+            &second,
+            &format!("pipetop_end_to_end_seconds{{quantile=\"{quantile}\"}}"),
+        );
         for name in [
             "pipetop_stage_service_seconds",
             "pipetop_stage_wait_seconds",
@@ -193,6 +220,7 @@ fn metrics_are_served_with_stage_labels_and_move_between_scrapes() {
         }
     }
     assert!(second.contains("# TYPE pipetop_stage_service_seconds summary\n"));
+    assert!(second.contains("# TYPE pipetop_end_to_end_seconds summary\n"));
     assert!(second.contains("# TYPE pipetop_generated_total counter\n"));
 
     let ratios: f64 = ["busy", "idle", "blocked"]
@@ -209,6 +237,40 @@ fn metrics_are_served_with_stage_labels_and_move_between_scrapes() {
         "busy + idle + blocked = {ratios}"
     );
 
+    // Every stage is at exactly one backpressure level; at most one stage is the bottleneck.
+    for stage in STEADY_STAGES {
+        let levels: f64 = LEVELS
+            .iter()
+            .map(|level| {
+                value(
+                    &second,
+                    &format!("pipetop_stage_backpressure{{stage=\"{stage}\",level=\"{level}\"}}"),
+                )
+            })
+            .sum();
+        assert_eq!(levels, 1.0, "{stage}: one level set\n{second}");
+    }
+    let bottlenecks: f64 = STEADY_STAGES
+        .iter()
+        .map(|stage| {
+            value(
+                &second,
+                &format!("pipetop_stage_bottleneck{{stage=\"{stage}\"}}"),
+            )
+        })
+        .sum();
+    assert!(bottlenecks <= 1.0, "{bottlenecks} bottlenecks\n{second}");
+
+    let enrich = |name: &str| value(&second, &format!("{name}{{stage=\"enrich\"}}"));
+    assert!(enrich("pipetop_stage_queue_max") >= enrich("pipetop_stage_queue_len"));
+    assert!(enrich("pipetop_stage_workers_target") >= 1.0);
+    assert!(value(&second, "pipetop_process_resident_memory_bytes") > 0.0);
+    assert!(value(&second, "pipetop_process_cpu_ratio") >= 0.0);
+    assert!(value(&second, "pipetop_source_lag_seconds") >= 0.0);
+    assert!(
+        value(&second, "pipetop_checkpoint_watermark") <= value(&second, "pipetop_generated_total")
+    );
+
     // Prometheus asks for OpenMetrics and gets it.
     assert!(
         om_type.starts_with("application/openmetrics-text"),
@@ -216,6 +278,9 @@ fn metrics_are_served_with_stage_labels_and_move_between_scrapes() {
     );
     assert!(openmetrics.ends_with("# EOF\n"));
     assert!(openmetrics.contains("# TYPE pipetop_generated counter\n"));
+    assert!(openmetrics.contains("# UNIT pipetop_source_lag_seconds seconds\n"));
+    assert!(openmetrics.contains("# UNIT pipetop_process_resident_memory_bytes bytes\n"));
+    assert!(openmetrics.contains("# UNIT pipetop_end_to_end_seconds seconds\n"));
     value(&openmetrics, "pipetop_generated_total");
 
     promtool_check(&second);
@@ -274,4 +339,77 @@ fn an_unbounded_queue_has_no_capacity_sample() {
         !body.contains("pipetop_stage_queue_capacity{stage=\"archive\"}"),
         "an unbounded queue has no bound to report:\n{body}"
     );
+}
+
+#[test]
+fn a_burst_exposes_backpressure_levels_the_bottleneck_and_source_lag() {
+    use fixture::{STAGES, Scene};
+    use pipetop::export::prometheus::{encode, to_classic_text};
+
+    let snapshot = fixture::snapshot(Scene::Burst, 240, 1.0);
+    let body = to_classic_text(&encode(Some(&snapshot)));
+
+    // enrich is busy and unblocked below two blocked stages: the cause, not the victims.
+    for stage in STAGES {
+        let expected = if stage == "enrich" { 1.0 } else { 0.0 };
+        let series = format!("pipetop_stage_bottleneck{{stage=\"{stage}\"}}");
+        assert_eq!(value(&body, &series), expected, "{series}");
+    }
+    let level = |stage: &str, level: &str| {
+        value(
+            &body,
+            &format!("pipetop_stage_backpressure{{stage=\"{stage}\",level=\"{level}\"}}"),
+        )
+    };
+    for (stage, at) in [("ingest", "HIGH"), ("normalize", "HIGH"), ("enrich", "OK")] {
+        for other in LEVELS {
+            let expected = if other == at { 1.0 } else { 0.0 };
+            assert_eq!(level(stage, other), expected, "{stage} at {other}");
+        }
+    }
+
+    // Milliseconds and percent in the snapshot; seconds, ratios and bytes here.
+    assert_eq!(value(&body, "pipetop_source_lag_seconds"), 3.4);
+    assert_eq!(value(&body, "pipetop_process_cpu_ratio"), 0.61);
+    assert_eq!(
+        value(&body, "pipetop_process_resident_memory_bytes"),
+        48.0 * 1024.0 * 1024.0
+    );
+    assert_eq!(
+        value(&body, "pipetop_checkpoint_watermark"),
+        snapshot.checkpoint as f64
+    );
+    let e2e = snapshot.end_to_end_ms;
+    let p99 = value(&body, "pipetop_end_to_end_seconds{quantile=\"0.99\"}");
+    assert!((p99 - e2e.window.p99 / 1e3).abs() < 1e-9, "{p99}");
+    assert_eq!(
+        value(&body, "pipetop_end_to_end_seconds_count"),
+        e2e.total.count as f64
+    );
+    let enrich = &snapshot.stages[2];
+    assert_eq!(
+        value(&body, "pipetop_stage_queue_max{stage=\"enrich\"}"),
+        enrich.queue_max as f64
+    );
+    assert_eq!(
+        value(&body, "pipetop_stage_workers_target{stage=\"enrich\"}"),
+        enrich.workers_target as f64
+    );
+
+    promtool_check(&body);
+}
+
+#[test]
+fn with_no_blocked_stage_there_is_no_bottleneck() {
+    use pipetop::export::prometheus::{encode, to_classic_text};
+
+    let snapshot = fixture::snapshot(fixture::Scene::Normal, 10, 0.0);
+    assert_eq!(snapshot.bottleneck, None);
+    let body = to_classic_text(&encode(Some(&snapshot)));
+    for stage in fixture::STAGES {
+        let series = format!("pipetop_stage_bottleneck{{stage=\"{stage}\"}}");
+        assert_eq!(value(&body, &series), 0.0, "{series}");
+        let ok = format!("pipetop_stage_backpressure{{stage=\"{stage}\",level=\"OK\"}}");
+        assert_eq!(value(&body, &ok), 1.0, "{ok}");
+    }
 }

@@ -1,96 +1,51 @@
-//! The exposition itself: a snapshot as Prometheus metrics, in OpenMetrics
-//! (counters and gauges by prometheus-client, the latency summaries by hand)
-//! or converted to the classic text format for clients that ask for it.
+//! The exposition itself: a snapshot as Prometheus metrics in the OpenMetrics
+//! text format. Counters and gauges go through a prometheus-client registry
+//! built afresh from the snapshot; the latency summaries are written by
+//! [`encode_summary`].
 
-use std::fmt::Write as _;
 use std::sync::atomic::AtomicU64;
 
 use prometheus_client::encoding::text::{encode_eof, encode_registry};
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
-use prometheus_client::registry::Registry;
+use prometheus_client::registry::{Registry, Unit};
 
-use crate::metrics::{Percentiles, Snapshot, StageSnapshot};
+use super::summary::{SummarySeries, encode_summary};
+use crate::metrics::{Backpressure, Percentiles, Snapshot, StageSnapshot};
 
 /// The whole exposition for `snapshot` (only the end marker before the first one).
 pub fn encode(snapshot: Option<&Snapshot>) -> String {
     let mut text = String::new();
     if let Some(snapshot) = snapshot {
         encode_registry(&mut text, &registry(snapshot)).expect("writing to a String cannot fail");
-        for (name, help, latency) in [
-            (
-                "pipetop_stage_service_seconds",
-                "Time a worker spent on one attempt at one item (quantiles over the recent window)",
-                (|s: &StageSnapshot| (s.service_ms.window, s.service_ms.total))
-                    as fn(&StageSnapshot) -> (Percentiles, Percentiles),
-            ),
-            (
-                "pipetop_stage_wait_seconds",
-                "Time an item waited in the stage's input queue (quantiles over the recent window)",
-                |s: &StageSnapshot| (s.wait_ms.window, s.wait_ms.total),
-            ),
-        ] {
-            let stages = snapshot.stages.iter().map(|s| {
-                let (window, total) = latency(s);
-                (s.name.as_str(), window, total)
-            });
-            encode_summary(&mut text, name, help, stages);
-        }
+        encode_summaries(&mut text, snapshot);
     }
     encode_eof(&mut text).expect("writing to a String cannot fail");
     text
 }
 
-/// The classic text format (0.0.4) of an OpenMetrics exposition: a
-/// counter's family takes its sample's `_total` name, and the `# UNIT` and
-/// `# EOF` lines go. Served to clients that do not ask for OpenMetrics, such
-/// as curl and `promtool check metrics`.
-pub fn to_classic_text(openmetrics: &str) -> String {
-    let counters: std::collections::HashSet<&str> = openmetrics
-        .lines()
-        .filter_map(|line| line.strip_prefix("# TYPE ")?.strip_suffix(" counter"))
-        .collect();
-    let mut text = String::with_capacity(openmetrics.len());
-    for line in openmetrics.lines() {
-        if line == "# EOF" || line.starts_with("# UNIT ") {
-            continue;
-        }
-        let descriptor = ["# HELP ", "# TYPE "]
-            .into_iter()
-            .find_map(|prefix| Some((prefix, line.strip_prefix(prefix)?)));
-        match descriptor {
-            Some((prefix, rest)) => {
-                let (name, tail) = rest.split_once(' ').unwrap_or((rest, ""));
-                let total = if counters.contains(name) {
-                    "_total"
-                } else {
-                    ""
-                };
-                let _ = writeln!(text, "{prefix}{name}{total} {tail}");
-            }
-            None => {
-                text.push_str(line);
-                text.push('\n');
-            }
-        }
-    }
-    text
-}
-
-type StageLabels = Vec<(String, String)>;
+type Labels = Vec<(String, String)>;
 
 /// A per-stage metric: name, help, and how to read it from a stage.
 type StageMetric<T> = (&'static str, &'static str, fn(&StageSnapshot) -> T);
 
-fn stage_label(stage: &StageSnapshot) -> StageLabels {
+fn stage_label(stage: &StageSnapshot) -> Labels {
     vec![("stage".to_string(), stage.name.clone())]
 }
 
-/// Counters and gauges of one snapshot. Counter names lack `_total`: the
-/// encoder adds it.
+/// Counters and gauges of one snapshot.
 fn registry(snapshot: &Snapshot) -> Registry {
     let mut registry = Registry::default();
+    register_pipeline(&mut registry, snapshot);
+    register_stages(&mut registry, snapshot);
+    registry
+}
+
+/// The pipeline-wide counters and gauges, and the process's CPU and memory.
+/// Counter names lack `_total`, and names registered with a unit lack it: the
+/// encoder adds both.
+fn register_pipeline(registry: &mut Registry, snapshot: &Snapshot) {
     let totals = snapshot.totals;
     for (name, help, value) in [
         (
@@ -118,25 +73,45 @@ fn registry(snapshot: &Snapshot) -> Registry {
         counter.inc_by(value);
         registry.register(name, help, counter);
     }
-    for (name, help, value) in [
-        (
-            "pipetop_in_flight",
-            "Items generated and not yet completed, dropped or dead-lettered",
-            totals.in_flight,
-        ),
-        (
-            "pipetop_source_pending",
-            "Items due from the source but not yet admitted into the first queue",
-            snapshot.source.source_pending,
-        ),
-    ] {
-        let gauge = Gauge::<i64>::default();
-        gauge.set(clamp_i64(value));
-        registry.register(name, help, gauge);
-    }
+    registry.register(
+        "pipetop_in_flight",
+        "Items generated and not yet completed, dropped or dead-lettered",
+        int_gauge(totals.in_flight),
+    );
+    registry.register(
+        "pipetop_source_pending",
+        "Items due from the source but not yet admitted into the first queue",
+        int_gauge(snapshot.source.source_pending),
+    );
+    registry.register_with_unit(
+        "pipetop_source_lag",
+        "How late the oldest item due from the source is",
+        Unit::Seconds,
+        float_gauge(snapshot.source.source_lag_ms / 1e3),
+    );
+    registry.register(
+        "pipetop_checkpoint_watermark",
+        "Checkpoint watermark: every item id below it is finished (completed, dropped or dead-lettered)",
+        int_gauge(snapshot.checkpoint),
+    );
+    registry.register(
+        "pipetop_process_cpu_ratio",
+        "CPU time this process used per second of wall time (1 = one core busy; can exceed 1)",
+        float_gauge(snapshot.process.cpu_percent / 100.0),
+    );
+    registry.register_with_unit(
+        "pipetop_process_resident_memory",
+        "Resident set size of this process",
+        Unit::Bytes,
+        int_gauge(snapshot.process.rss_bytes),
+    );
+}
 
+/// The per-stage counters and gauges, labelled `stage`.
+fn register_stages(registry: &mut Registry, snapshot: &Snapshot) {
+    let stages = &snapshot.stages;
     // `None` leaves the stage out of the family (an unbounded queue has no bound).
-    let int_gauges: [StageMetric<Option<u64>>; 3] = [
+    let int_gauges: [StageMetric<Option<u64>>; 5] = [
         (
             "pipetop_stage_queue_len",
             "Items waiting in the stage's input queue",
@@ -147,13 +122,23 @@ fn registry(snapshot: &Snapshot) -> Registry {
             "Bound of the stage's input queue (absent when unbounded)",
             |s| s.queue_capacity.map(|c| c as u64),
         ),
+        (
+            "pipetop_stage_queue_max",
+            "Highest length of the stage's input queue since the start (sampled each tick)",
+            |s| Some(s.queue_max as u64),
+        ),
         ("pipetop_stage_workers", "Live workers of the stage", |s| {
             Some(s.workers as u64)
         }),
+        (
+            "pipetop_stage_workers_target",
+            "Pool size requested for the stage; the live workers converge to it",
+            |s| Some(s.workers_target as u64),
+        ),
     ];
     for (name, help, value) in int_gauges {
-        let family = Family::<StageLabels, Gauge<i64>>::default();
-        for stage in &snapshot.stages {
+        let family = Family::<Labels, Gauge<i64>>::default();
+        for stage in stages {
             if let Some(value) = value(stage) {
                 family
                     .get_or_create(&stage_label(stage))
@@ -191,8 +176,8 @@ fn registry(snapshot: &Snapshot) -> Registry {
         ),
     ];
     for (name, help, value) in counters {
-        let family = Family::<StageLabels, Counter<u64>>::default();
-        for stage in &snapshot.stages {
+        let family = Family::<Labels, Counter<u64>>::default();
+        for stage in stages {
             family
                 .get_or_create(&stage_label(stage))
                 .inc_by(value(stage));
@@ -218,141 +203,102 @@ fn registry(snapshot: &Snapshot) -> Registry {
         ),
     ];
     for (name, help, value) in ratios {
-        let family = Family::<StageLabels, Gauge<f64, AtomicU64>>::default();
-        for stage in &snapshot.stages {
+        let family = Family::<Labels, Gauge<f64, AtomicU64>>::default();
+        for stage in stages {
             family.get_or_create(&stage_label(stage)).set(value(stage));
         }
         registry.register(name, help, family);
     }
-    registry
+
+    // A state set: one series per level, 1 for the stage's level and 0 for the others.
+    let backpressure = Family::<Labels, Gauge<i64>>::default();
+    for stage in stages {
+        for level in [Backpressure::Ok, Backpressure::Low, Backpressure::High] {
+            let mut labels = stage_label(stage);
+            labels.push(("level".to_string(), level.as_str().to_string()));
+            backpressure
+                .get_or_create(&labels)
+                .set(i64::from(stage.backpressure == level));
+        }
+    }
+    registry.register(
+        "pipetop_stage_backpressure",
+        "1 for the stage's backpressure level over the last tick, 0 for the others \
+         (OK: blocked ratio <= 0.1, LOW: <= 0.5, HIGH: above)",
+        backpressure,
+    );
+
+    let bottleneck = Family::<Labels, Gauge<i64>>::default();
+    for (index, stage) in stages.iter().enumerate() {
+        bottleneck
+            .get_or_create(&stage_label(stage))
+            .set(i64::from(snapshot.bottleneck == Some(index)));
+    }
+    registry.register(
+        "pipetop_stage_bottleneck",
+        "1 for the stage that limits the pipeline now (the first busy, unblocked stage \
+         downstream of the last backpressured one), 0 for the others; all 0 when there is none",
+        bottleneck,
+    );
+}
+
+/// The latency summaries: end to end, then per stage.
+fn encode_summaries(text: &mut String, snapshot: &Snapshot) {
+    encode_summary(
+        text,
+        "pipetop_end_to_end_seconds",
+        "Time from when the arrival process scheduled an item to when it left the last stage \
+         (quantiles over the recent window)",
+        [SummarySeries {
+            stage: None,
+            window: snapshot.end_to_end_ms.window,
+            total: snapshot.end_to_end_ms.total,
+        }],
+    );
+    let per_stage: [StageMetric<(Percentiles, Percentiles)>; 2] = [
+        (
+            "pipetop_stage_service_seconds",
+            "Time a worker spent on one attempt at one item (quantiles over the recent window)",
+            |s| (s.service_ms.window, s.service_ms.total),
+        ),
+        (
+            "pipetop_stage_wait_seconds",
+            "Time an item waited in the stage's input queue (quantiles over the recent window)",
+            |s| (s.wait_ms.window, s.wait_ms.total),
+        ),
+    ];
+    for (name, help, latency) in per_stage {
+        let series = snapshot.stages.iter().map(|s| {
+            let (window, total) = latency(s);
+            SummarySeries {
+                stage: Some(s.name.as_str()),
+                window,
+                total,
+            }
+        });
+        encode_summary(text, name, help, series);
+    }
+}
+
+fn int_gauge(value: u64) -> Gauge<i64> {
+    let gauge = Gauge::<i64>::default();
+    gauge.set(clamp_i64(value));
+    gauge
+}
+
+fn float_gauge(value: f64) -> Gauge<f64, AtomicU64> {
+    let gauge = Gauge::<f64, AtomicU64>::default();
+    gauge.set(value);
+    gauge
 }
 
 fn clamp_i64(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
 }
 
-/// Writes one summary family in the OpenMetrics text format: per stage, the
-/// window's p50, p90 and p99 and the run's sum and count, in seconds.
-pub fn encode_summary<'a>(
-    out: &mut String,
-    name: &str,
-    help: &str,
-    stages: impl Iterator<Item = (&'a str, Percentiles, Percentiles)>,
-) {
-    let _ = writeln!(out, "# HELP {name} {}.", escape_help(help));
-    let _ = writeln!(out, "# TYPE {name} summary");
-    for (stage, window, total) in stages {
-        let stage = escape_label(stage);
-        for (quantile, ms) in [
-            ("0.5", window.p50),
-            ("0.9", window.p90),
-            ("0.99", window.p99),
-        ] {
-            let value = if window.count == 0 {
-                f64::NAN
-            } else {
-                ms / 1e3
-            };
-            let _ = writeln!(
-                out,
-                "{name}{{stage=\"{stage}\",quantile=\"{quantile}\"}} {}",
-                float(value)
-            );
-        }
-        let sum = total.mean * total.count as f64 / 1e3;
-        let _ = writeln!(out, "{name}_sum{{stage=\"{stage}\"}} {}", float(sum));
-        let _ = writeln!(out, "{name}_count{{stage=\"{stage}\"}} {}", total.count);
-    }
-}
-
-/// A float as the text format spells it.
-fn float(value: f64) -> String {
-    if value.is_nan() {
-        "NaN".to_string()
-    } else if value.is_infinite() {
-        if value > 0.0 { "+Inf" } else { "-Inf" }.to_string()
-    } else {
-        let text = value.to_string();
-        if text.contains(['.', 'e']) {
-            text
-        } else {
-            text + ".0"
-        }
-    }
-}
-
-fn escape_label(value: &str) -> String {
-    value
-        .replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
-}
-
-fn escape_help(value: &str) -> String {
-    value.replace('\\', "\\\\").replace('\n', "\\n")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_summary_spells_quantiles_sum_and_count_in_seconds() {
-        let window = Percentiles {
-            count: 4,
-            p50: 2.0,
-            p90: 3.0,
-            p99: 4.5,
-            ..Percentiles::default()
-        };
-        let total = Percentiles {
-            count: 10,
-            mean: 2.5,
-            ..Percentiles::default()
-        };
-        let mut out = String::new();
-        encode_summary(
-            &mut out,
-            "x_seconds",
-            "help",
-            [("a\"b", window, total)].into_iter(),
-        );
-        assert!(out.contains("# TYPE x_seconds summary\n"), "{out}");
-        assert!(
-            out.contains("x_seconds{stage=\"a\\\"b\",quantile=\"0.99\"} 0.0045\n"),
-            "{out}"
-        );
-        assert!(
-            out.contains("x_seconds_sum{stage=\"a\\\"b\"} 0.025\n"),
-            "{out}"
-        );
-        assert!(
-            out.contains("x_seconds_count{stage=\"a\\\"b\"} 10\n"),
-            "{out}"
-        );
-    }
-
-    #[test]
-    fn an_empty_window_reports_nan_quantiles() {
-        let mut out = String::new();
-        let none = Percentiles::default();
-        encode_summary(&mut out, "w", "h", [("s", none, none)].into_iter());
-        assert!(
-            out.contains("w{stage=\"s\",quantile=\"0.5\"} NaN\n"),
-            "{out}"
-        );
-    }
-
-    #[test]
-    fn the_classic_text_names_counter_families_with_total() {
-        let openmetrics = "# HELP a_b Things.\n# TYPE a_b counter\n# UNIT a_b x\na_b_total 3\n\
-                           # HELP g Now.\n# TYPE g gauge\ng 1\n# EOF\n";
-        assert_eq!(
-            to_classic_text(openmetrics),
-            "# HELP a_b_total Things.\n# TYPE a_b_total counter\na_b_total 3\n\
-             # HELP g Now.\n# TYPE g gauge\ng 1\n"
-        );
-    }
 
     #[test]
     fn before_the_first_snapshot_only_the_end_marker_is_served() {

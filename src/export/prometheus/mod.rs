@@ -2,13 +2,16 @@
 //! text format for as long as a run lasts (`--prometheus ADDR`).
 //!
 //! One exporter thread answers scrapes; the run publishes every snapshot into
-//! a shared slot, and each scrape builds a fresh registry from the newest one,
-//! so a scrape never sees half a tick. Counters and gauges are encoded by
-//! prometheus-client. It has no summary type (0.26), so the two latency
-//! summaries (`pipetop_stage_service_seconds`, `pipetop_stage_wait_seconds`)
-//! are written in the same format by [`encode_summary`]: quantiles 0.5, 0.9
-//! and 0.99 over the recent window (NaN when the window saw no item), `_sum`
-//! and `_count` since the start. Dropping the [`Exporter`] stops the server.
+//! a shared slot, and each scrape builds a fresh exposition from the newest
+//! one, so a scrape never sees half a tick. `encode` maps a snapshot to the
+//! metric families (the pipeline's totals, source lag, checkpoint watermark
+//! and process CPU and memory; per stage, labelled `stage`, queue and pool
+//! sizes, counters, busy/idle/blocked ratios, the backpressure level as a
+//! state set and the bottleneck as a 0/1 gauge); `summary` writes the latency
+//! summaries (`pipetop_end_to_end_seconds`, `pipetop_stage_service_seconds`,
+//! `pipetop_stage_wait_seconds`), which prometheus-client (0.26) lacks;
+//! `classic_text` converts the whole to the classic text format for clients
+//! that do not ask for OpenMetrics. Dropping the [`Exporter`] stops the server.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -17,9 +20,13 @@ use std::thread::JoinHandle;
 
 use crate::metrics::Snapshot;
 
+mod classic_text;
 mod encode;
+mod summary;
 
-pub use encode::{encode, encode_summary, to_classic_text};
+pub use classic_text::to_classic_text;
+pub use encode::encode;
+pub use summary::{SummarySeries, encode_summary};
 
 /// The content type of the OpenMetrics text exposition (what Prometheus asks for).
 pub const OPENMETRICS_CONTENT_TYPE: &str =
