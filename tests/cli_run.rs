@@ -63,6 +63,11 @@ fn the_burst_demo_fills_enrich_backs_up_the_source_and_recovers() {
             .iter()
             .any(|e| e["kind"] == "burst" && e["items"] == 8000)
     );
+    let times: Vec<f64> = events.iter().map(|e| e["t_s"].as_f64().unwrap()).collect();
+    assert!(
+        times.windows(2).all(|w| w[0] <= w[1]),
+        "the report's events are in time order: {times:?}"
+    );
 
     let series: Vec<Value> = std::fs::read_to_string(&series_path)
         .unwrap()

@@ -246,3 +246,22 @@ fn a_rate_profile_folds_into_one_event_log_line() {
     assert_eq!(last.message, "source rate → 611/s (12 profile steps)");
     assert_eq!(last.count, Some(12));
 }
+
+#[test]
+fn the_event_log_keeps_time_order_when_an_event_comes_late() {
+    use pipetop::engine::Event;
+    let mut app = app(Scene::Normal);
+    let mut at = |tick: u64, events: Vec<Event>| {
+        let mut s = snapshot(Scene::Normal, tick, 1.0);
+        s.events = events;
+        app.on_snapshot(Arc::new(s));
+    };
+    at(241, vec![Event::new(60.2, "drops", "enrich: dropping")]);
+    // A bottleneck is reported a tick after it began, stamped with its start.
+    at(
+        242,
+        vec![Event::new(60.1, "bottleneck", "enrich is the bottleneck")],
+    );
+    let times: Vec<f64> = app.view().events.iter().map(|e| e.t_s).collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "{times:?}");
+}

@@ -171,7 +171,9 @@ pub struct Report {
 
 impl Report {
     /// The report of a run that ended with `last`.
-    pub fn new(info: &SessionInfo, last: &Snapshot, events: Vec<Event>) -> Self {
+    pub fn new(info: &SessionInfo, last: &Snapshot, mut events: Vec<Event>) -> Self {
+        // Events arrive by tick; a bottleneck's is stamped with when it began.
+        events.sort_by(|a, b| a.t_s.total_cmp(&b.t_s));
         let duration_s = last.t_s;
         let per_second = |n: u64| {
             if duration_s > 0.0 {

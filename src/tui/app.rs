@@ -83,7 +83,7 @@ pub struct Feed {
     pub latest: Option<Arc<Snapshot>>,
     /// Each stage's queue length and throughput over the last minute.
     pub history: History,
-    /// The most recent events (up to 500), oldest first.
+    /// The most recent events (up to 500), in time order.
     pub events: VecDeque<Event>,
 }
 
@@ -117,7 +117,14 @@ impl Feed {
             };
             return;
         }
-        self.events.push_back(event.clone());
+        // A bottleneck is reported once it has lasted, stamped with when it
+        // began: it goes in at its time, not after later events.
+        let at = self
+            .events
+            .iter()
+            .rposition(|e| e.t_s <= event.t_s)
+            .map_or(0, |i| i + 1);
+        self.events.insert(at, event.clone());
     }
 }
 
