@@ -200,3 +200,52 @@ fn an_aborted_run_keeps_each_pools_size_in_its_final_snapshot() {
     // report's `workers` comes from here.
     assert_eq!(pools, [(3, 0), (2, 0)]);
 }
+
+/// Stop while a burst is backed up into the source: the arrivals it never
+/// admitted are told in an event. At `max` the burst is due at once and
+/// taken before regular arrivals, so it is generated or left over.
+#[test]
+fn arrivals_left_at_the_source_by_a_stop_are_reported() {
+    let gate = Arc::new(Mutex::new(()));
+    let worker_gate = gate.clone();
+    let pipeline = Pipeline::from_source(IterSource::new(0u64..))
+        .stage(
+            StageConfig::new("gate").workers(1).queue(16),
+            move |x: &u64| {
+                drop(worker_gate.lock().unwrap());
+                Ok(*x)
+            },
+        )
+        .sink(|_: u64| {});
+    let running = pipeline.start(RunOptions {
+        tick: std::time::Duration::from_millis(10),
+        ..RunOptions::default()
+    });
+    // Declared after `running`, so a failing assertion releases the gate
+    // before the pipeline's drop joins the worker behind it.
+    let closed = gate.lock().unwrap();
+    let controller = running.controller();
+    let mut snapshots = running.snapshots().iter();
+    wait_for(&mut snapshots, "the queue full", |s| {
+        s.stages[0].queue_len == 16
+    });
+    controller.send(Command::Burst { items: 500 });
+    wait_for(&mut snapshots, "the burst backed up", |s| {
+        s.source.source_pending > 0
+    });
+    controller.send(Command::Stop);
+    drop(closed);
+    let rest: Vec<Arc<Snapshot>> = snapshots.collect();
+    running.join();
+    let last = rest.last().expect("a final snapshot");
+    assert_eq!(last.state, RunState::Done);
+    let unadmitted: Vec<u64> = rest
+        .iter()
+        .flat_map(|s| &s.events)
+        .filter(|e| e.kind == "unadmitted")
+        .filter_map(|e| e.items)
+        .collect();
+    assert_eq!(unadmitted.len(), 1, "one event, with a count");
+    assert!((1..=500).contains(&unadmitted[0]), "{unadmitted:?}");
+    assert!(unadmitted[0] + last.totals.generated >= 500);
+}

@@ -335,6 +335,30 @@ impl ControlLoop {
         self.state = RunState::Draining;
     }
 
+    /// Joins the source thread, if it still runs. Arrivals it left due and
+    /// never admitted get an event: they were never generated, so no count
+    /// or latency includes them, and they are the ones that waited longest.
+    fn join_source(&mut self) {
+        let Some(source) = self.source.take() else {
+            return;
+        };
+        let _ = source.thread.join();
+        let left = source.status.unadmitted();
+        if left > 0 {
+            self.events.push(Event {
+                items: Some(left),
+                ..Event::new(
+                    self.now_s(),
+                    "unadmitted",
+                    format!(
+                        "the source stopped with {left} arrivals due and not admitted: \
+                         never generated, they are in no count or latency"
+                    ),
+                )
+            });
+        }
+    }
+
     /// Moves the drain along, stage by stage; true when everything is joined.
     fn advance_drain(&mut self) -> bool {
         // A stage with no workers would stall the drain (and everything
@@ -354,8 +378,7 @@ impl ControlLoop {
             }
         }
         if self.source.as_ref().is_some_and(|s| s.live.count() == 0) {
-            let source = self.source.take().expect("checked above");
-            let _ = source.thread.join();
+            self.join_source();
         }
         if self.source.is_some() {
             return false;
@@ -376,9 +399,7 @@ impl ControlLoop {
     fn abort(&mut self) {
         self.ctx.abort.set();
         self.send_source(SourceCommand::Stop);
-        if let Some(source) = self.source.take() {
-            let _ = source.thread.join();
-        }
+        self.join_source();
         for stage in &mut self.stages {
             stage.dismiss_all();
             stage.join_all();

@@ -43,6 +43,8 @@ pub struct SourceStatus {
     /// Due time of the oldest pending item, `u64::MAX` when none.
     oldest_due_ns: AtomicU64,
     exhausted: AtomicBool,
+    /// Arrivals due and not admitted when the source thread ended.
+    unadmitted: AtomicU64,
 }
 
 impl SourceStatus {
@@ -65,6 +67,12 @@ impl SourceStatus {
     /// The source ran out of items.
     pub fn exhausted(&self) -> bool {
         self.exhausted.load(Ordering::Acquire)
+    }
+
+    /// Arrivals that were due when the source stopped and never admitted
+    /// (set as the source thread ends).
+    pub fn unadmitted(&self) -> u64 {
+        self.unadmitted.load(Ordering::Acquire)
     }
 }
 
@@ -215,6 +223,8 @@ impl<S: Source> SourceRunner<S> {
             }
             recorder.flush_if_due(now);
         }
+        let (unadmitted, _) = process.backlog(clock.now_ns());
+        status.unadmitted.store(unadmitted, Ordering::Release);
         status.publish((0, None));
         recorder.flush(clock.now_ns());
         stats.time.enter(WorkerState::Exited, clock.now_ns());
