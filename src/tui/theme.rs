@@ -83,7 +83,7 @@ pub fn run_state(state: RunState) -> Color {
 pub fn event_kind(kind: &str) -> Color {
     match kind {
         "restart" | "crash" | "drops" | "abort" => BAD,
-        "burst" | "slowdown" | "policy" => WARN,
+        "burst" | "slowdown" | "policy" | "unadmitted" | "memory-cap" => WARN,
         "workers" | "rate" | "pause" | "resume" => ACCENT,
         _ => MUTED,
     }
