@@ -87,7 +87,7 @@ pub struct RunOutput {
     #[arg(long)]
     pub headless: bool,
     /// Stop the source after this long (e.g. 30s, 2m), drain, and exit.
-    #[arg(long, value_parser = humantime::parse_duration)]
+    #[arg(long, value_parser = parse_run_length)]
     pub duration: Option<Duration>,
     /// Write the final report (JSON) here.
     #[arg(long, value_name = "FILE.json")]
@@ -147,6 +147,17 @@ fn parse_tick(text: &str) -> Result<Duration, String> {
         return Err(format!("the tick must be between 10ms and 10s, got {text}"));
     }
     Ok(tick)
+}
+
+/// A run length: more than zero, as a scenario's `duration` must be.
+fn parse_run_length(text: &str) -> Result<Duration, String> {
+    let length = humantime::parse_duration(text).map_err(|e| e.to_string())?;
+    if length.is_zero() {
+        return Err(format!(
+            "the run must last more than 0, got {text} (e.g. 30s, 2m)"
+        ));
+    }
+    Ok(length)
 }
 
 fn parse_listen_addr(text: &str) -> Result<SocketAddr, String> {

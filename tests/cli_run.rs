@@ -123,12 +123,37 @@ fn a_screenshot_is_an_svg_of_the_dashboard() {
         .args(["run", "steady", "--headless", "--at", "1s", "--screenshot"])
         .arg(&svg)
         .assert()
-        .success();
+        .success()
+        .stderr(predicate::str::contains("(the frame at 1."));
     let text = std::fs::read_to_string(&svg).unwrap();
     assert!(text.starts_with("<svg") || text.starts_with("<?xml"));
     for name in ["ingest", "normalize", "enrich", "score", "store"] {
         assert!(text.contains(name), "the frame shows {name}");
     }
+}
+
+#[test]
+fn a_screenshot_after_the_end_is_the_last_frame_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let svg = dir.path().join("late.svg");
+    cargo_bin_cmd!("pipetop")
+        .args([
+            "run",
+            "steady",
+            "--headless",
+            "--duration",
+            "1s",
+            "--at",
+            "5s",
+        ])
+        .arg("--screenshot")
+        .arg(&svg)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "before --at 5.0s, so this is its last frame",
+        ));
+    assert!(svg.exists());
 }
 
 #[test]
@@ -151,6 +176,11 @@ fn a_bad_tick_or_duration_exits_2() {
         .args(["run", "steady", "--headless", "--duration", "soon"])
         .assert()
         .code(2);
+    cargo_bin_cmd!("pipetop")
+        .args(["run", "steady", "--headless", "--duration", "0s"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("more than 0"));
 }
 
 #[test]

@@ -33,7 +33,7 @@ pub fn run(mut session: Session, options: &SessionOptions) -> anyhow::Result<Rep
         if let Some(capture) = &mut capture
             && capture.observe(&snapshot)?
         {
-            eprintln!("saved {}", capture.path().display());
+            eprintln!("{}", capture.saved().unwrap_or_default());
             if stop_after_capture {
                 running.controller().send(Command::Stop);
             }

@@ -47,8 +47,14 @@ pub fn run(mut session: Session, options: &SessionOptions) -> anyhow::Result<Rep
     // After an immediate quit the engine still sends its final snapshot.
     for snapshot in running.snapshots().iter() {
         log.record(&snapshot)?;
+        if let Some(capture) = &mut capture {
+            capture.observe(&snapshot)?;
+        }
     }
     running.join();
+    if let Some(saved) = capture.as_ref().and_then(FrameCapture::saved) {
+        eprintln!("{saved}");
+    }
     let report = log.finish(&info)?;
     crate::stdout::print(&crate::headless::summary::table(&report))?;
     Ok(report)

@@ -50,7 +50,8 @@ pub struct FrameCapture {
     path: PathBuf,
     at_s: f64,
     size: (u16, u16),
-    taken: bool,
+    /// The time of the frame written, once it is.
+    taken: Option<f64>,
 }
 
 impl FrameCapture {
@@ -62,14 +63,14 @@ impl FrameCapture {
             path,
             at_s: options.screenshot_at.as_secs_f64(),
             size: options.screenshot_size,
-            taken: false,
+            taken: None,
         })
     }
 
     /// Feeds one snapshot; writes the file when the run reaches the time (or
     /// ends before it). True when this call wrote it.
     pub fn observe(&mut self, snapshot: &Arc<Snapshot>) -> anyhow::Result<bool> {
-        if self.taken {
+        if self.taken.is_some() {
             return Ok(false);
         }
         self.app.on_snapshot(snapshot.clone());
@@ -83,12 +84,22 @@ impl FrameCapture {
         }
         std::fs::write(&self.path, svg)
             .with_context(|| format!("cannot write the screenshot {}", self.path.display()))?;
-        self.taken = true;
+        self.taken = Some(snapshot.t_s);
         Ok(true)
     }
 
-    /// Where the frame goes.
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// What was saved, once it was: where, and whether the run ended
+    /// before `--at` (then the frame is its last one).
+    pub fn saved(&self) -> Option<String> {
+        let t_s = self.taken?;
+        let path = self.path.display();
+        Some(if t_s < self.at_s {
+            format!(
+                "saved {path}: the run ended at {t_s:.1}s, before --at {:.1}s, so this is its last frame",
+                self.at_s
+            )
+        } else {
+            format!("saved {path} (the frame at {t_s:.1}s)")
+        })
     }
 }
