@@ -4,6 +4,7 @@
 //! about terminals or files.
 
 pub(crate) mod arrivals;
+mod attempt;
 pub(crate) mod clock;
 pub(crate) mod command;
 mod control_loop;

@@ -3,8 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use rand::RngExt;
-use rand::rngs::StdRng;
+use rand::{Rng, RngExt};
 use rand_distr::{Distribution, Exp, LogNormal, Normal};
 
 use super::clock;
@@ -48,7 +47,7 @@ impl ServiceTime {
     }
 
     /// One service time.
-    pub fn sample(&self, rng: &mut StdRng) -> Duration {
+    pub fn sample(&self, rng: &mut impl Rng) -> Duration {
         let ns = match self {
             Self::Fixed(ns) => *ns,
             Self::Uniform(lo, hi) => rng.random_range(*lo..=*hi),
@@ -72,6 +71,7 @@ pub fn spend(time: Duration, mode: WorkMode) {
 mod tests {
     use super::*;
     use rand::SeedableRng;
+    use rand::rngs::StdRng;
 
     fn mean_and_stddev(dist: ServiceDist) -> (f64, f64) {
         let time = ServiceTime::new(dist);

@@ -1,19 +1,26 @@
 //! Scenario pipelines: a [`PipelineSpec`] built with the same typed builder
 //! library users have, over a payload-free simulated item. Each stage's work
 //! spends a sampled service time and fails at the declared rate.
+//!
+//! The randomness of an attempt comes from the seed, the stage, the item's id
+//! and the attempt number (see [`attempt`](super::attempt)), not from the
+//! worker: with the same seed the same items take the same time and fail the
+//! same way, whichever worker takes them and however threads are scheduled.
 
-use rand::rngs::StdRng;
+use rand::rngs::SmallRng;
 use rand::{RngExt, SeedableRng};
 
+use super::attempt;
 use super::pipeline::{Pipeline, StageConfig};
 use super::service::{ServiceTime, spend};
 use super::source::SimulatedSource;
 use super::spec::{FailKind, PipelineSpec, StageSpec, WorkMode};
 use super::work::{Work, WorkError};
 
-/// One simulated worker's work: its own seeded randomness.
+/// One simulated stage's work.
 struct SimulatedWork {
-    rng: StdRng,
+    /// The run's seed mixed with the stage's index.
+    stage_seed: u64,
     service: ServiceTime,
     mode: WorkMode,
     fail_rate: f64,
@@ -22,8 +29,10 @@ struct SimulatedWork {
 
 impl Work<(), ()> for SimulatedWork {
     fn process(&mut self, _: &()) -> Result<(), WorkError> {
-        spend(self.service.sample(&mut self.rng), self.mode);
-        if self.fail_rate > 0.0 && self.rng.random_bool(self.fail_rate.min(1.0)) {
+        let (id, attempt) = attempt::current();
+        let mut rng = SmallRng::seed_from_u64(mix(self.stage_seed, id, u64::from(attempt)));
+        spend(self.service.sample(&mut rng), self.mode);
+        if self.fail_rate > 0.0 && rng.random_bool(self.fail_rate.min(1.0)) {
             match self.fail_kind {
                 FailKind::Error => return Err(WorkError::new("simulated failure")),
                 FailKind::Panic => panic!("simulated panic"),
@@ -33,9 +42,9 @@ impl Work<(), ()> for SimulatedWork {
     }
 }
 
-/// A well-mixed seed for worker `serial` of stage `stage` (splitmix64).
-fn worker_seed(seed: u64, stage: usize, serial: u64) -> u64 {
-    let mut z = seed ^ ((stage as u64 + 1) << 32) ^ serial.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+/// A well-mixed seed from `seed` and two numbers (splitmix64).
+fn mix(seed: u64, a: u64, b: u64) -> u64 {
+    let mut z = seed ^ a.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ b.rotate_left(32);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^ (z >> 31)
@@ -59,8 +68,9 @@ fn factory(
 ) -> impl Fn(u64) -> SimulatedWork + Send + Sync + 'static {
     let service = ServiceTime::new(stage.service);
     let (mode, fail_rate, fail_kind) = (stage.mode, stage.fail_rate, stage.fail_kind);
-    move |serial| SimulatedWork {
-        rng: StdRng::seed_from_u64(worker_seed(seed, index, serial)),
+    let stage_seed = mix(seed, index as u64 + 1, 0);
+    move |_incarnation| SimulatedWork {
+        stage_seed,
         service: service.clone(),
         mode,
         fail_rate,

@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, TryRecvError, select};
 use crossbeam_utils::Backoff;
 
+use super::attempt;
 use super::clock::{self, Clock};
 use super::failures::Failure;
 use super::item::Item;
@@ -272,6 +273,7 @@ impl<In: Send + 'static, Out: Send + 'static> Worker<In, Out> {
             shift.crashes_due = shift.crashes_due.saturating_sub(1);
             let started = shift.now;
             let work = &mut shift.work;
+            attempt::begin(item.id, attempts);
             let result = panic::catch_unwind(AssertUnwindSafe(|| {
                 if crash {
                     panic!("worker crashed by operator");
