@@ -101,9 +101,12 @@ fn start_gated(gate: &Arc<Mutex<()>>, seen: &Arc<Mutex<Vec<u64>>>) -> RunningPip
 #[test]
 fn a_retired_worker_serves_its_hand_before_leaving() {
     let gate = Arc::new(Mutex::new(()));
-    let closed = gate.lock().unwrap();
     let seen = Arc::new(Mutex::new(Vec::new()));
     let running = start_gated(&gate, &seen);
+    // Nothing reaches the gate before `quick` has a worker. Locked after
+    // `running` is made, so a failing assertion unlocks it before the
+    // pipeline's drop joins the worker behind it (instead of hanging).
+    let closed = gate.lock().unwrap();
     let controller = running.controller();
     let mut snapshots = running.snapshots().iter();
     // With no worker yet, `quick`'s queue fills up first.
@@ -112,9 +115,12 @@ fn a_retired_worker_serves_its_hand_before_leaving() {
     });
     controller.send(Command::Workers { stage: 0, count: 1 });
     // The gate holds one item and its queue fills; the worker blocks on the
-    // next push, with the rest of its hand behind it.
-    let holding = wait_for(&mut snapshots, "the worker blocks holding a hand", |s| {
-        s.stages[0].in_service > 1 && s.stages[0].blocked > 0.0
+    // next push, with the rest of its hand behind it. (Usually: an item
+    // that measured over 20 µs, say because the thread was preempted on a
+    // busy machine, makes the worker take one item at a time, and it may
+    // block holding just that one. The rest of the test holds either way.)
+    let holding = wait_for(&mut snapshots, "the worker blocks holding items", |s| {
+        s.stages[0].in_service >= 1 && s.stages[0].blocked > 0.0
     });
     assert!(
         holding.stages[0].in_service <= 16,
@@ -148,16 +154,18 @@ fn a_retired_worker_serves_its_hand_before_leaving() {
 #[test]
 fn every_retired_worker_leaves_after_serving_its_hand() {
     let gate = Arc::new(Mutex::new(()));
-    let closed = gate.lock().unwrap();
     let running = start_gated(&gate, &Arc::default());
+    let closed = gate.lock().unwrap(); // after `running`: see above
     let controller = running.controller();
     let mut snapshots = running.snapshots().iter();
     wait_for(&mut snapshots, "the queue full, nobody serving", |s| {
         s.stages[0].queue_len == 100
     });
     controller.send(Command::Workers { stage: 0, count: 2 });
-    wait_for(&mut snapshots, "both workers blocked holding hands", |s| {
-        s.stages[0].workers == 2 && s.stages[0].in_service > 2 && s.stages[0].blocked > 0.9
+    // Each holds a hand, or a single item if its last one measured slow
+    // (see the test above).
+    wait_for(&mut snapshots, "both workers blocked holding items", |s| {
+        s.stages[0].workers == 2 && s.stages[0].in_service >= 2 && s.stages[0].blocked > 0.9
     });
     controller.send(Command::Workers { stage: 0, count: 0 });
     wait_for(&mut snapshots, "both retirements applied", |s| {
