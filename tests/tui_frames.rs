@@ -333,3 +333,120 @@ fn errors_overlay_lists_failed_attempts_and_dead_letters() {
     );
     insta::assert_snapshot!(terminal.backend());
 }
+
+/// The header's three rows cut into their parts: the text between corners,
+/// border runs, the `·` and `│` separators and double spaces.
+fn header_parts(buf: &Buffer) -> Vec<String> {
+    (0..3.min(buf.area.height))
+        .flat_map(|y| {
+            let row: String = (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect();
+            row.split(['╭', '╮', '╰', '╯', '│', '─', '·'])
+                .flat_map(|piece| piece.split("  "))
+                .map(str::trim)
+                .filter(|part| !part.is_empty())
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// The burst scene after losses, as the audit saw it: 18.0k generated,
+/// 6949 of them dropped. Conservation holds.
+fn burst_with_drops() -> App {
+    let mut app = app(Scene::Burst);
+    let mut snapshot = app.live().unwrap().clone();
+    snapshot.totals = pipetop::metrics::Totals {
+        generated: 18_000,
+        completed: 10_004,
+        dropped: 6_949,
+        dead_lettered: 0,
+        in_flight: 1_047,
+    };
+    snapshot.checkpoint = 9_950;
+    app.on_snapshot(std::sync::Arc::new(snapshot));
+    app
+}
+
+/// Asserts that at every width from 80 to 300 columns each part of the
+/// header is one the widest frame shows whole, and that `kept` always shows.
+fn assert_header_parts_are_whole(app: &App, kept: &[&str]) {
+    let whole = header_parts(draw(app, 300, 100).backend().buffer());
+    for part in kept {
+        assert!(whole.iter().any(|p| p == part), "{part:?} in {whole:?}");
+    }
+    for width in 80..=300 {
+        let shown = header_parts(draw(app, width, 24).backend().buffer());
+        for part in &shown {
+            assert!(
+                whole.contains(part),
+                "{width} columns: {part:?} is cut; whole parts are {whole:?}"
+            );
+        }
+        for part in kept {
+            assert!(
+                shown.iter().any(|p| p == part),
+                "{width} columns: {part:?} missing from {shown:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn header_shows_whole_counts_with_their_labels_after_drops() {
+    let app = burst_with_drops();
+    let terminal = draw(&app, 80, 24);
+    let buf = terminal.backend().buffer();
+    let rows: Vec<String> = (0..3)
+        .map(|y| (0..80).map(|x| buf[(x, y)].symbol()).collect())
+        .collect();
+    // The checkpoint, least important, gives way; the counts that must add
+    // up (generated = done + in flight + dropped + dead) stay whole.
+    assert_eq!(
+        rows,
+        [
+            "╭ pipetop · burst ────────────────────────── CPU 61% · RSS 48.0 MiB · 12:34:56 ╮",
+            "│● running 01:00  │  source 1000/s → 1990/s  │  pending 8000 lag 3.40s         │",
+            "╰─────── generated 18.0k · done 10.0k · in flight 1047 · dropped 6949 · dead 0 ╯",
+        ]
+    );
+    assert_header_parts_are_whole(
+        &app,
+        &[
+            "burst",
+            "● running 01:00",
+            "generated 18.0k",
+            "dropped 6949",
+            "CPU 61%",
+        ],
+    );
+}
+
+#[test]
+fn header_drops_low_priority_parts_whole_when_every_field_is_at_its_widest() {
+    let mut app = burst_with_drops();
+    app.info.name = "a-burst-scenario-with-a-rather-long-name".to_string();
+    let mut snapshot = app.live().unwrap().clone();
+    snapshot.totals = pipetop::metrics::Totals {
+        generated: 18_234_567,
+        completed: 10_225_221,
+        dropped: 6_949_001,
+        dead_lettered: 12_345,
+        in_flight: 1_048_000,
+    };
+    snapshot.checkpoint = 10_224_000;
+    snapshot.process.rss_bytes = 12 * 1024 * 1024 * 1024;
+    snapshot.process.cpu_percent = 1234.0;
+    app.on_snapshot(std::sync::Arc::new(snapshot));
+    app.toggle_freeze();
+    assert_header_parts_are_whole(
+        &app,
+        &[
+            "a-burst-scenario-with-a-rather-long-name",
+            "FROZEN",
+            "● running 01:00",
+            "generated 18.23M",
+            "dropped 6.95M",
+            "dead 12.3k",
+        ],
+    );
+}

@@ -1,5 +1,8 @@
 //! The header: scenario, wall clock and elapsed time, run state, source rate
-//! and pending items, CPU, RSS and the checkpoint watermark.
+//! and pending items, CPU, RSS, the conservation counters and the checkpoint
+//! watermark. Each row is made of whole parts with a priority; when a row is
+//! too narrow the least important parts are shortened, then dropped, so a
+//! number is never cut in half.
 
 use std::time::UNIX_EPOCH;
 
@@ -14,104 +17,186 @@ use crate::metrics::{Backpressure, Snapshot};
 use crate::tui::app::{App, QuitState};
 use crate::tui::theme;
 
+use super::parts::{Part, ellipsized, fit, join, joined_width, title_line, title_width};
+
+/// Between the groups of the status line.
+const STATUS_SEP: &str = "  │  ";
+
 pub fn render(frame: &mut Frame, app: &App, area: Rect) {
-    let clock = format::wall_clock(
-        app.now
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs()),
-    );
-    let mut title = vec![
-        Span::styled(" pipetop ", theme::title()),
-        Span::styled(
-            format!("· {} ", app.info.name),
-            Style::new().add_modifier(Modifier::BOLD),
-        ),
-    ];
-    if app.is_frozen() {
-        title.push(Span::styled(
-            " FROZEN ",
-            Style::new()
-                .fg(theme::WARN)
-                .add_modifier(Modifier::REVERSED),
-        ));
+    // The border titles sit between the two corners.
+    let inner = usize::from(area.width.saturating_sub(2));
+    let snapshot = app.shown();
+    let (left, right) = top_row(app, snapshot, inner);
+    let mut block = super::panel(left);
+    if !right.spans.is_empty() {
+        block = block.title(right.right_aligned());
     }
-    let mut block = super::panel(Line::from(title));
-    let line = match app.shown() {
-        Some(snapshot) => {
-            block = block
-                .title(process(snapshot, &clock).right_aligned())
-                .title_bottom(totals(snapshot).right_aligned());
-            status_line(snapshot, app.quit, area.width.saturating_sub(2))
+    let line = match snapshot {
+        Some(s) => {
+            let bottom = totals(s, inner);
+            if !bottom.spans.is_empty() {
+                block = block.title_bottom(bottom.right_aligned());
+            }
+            status_line(s, app.quit, inner)
         }
         None => {
-            block = block.title(Line::from(format!(" {clock} ")).right_aligned());
-            Line::from(Span::styled(
-                "waiting for the first snapshot…",
-                theme::label(),
-            ))
+            let waiting = "waiting for the first snapshot…";
+            let shown = if Span::raw(waiting).width() <= inner {
+                waiting
+            } else {
+                ""
+            };
+            Line::from(Span::styled(shown, theme::label()))
         }
     };
     frame.render_widget(Paragraph::new(line).block(block), area);
 }
 
-/// CPU, RSS and the wall clock, for the top border.
-fn process(s: &Snapshot, clock: &str) -> Line<'static> {
-    Line::from(vec![
-        Span::styled(" CPU ", theme::label()),
-        Span::raw(format!("{:.0}%", s.process.cpu_percent)),
-        Span::styled(" · RSS ", theme::label()),
-        Span::raw(format::bytes(s.process.rss_bytes)),
-        Span::styled(format!(" · {clock} "), theme::label()),
-    ])
+/// The top border: program and scenario name and the FROZEN mark on the
+/// left; CPU, RSS and the wall clock on the right.
+///
+/// Priority: the FROZEN mark, the scenario name (cut with `…` only when it
+/// alone is too long), CPU, RSS, the clock, the program name.
+fn top_row(app: &App, snapshot: Option<&Snapshot>, inner: usize) -> (Line<'static>, Line<'static>) {
+    let clock = format::wall_clock(
+        app.now
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
+    );
+    let bold = Style::new().add_modifier(Modifier::BOLD);
+    let frozen = Span::styled(
+        " FROZEN ",
+        Style::new()
+            .fg(theme::WARN)
+            .add_modifier(Modifier::REVERSED),
+    );
+    let name = format!(" {} ", app.info.name);
+    let mut name_part = Part::new(1, vec![Span::styled(name.clone(), bold)]);
+    let room = inner.saturating_sub(if app.is_frozen() { frozen.width() } else { 0 });
+    if Span::raw(name.as_str()).width() > room {
+        // Only the name and the mark are left by the time this is used.
+        name_part.short = ellipsized(&app.info.name, room.saturating_sub(2))
+            .map(|short| vec![Span::styled(format!(" {short} "), bold)]);
+    }
+    let mut parts = vec![
+        Part::new(
+            5,
+            vec![
+                Span::styled(" pipetop ", theme::title()),
+                Span::styled("·", theme::title()),
+            ],
+        ),
+        name_part,
+    ];
+    if app.is_frozen() {
+        parts.push(Part::new(0, vec![frozen]));
+    }
+    let clock_style = if snapshot.is_some() {
+        theme::label()
+    } else {
+        Style::new()
+    };
+    if let Some(s) = snapshot {
+        parts.push(
+            Part::new(
+                2,
+                vec![
+                    Span::styled("CPU ", theme::label()),
+                    Span::raw(format!("{:.0}%", s.process.cpu_percent)),
+                ],
+            )
+            .on_right(),
+        );
+        parts.push(
+            Part::new(
+                3,
+                vec![
+                    Span::styled("RSS ", theme::label()),
+                    Span::raw(format::bytes(s.process.rss_bytes)),
+                ],
+            )
+            .on_right(),
+        );
+    }
+    parts.push(Part::new(4, vec![Span::styled(clock, clock_style)]).on_right());
+    let parts = fit(parts, |parts| {
+        let left: usize = parts.iter().filter(|p| !p.right).map(Part::width).sum();
+        let right: Vec<&Part> = parts.iter().filter(|p| p.right).collect();
+        let gap = usize::from(left > 0 && !right.is_empty());
+        left + gap + title_width(&right) <= inner
+    });
+    let left: Vec<Span> = parts
+        .iter()
+        .filter(|p| !p.right)
+        .flat_map(|p| p.spans.iter().cloned())
+        .collect();
+    let right = title_line(parts.iter().filter(|p| p.right));
+    (Line::from(left), right)
 }
 
 /// The conservation counters and the checkpoint, for the bottom border.
-fn totals(s: &Snapshot) -> Line<'static> {
+///
+/// Priority: generated, then dropped and dead-lettered when not zero, done,
+/// in flight, dropped and dead-lettered when zero (shown only beside a
+/// non-zero one), and last the checkpoint.
+fn totals(s: &Snapshot, inner: usize) -> Line<'static> {
     let t = &s.totals;
-    let pair = |label: &str, n: u64| {
-        [
-            Span::styled(format!(" {label} "), theme::label()),
-            Span::raw(format::count(n as f64)),
-        ]
+    let pair = |priority: u8, label: &str, n: u64| {
+        Part::new(
+            priority,
+            vec![
+                Span::styled(format!("{label} "), theme::label()),
+                Span::raw(format::count(n as f64)),
+            ],
+        )
     };
-    let mut spans = Vec::new();
-    spans.extend(pair("generated", t.generated));
-    spans.extend(pair("· done", t.completed));
-    spans.extend(pair("· in flight", t.in_flight));
+    let loss = |n: u64| if n > 0 { 1 } else { 4 };
+    let mut parts = vec![
+        pair(0, "generated", t.generated),
+        pair(2, "done", t.completed),
+        pair(3, "in flight", t.in_flight),
+    ];
     if t.dropped + t.dead_lettered > 0 {
-        spans.extend(pair("· dropped", t.dropped));
-        spans.extend(pair("· dead", t.dead_lettered));
+        parts.push(pair(loss(t.dropped), "dropped", t.dropped));
+        parts.push(pair(loss(t.dead_lettered), "dead", t.dead_lettered));
     }
-    spans.extend(pair("· checkpoint", s.checkpoint));
-    spans.push(Span::raw(" "));
-    Line::from(spans)
+    parts.push(pair(5, "checkpoint", s.checkpoint));
+    let parts = fit(parts, |parts| {
+        title_width(&parts.iter().collect::<Vec<_>>()) <= inner
+    });
+    title_line(&parts)
 }
 
-/// The header's groups in display order, each with a priority (lower stays longer).
-fn groups(s: &Snapshot, quit: QuitState) -> Vec<(u8, Vec<Span<'static>>)> {
+/// The status line's groups in display order, each a [`Part`].
+///
+/// Priority: run state (then its elapsed time), source rates, pending items
+/// (then their lag), end-to-end latency.
+fn groups(s: &Snapshot, quit: QuitState) -> Vec<Part> {
     let state = if quit == QuitState::Draining && !s.state.is_final() {
         "stopping"
     } else {
         s.state.as_str()
     };
+    let state = Span::styled(
+        format!("● {state}"),
+        Style::new()
+            .fg(theme::run_state(s.state))
+            .add_modifier(Modifier::BOLD),
+    );
     let rate = match s.source.rate.per_second() {
         Some(r) => format::rate(r),
         None => "max".to_string(),
     };
     let mut groups = vec![
-        (
+        Part::new(
             0,
             vec![
-                Span::styled(
-                    format!("● {state}"),
-                    Style::new()
-                        .fg(theme::run_state(s.state))
-                        .add_modifier(Modifier::BOLD),
-                ),
+                state.clone(),
                 Span::styled(format!(" {}", format::elapsed(s.t_s)), theme::label()),
             ],
-        ),
-        (
+        )
+        .or_short(vec![state]),
+        Part::new(
             1,
             vec![
                 Span::styled("source ", theme::label()),
@@ -123,7 +208,7 @@ fn groups(s: &Snapshot, quit: QuitState) -> Vec<(u8, Vec<Span<'static>>)> {
     ];
     let e2e = &s.end_to_end_ms.window;
     if e2e.count > 0 {
-        groups.push((
+        groups.push(Part::new(
             3,
             vec![
                 Span::styled("end-to-end p50 ", theme::label()),
@@ -140,46 +225,192 @@ fn groups(s: &Snapshot, quit: QuitState) -> Vec<(u8, Vec<Span<'static>>)> {
         ));
     }
     if s.source.source_pending > 0 {
-        let colour = if s.source.backpressure == Backpressure::High {
+        let colour = Style::new().fg(if s.source.backpressure == Backpressure::High {
             theme::BAD
         } else {
             theme::WARN
-        };
-        groups.push((
-            2,
-            vec![Span::styled(
-                format!(
-                    "pending {} lag {}",
-                    format::count(s.source.source_pending as f64),
-                    format::millis(s.source.source_lag_ms)
-                ),
-                Style::new().fg(colour),
-            )],
-        ));
+        });
+        let pending = format!("pending {}", format::count(s.source.source_pending as f64));
+        groups.push(
+            Part::new(
+                2,
+                vec![Span::styled(
+                    format!("{pending} lag {}", format::millis(s.source.source_lag_ms)),
+                    colour,
+                )],
+            )
+            .or_short(vec![Span::styled(pending, colour)]),
+        );
     }
     groups
 }
 
-/// The groups that fit in `width`, dropping the least important first.
-fn status_line(s: &Snapshot, quit: QuitState, width: u16) -> Line<'static> {
-    const SEP: &str = "  │  ";
-    let mut groups = groups(s, quit);
-    let width_of = |g: &[(u8, Vec<Span>)]| {
-        g.iter()
-            .map(|(_, spans)| spans.iter().map(Span::width).sum::<usize>())
-            .sum::<usize>()
-            + SEP.chars().count() * g.len().saturating_sub(1)
-    };
-    while groups.len() > 1 && width_of(&groups) > usize::from(width) {
-        let least = (0..groups.len()).max_by_key(|&i| groups[i].0).unwrap_or(0);
-        groups.remove(least);
+/// The groups that fit in `width`, shortening and dropping the least
+/// important first.
+fn status_line(s: &Snapshot, quit: QuitState, width: usize) -> Line<'static> {
+    let groups = fit(groups(s, quit), |parts| {
+        joined_width(
+            &parts.iter().collect::<Vec<_>>(),
+            STATUS_SEP.chars().count(),
+        ) <= width
+    });
+    Line::from(join(
+        &groups,
+        &Span::styled(STATUS_SEP, Style::new().fg(theme::BORDER)),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    //! Below 80 columns the dashboard draws the too-small message instead, so
+    //! narrower headers are tested here, on the header alone. The scenario
+    //! name is the one part that may be cut, and then it ends in `…`.
+
+    use std::sync::Arc;
+    use std::time::{Duration, SystemTime};
+
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    use super::*;
+    use crate::engine::Rate;
+    use crate::metrics::{Latency, Percentiles, ProcessSnapshot, RunState, SourceSnapshot, Totals};
+    use crate::session::SessionInfo;
+
+    /// The header values of the burst fixture after the audit's drops.
+    fn burst_after_drops() -> App {
+        let mut app = App::new(SessionInfo {
+            name: "burst".to_string(),
+            ..SessionInfo::default()
+        });
+        app.now = SystemTime::UNIX_EPOCH + Duration::from_secs(12 * 3600 + 34 * 60 + 56);
+        let window = Percentiles {
+            count: 5000,
+            p50: 810.0,
+            p99: 3780.0,
+            ..Percentiles::default()
+        };
+        app.on_snapshot(Arc::new(Snapshot {
+            tick: 240,
+            t_s: 60.0,
+            state: RunState::Running,
+            source: SourceSnapshot {
+                rate: Rate::PerSecond(1000.0),
+                paused: false,
+                source_pending: 8000,
+                source_lag_ms: 3400.0,
+                out_rate: 1990.0,
+                blocked: 0.95,
+                backpressure: Backpressure::High,
+            },
+            totals: Totals {
+                generated: 18_000,
+                completed: 10_004,
+                dropped: 6_949,
+                dead_lettered: 0,
+                in_flight: 1_047,
+            },
+            checkpoint: 9_950,
+            end_to_end_ms: Latency {
+                window,
+                total: window,
+                buckets: Vec::new(),
+            },
+            stages: Vec::new(),
+            bottleneck: None,
+            bottleneck_reason: None,
+            process: ProcessSnapshot {
+                cpu_percent: 61.0,
+                rss_bytes: 48 * 1024 * 1024,
+            },
+            events: Vec::new(),
+        }));
+        app
     }
-    let mut spans = Vec::new();
-    for (i, (_, group)) in groups.into_iter().enumerate() {
-        if i > 0 {
-            spans.push(Span::styled(SEP, Style::new().fg(theme::BORDER)));
+
+    /// The header's three rows drawn `width` columns wide.
+    fn rows(app: &App, width: u16) -> Vec<String> {
+        let mut terminal = Terminal::new(TestBackend::new(width, 3)).unwrap();
+        terminal.draw(|f| render(f, app, f.area())).unwrap();
+        let buf = terminal.backend().buffer();
+        (0..3)
+            .map(|y| (0..width).map(|x| buf[(x, y)].symbol()).collect())
+            .collect()
+    }
+
+    #[test]
+    fn the_header_at_60_columns_drops_whole_parts_by_priority() {
+        assert_eq!(
+            rows(&burst_after_drops(), 60),
+            [
+                "╭ pipetop · burst ────── CPU 61% · RSS 48.0 MiB · 12:34:56 ╮",
+                "│● running 01:00  │  source 1000/s → 1990/s                │",
+                "╰───────────── generated 18.0k · done 10.0k · dropped 6949 ╯",
+            ]
+        );
+    }
+
+    #[test]
+    fn every_width_shows_only_whole_parts_and_keeps_the_most_important() {
+        let app = burst_after_drops();
+        let whole = [
+            "pipetop",
+            "burst",
+            "CPU 61%",
+            "RSS 48.0 MiB",
+            "12:34:56",
+            "● running 01:00",
+            "● running",
+            "source 1000/s → 1990/s",
+            "end-to-end p50 810.0ms p99 3.78s",
+            "pending 8000 lag 3.40s",
+            "pending 8000",
+            "generated 18.0k",
+            "done 10.0k",
+            "in flight 1047",
+            "dropped 6949",
+            "dead 0",
+            "checkpoint 9950",
+        ];
+        for width in 1..=200 {
+            let rows = rows(&app, width);
+            for row in &rows {
+                for part in row
+                    .split(['╭', '╮', '╰', '╯', '│', '─', '·'])
+                    .flat_map(|piece| piece.split("  "))
+                    .map(str::trim)
+                    .filter(|part| !part.is_empty())
+                {
+                    let cut_name = part
+                        .strip_suffix('…')
+                        .is_some_and(|kept| "burst".starts_with(kept));
+                    assert!(
+                        whole.contains(&part) || cut_name,
+                        "{width}: {part:?} in {row:?}"
+                    );
+                }
+            }
+            // The most important part of each row shows as soon as it fits.
+            for (row, part, from) in [
+                (0, " burst ", 9),
+                (1, "● running", 11),
+                (2, " generated 18.0k ", 19),
+            ] {
+                assert_eq!(
+                    rows[row].contains(part),
+                    width >= from,
+                    "{width}: {:?}",
+                    rows[row]
+                );
+            }
         }
-        spans.extend(group);
     }
-    Line::from(spans)
+
+    #[test]
+    fn a_name_too_long_for_the_border_is_cut_with_an_ellipsis_beside_frozen() {
+        let mut app = burst_after_drops();
+        app.info.name = "a-very-long-scenario-name".to_string();
+        app.toggle_freeze();
+        assert_eq!(rows(&app, 30)[0], "╭ a-very-long-scena…  FROZEN ╮");
+    }
 }

@@ -9,6 +9,7 @@ mod help;
 mod histogram;
 mod history;
 mod overlay;
+mod parts;
 mod pipeline;
 mod stages;
 
