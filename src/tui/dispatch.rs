@@ -21,7 +21,8 @@ fn round_rate(rate: f64) -> f64 {
 impl App {
     /// Applies one action to the view state and returns the command for the
     /// engine, if the action steers the pipeline. Stage commands act on the
-    /// live snapshot, even while the view is frozen.
+    /// live snapshot (even while the view is frozen) and on what earlier keys
+    /// asked for that it does not show yet.
     pub fn apply(&mut self, action: Action) -> Option<Command> {
         match action {
             Action::SelectUp => {
