@@ -3,7 +3,7 @@
 //! spends a sampled service time and fails at the declared rate.
 //!
 //! The randomness of an attempt comes from the seed, the stage, the item's id
-//! and the attempt number (see [`attempt`](super::attempt)), not from the
+//! and the attempt number (see `engine::attempt`), not from the
 //! worker: with the same seed the same items take the same time and fail the
 //! same way, whichever worker takes them and however threads are scheduled.
 
