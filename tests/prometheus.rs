@@ -20,6 +20,7 @@ const PIPELINE_METRICS: &[&str] = &[
     "pipetop_in_flight",
     "pipetop_source_pending",
     "pipetop_source_lag_seconds",
+    "pipetop_source_blocked_ratio",
     "pipetop_checkpoint_watermark",
     "pipetop_process_cpu_ratio",
     "pipetop_process_resident_memory_bytes",
@@ -366,6 +367,14 @@ fn a_burst_exposes_backpressure_levels_the_bottleneck_and_source_lag() {
             let expected = if other == at { 1.0 } else { 0.0 };
             assert_eq!(level(stage, other), expected, "{stage} at {other}");
         }
+    }
+
+    // The source is held back too, and says so.
+    assert_eq!(value(&body, "pipetop_source_blocked_ratio"), 0.95);
+    for other in LEVELS {
+        let series = format!("pipetop_source_backpressure{{level=\"{other}\"}}");
+        let expected = if other == "HIGH" { 1.0 } else { 0.0 };
+        assert_eq!(value(&body, &series), expected, "{series}");
     }
 
     // Milliseconds and percent in the snapshot; seconds, ratios and bytes here.

@@ -90,6 +90,17 @@ fn register_pipeline(registry: &mut Registry, snapshot: &Snapshot) {
         float_gauge(snapshot.source.source_lag_ms / 1e3),
     );
     registry.register(
+        "pipetop_source_blocked_ratio",
+        "Fraction of the source's time spent blocked on a full first queue over the last tick",
+        float_gauge(snapshot.source.blocked),
+    );
+    registry.register(
+        "pipetop_source_backpressure",
+        "1 for the source's backpressure level over the last tick, 0 for the others \
+         (OK: blocked ratio <= 0.1, LOW: <= 0.5, HIGH: above)",
+        level_set(snapshot.source.backpressure),
+    );
+    registry.register(
         "pipetop_checkpoint_watermark",
         "Checkpoint watermark: every item id below it is finished (completed, dropped or dead-lettered)",
         int_gauge(snapshot.checkpoint),
@@ -210,16 +221,9 @@ fn register_stages(registry: &mut Registry, snapshot: &Snapshot) {
         registry.register(name, help, family);
     }
 
-    // A state set: one series per level, 1 for the stage's level and 0 for the others.
     let backpressure = Family::<Labels, Gauge<i64>>::default();
     for stage in stages {
-        for level in [Backpressure::Ok, Backpressure::Low, Backpressure::High] {
-            let mut labels = stage_label(stage);
-            labels.push(("level".to_string(), level.as_str().to_string()));
-            backpressure
-                .get_or_create(&labels)
-                .set(i64::from(stage.backpressure == level));
-        }
+        level_series(&backpressure, stage_label(stage), stage.backpressure);
     }
     registry.register(
         "pipetop_stage_backpressure",
@@ -240,6 +244,25 @@ fn register_stages(registry: &mut Registry, snapshot: &Snapshot) {
          downstream of the last backpressured one), 0 for the others; all 0 when there is none",
         bottleneck,
     );
+}
+
+/// A state set of backpressure levels: one series per level (label
+/// `level`, after `labels`), 1 for `current` and 0 for the others.
+fn level_series(family: &Family<Labels, Gauge<i64>>, labels: Labels, current: Backpressure) {
+    for level in [Backpressure::Ok, Backpressure::Low, Backpressure::High] {
+        let mut series = labels.clone();
+        series.push(("level".to_string(), level.as_str().to_string()));
+        family
+            .get_or_create(&series)
+            .set(i64::from(current == level));
+    }
+}
+
+/// [`level_series`] as a family of its own, with no other label (the source's).
+fn level_set(current: Backpressure) -> Family<Labels, Gauge<i64>> {
+    let family = Family::default();
+    level_series(&family, Labels::new(), current);
+    family
 }
 
 /// The latency summaries: end to end, then per stage.
