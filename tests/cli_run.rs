@@ -276,3 +276,42 @@ fn the_recording_keeps_the_duration_the_run_was_given() {
     let toml = std::fs::read_to_string(&recording).unwrap();
     assert!(toml.contains("duration = \"1000ms\""), "{toml}");
 }
+
+#[test]
+fn a_second_sigterm_in_a_headless_drain_exits_at_once() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    // A queue of thousands behind a 400/s stage: its drain takes minutes.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pipetop"))
+        .args(["run", "unbounded-memory", "--headless"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut wait_for_line = |what: &str, ready: &dyn Fn(&str) -> bool| {
+        let mut line = String::new();
+        while !ready(&line) {
+            line.clear();
+            assert!(
+                stderr.read_line(&mut line).unwrap() > 0,
+                "ended before {what}"
+            );
+        }
+    };
+    wait_for_line("a progress line", &|l| {
+        l.starts_with("t=") && l.contains("running")
+    });
+    let term = || {
+        // SAFETY: kill sends a signal to our own child process.
+        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
+    };
+    term();
+    wait_for_line("the drain", &|l| {
+        l.contains("interrupted: stopping the source")
+    });
+    term();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(143), "{status}");
+}

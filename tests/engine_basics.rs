@@ -49,11 +49,15 @@ fn an_exhausted_source_drains_and_completes_every_item() {
             t.completed + t.dropped + t.dead_lettered + t.in_flight
         );
     }
+    let events: Vec<&str> = snapshots
+        .iter()
+        .flat_map(|s| s.events.iter())
+        .map(|e| e.kind.as_str())
+        .collect();
+    assert!(events.contains(&"source-done"), "{events:?}");
     assert!(
-        last.events
-            .iter()
-            .chain(snapshots.iter().flat_map(|s| s.events.iter()))
-            .any(|e| e.kind == "source-done")
+        !events.contains(&"unadmitted"),
+        "a source that ran out left nothing behind: {events:?}"
     );
 }
 
@@ -256,4 +260,26 @@ fn arrivals_left_at_the_source_by_a_stop_are_reported() {
     assert_eq!(unadmitted.len(), 1, "one event, with a count");
     assert!((1..=500).contains(&unadmitted[0]), "{unadmitted:?}");
     assert!(unadmitted[0] + last.totals.generated >= 500);
+}
+
+/// A rate-limited source that runs out of items leaves no arrival behind:
+/// the slot that found no item was never one.
+#[test]
+fn a_paced_source_that_runs_out_reports_nothing_unadmitted() {
+    let pipeline = Pipeline::from_source(IterSource::new(0u64..200))
+        .rate(pipetop::engine::Rate::PerSecond(4_000.0))
+        .stage(StageConfig::new("a").workers(1).queue(16), |x: &u64| Ok(*x))
+        .sink(|_: u64| {});
+    let running = pipeline.start(RunOptions::default());
+    let snapshots = collect(&running);
+    running.join();
+    let last = snapshots.last().expect("the final snapshot");
+    assert_eq!(last.totals.completed, 200);
+    let kinds: Vec<&str> = snapshots
+        .iter()
+        .flat_map(|s| s.events.iter())
+        .map(|e| e.kind.as_str())
+        .collect();
+    assert!(kinds.contains(&"source-done"), "{kinds:?}");
+    assert!(!kinds.contains(&"unadmitted"), "{kinds:?}");
 }

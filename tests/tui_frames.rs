@@ -257,17 +257,42 @@ fn theory_overlay_shows_utilization_and_littles_law_for_the_selected_stage() {
     assert!(shown.contains("Little's law"));
 }
 
+/// The burst scene with the theory overlay open over `spec`.
+fn app_burst_with(spec: pipetop::engine::PipelineSpec) -> App {
+    let mut app = app(Scene::Burst);
+    app.info.spec = Some(spec);
+    app.overlay = Overlay::Theory;
+    app
+}
+
 #[test]
 fn theory_overlay_says_whether_erlang_c_applies_to_the_stage() {
     let burst = pipetop::scenario::load("burst").expect("the burst demo");
-    let mut app = app(Scene::Burst);
-    app.info.spec = Some(burst.pipeline);
+    let mut app = app(Scene::Normal);
+    app.info.spec = Some(burst.pipeline.clone());
     app.overlay = Overlay::Theory;
     // ingest: Poisson arrivals, exponential service, below saturation.
     app.selected = 0;
     let shown = text(draw(&app, 160, 48).backend().buffer());
     assert!(
         shown.contains("This stage is M/M/c") && shown.contains("Erlang C applies"),
+        "{shown}"
+    );
+    // The same stage with its queue full: arrivals are held back upstream.
+    let mut full = fixture::snapshot(Scene::Normal, 241, 1.0);
+    full.stages[0].queue_len = full.stages[0].queue_capacity.unwrap();
+    app.on_snapshot(std::sync::Arc::new(full));
+    let shown = text(draw(&app, 160, 48).backend().buffer());
+    assert!(
+        shown.contains("here it does not apply: its queue is full"),
+        "{shown}"
+    );
+    // In the burst, ingest is blocked handing items on: not serving at μ.
+    let mut app = app_burst_with(burst.pipeline);
+    app.selected = 0;
+    let shown = text(draw(&app, 160, 48).backend().buffer());
+    assert!(
+        shown.contains("here it does not apply: its workers are blocked"),
         "{shown}"
     );
     // enrich: its arrivals are normalize's departures, and normalize's

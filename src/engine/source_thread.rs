@@ -223,8 +223,12 @@ impl<S: Source> SourceRunner<S> {
             }
             recorder.flush_if_due(now);
         }
-        let (unadmitted, _) = process.backlog(clock.now_ns());
-        status.unadmitted.store(unadmitted, Ordering::Release);
+        // A source that ran out of items leaves nothing behind: the due slot
+        // that found no item was never an arrival.
+        if !status.exhausted() {
+            let (unadmitted, _) = process.backlog(clock.now_ns());
+            status.unadmitted.store(unadmitted, Ordering::Release);
+        }
         status.publish((0, None));
         recorder.flush(clock.now_ns());
         stats.time.enter(WorkerState::Exited, clock.now_ns());

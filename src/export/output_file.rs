@@ -3,7 +3,7 @@
 //! usage, found before minutes of running whose results would then be lost.
 
 use std::fs::{File, OpenOptions};
-use std::io::{ErrorKind, Write};
+use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 
 /// An output path that cannot be written.
@@ -18,48 +18,48 @@ pub struct OutputError {
     pub reason: String,
 }
 
-/// An output file, open for writing. Claiming it does not truncate it: an
-/// existing file keeps its contents until the run writes the new ones.
+/// An output path that was found writable before the run. Claiming it
+/// leaves no trace: an existing file keeps its contents and a missing one is
+/// not left behind (empty) if the run is killed before it writes.
 #[derive(Debug)]
 pub struct OutputFile {
-    file: File,
     what: &'static str,
     path: PathBuf,
 }
 
 impl OutputFile {
-    /// Opens `path` for writing (creating it if missing), or says why not.
+    /// Checks that `path` can be written (opening an existing file for
+    /// writing, or creating and removing a missing one), or says why not.
     pub fn claim(what: &'static str, path: &Path) -> Result<Self, OutputError> {
-        let file = OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(path)
-            .map_err(|e| OutputError {
-                what,
-                path: path.to_path_buf(),
-                reason: explain(&e),
-            })?;
+        let refused = |e: std::io::Error| OutputError {
+            what,
+            path: path.to_path_buf(),
+            reason: explain(&e),
+        };
+        if path.exists() {
+            OpenOptions::new().write(true).open(path).map_err(refused)?;
+        } else {
+            OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(path)
+                .map_err(refused)?;
+            let _ = std::fs::remove_file(path);
+        }
         Ok(Self {
-            file,
             what,
             path: path.to_path_buf(),
         })
     }
 
-    /// The file, emptied, for writing as the run goes.
+    /// The file, created or emptied, for writing as the run goes.
     pub fn into_empty_file(self) -> anyhow::Result<File> {
-        self.file.set_len(0).map_err(|e| self.failed(&e))?;
-        Ok(self.file)
+        File::create(&self.path).map_err(|e| self.failed(&e))
     }
 
     /// Replaces the file's contents with `bytes`.
     pub fn replace_with(self, bytes: &[u8]) -> anyhow::Result<()> {
-        let failed = |e: std::io::Error| self.failed(&e);
-        let mut file = &self.file;
-        file.set_len(0).map_err(failed)?;
-        file.write_all(bytes).map_err(failed)?;
-        Ok(())
+        std::fs::write(&self.path, bytes).map_err(|e| self.failed(&e))
     }
 
     /// A write that failed during or after the run: a runtime failure
@@ -113,5 +113,15 @@ mod tests {
         );
         claimed.replace_with(b"new").unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
+    }
+
+    #[test]
+    fn claiming_a_missing_file_leaves_nothing_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.json");
+        let claimed = OutputFile::claim("report", &path).unwrap();
+        assert!(!path.exists(), "a run killed now leaves no empty report");
+        claimed.replace_with(b"{}").unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "{}");
     }
 }

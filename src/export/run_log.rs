@@ -102,14 +102,11 @@ impl RunLog {
         self.last.as_ref()
     }
 
-    /// Closes the series, writes the recording and the report; returns the
-    /// report (an error if the run ended before its first snapshot).
-    /// The exporter stops here: the run is over.
+    /// Writes the recording and the report (the series is already whole);
+    /// returns the report (an error if the run ended before its first
+    /// snapshot). The exporter stops here: the run is over.
     pub fn finish(mut self, info: &SessionInfo) -> anyhow::Result<Report> {
         drop(self.exporter.take());
-        if let Some(series) = self.series {
-            series.finish()?;
-        }
         if let Some(file) = self.record {
             let ran = SessionInfo {
                 duration: self.duration.or(info.duration),

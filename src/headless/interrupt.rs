@@ -1,6 +1,7 @@
 //! Ctrl-C and SIGTERM in a headless run: the first stops the source and lets
 //! the pipeline drain, so the summary and the report still come out; a
-//! second Ctrl-C exits at once (status 130).
+//! second one of either exits at once (status 130 after SIGINT, 143 after
+//! SIGTERM, as a shell reports a process killed by them).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -19,6 +20,7 @@ impl Interrupt {
         let requested = Arc::new(AtomicBool::new(false));
         // Registered first, so it sees the flag as the previous signal left it.
         signal_hook::flag::register_conditional_shutdown(SIGINT, 130, requested.clone())?;
+        signal_hook::flag::register_conditional_shutdown(SIGTERM, 143, requested.clone())?;
         signal_hook::flag::register(SIGINT, requested.clone())?;
         signal_hook::flag::register(SIGTERM, requested.clone())?;
         Ok(Self {

@@ -27,7 +27,7 @@ pub fn run(mut session: Session, options: &SessionOptions) -> anyhow::Result<Rep
     for snapshot in running.snapshots().iter() {
         log.record(&snapshot)?;
         if interrupt.take() {
-            eprintln!("interrupted: stopping the source and draining (Ctrl-C again quits at once)");
+            eprintln!("interrupted: stopping the source and draining (again quits at once)");
             running.controller().send(Command::Stop);
         }
         if let Some(capture) = &mut capture

@@ -3,8 +3,8 @@
 //! over the window) handed to [`crate::metrics::theory`], which does all the
 //! arithmetic for the dashboard and the report alike.
 
-use crate::metrics::StageSnapshot;
 use crate::metrics::theory::{self, Measured, Prediction, StageTheory};
+use crate::metrics::{Backpressure, StageSnapshot};
 
 /// Seconds of queue history averaged for the observed L: the latency window.
 pub const WINDOW_S: f64 = 5.0;
@@ -40,6 +40,7 @@ impl OverlayTheory {
         if service_ms <= 0.0 {
             return None;
         }
+        let markov = markov.and_then(|()| live_markov(stage));
         let recent: Vec<f64> = queue
             .iter()
             .filter(|(dt, _)| *dt >= -WINDOW_S)
@@ -74,4 +75,24 @@ impl OverlayTheory {
             theory,
         })
     }
+}
+
+/// What the live figures say against the M/M/c model, beyond the spec: a
+/// full queue holds arrivals back upstream, so they stop being the Poisson
+/// stream, and workers blocked handing items on are held beyond their
+/// service, so the stage no longer serves at μ.
+fn live_markov(stage: &StageSnapshot) -> Result<(), String> {
+    if stage
+        .queue_capacity
+        .is_some_and(|cap| stage.queue_len >= cap)
+    {
+        return Err("its queue is full, so arrivals are held back upstream".to_string());
+    }
+    if stage.backpressure != Backpressure::Ok {
+        return Err(format!(
+            "its workers are blocked {:.0}% of the time handing items on",
+            stage.blocked * 100.0
+        ));
+    }
+    Ok(())
 }
