@@ -283,3 +283,15 @@ fn a_paced_source_that_runs_out_reports_nothing_unadmitted() {
     assert!(kinds.contains(&"source-done"), "{kinds:?}");
     assert!(!kinds.contains(&"unadmitted"), "{kinds:?}");
 }
+
+#[test]
+fn a_library_stage_is_held_to_the_limits_a_scenario_has() {
+    use pipetop::engine::{MAX_QUEUE, MAX_WORKERS, QueueCapacity};
+    let config = StageConfig::new("big").workers(100_000).queue(usize::MAX);
+    assert_eq!(config.workers, MAX_WORKERS);
+    assert_eq!(config.queue, QueueCapacity::Bounded(MAX_QUEUE));
+    assert_eq!(
+        StageConfig::new("none").queue(0).queue,
+        QueueCapacity::Bounded(1)
+    );
+}

@@ -30,7 +30,7 @@ mod worker;
 pub use command::{Command, Event, Origin, TimedCommand};
 pub use failures::{DeadLetter, Failure, FailureView};
 pub use pipeline::{Pipeline, PipelineBuilder, SourceBuilder, StageConfig};
-pub use run::{Controller, MAX_SLOWDOWN, MAX_WORKERS, RunOptions, RunningPipeline};
+pub use run::{Controller, MAX_QUEUE, MAX_SLOWDOWN, MAX_WORKERS, RunOptions, RunningPipeline};
 pub use source::{IterSource, SimulatedSource, Source};
 pub use spec::{
     Arrivals, FailKind, PipelineSpec, QueueCapacity, QueuePolicy, Rate, ServiceDist, SourceSpec,

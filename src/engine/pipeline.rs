@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use super::pool::{StageControl, StagePool};
 use super::queue::{QueueWriter, queue};
+use super::run::{MAX_QUEUE, MAX_WORKERS};
 use super::source::Source;
 use super::source_thread::{LaunchSource, SourceRunner};
 use super::spec::{Arrivals, QueueCapacity, QueuePolicy, Rate, WorkMode};
@@ -44,15 +45,16 @@ impl StageConfig {
         }
     }
 
-    /// Sets the number of workers at the start.
+    /// Sets the number of workers at the start (at most [`MAX_WORKERS`]:
+    /// the limits guard the machine, as a scenario's do).
     pub fn workers(mut self, workers: usize) -> Self {
-        self.workers = workers;
+        self.workers = workers.min(MAX_WORKERS);
         self
     }
 
-    /// Bounds the input queue at `capacity` items (at least 1).
+    /// Bounds the input queue at `capacity` items (1 to [`MAX_QUEUE`]).
     pub fn queue(mut self, capacity: usize) -> Self {
-        self.queue = QueueCapacity::Bounded(capacity.max(1));
+        self.queue = QueueCapacity::Bounded(capacity.clamp(1, MAX_QUEUE));
         self
     }
 

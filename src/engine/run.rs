@@ -16,6 +16,8 @@ use crate::metrics::Snapshot;
 
 /// The most workers one stage may have.
 pub const MAX_WORKERS: usize = 1024;
+/// The largest bounded queue a stage may have.
+pub const MAX_QUEUE: usize = 10_000_000;
 /// The largest slowdown factor a stage may be given.
 pub const MAX_SLOWDOWN: f64 = 1000.0;
 

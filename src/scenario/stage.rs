@@ -9,7 +9,7 @@ use super::service;
 /// The largest worker pool a stage may have.
 pub const MAX_WORKERS: i64 = engine::MAX_WORKERS as i64;
 /// The largest bounded queue a stage may have.
-pub const MAX_QUEUE: i64 = 10_000_000;
+pub const MAX_QUEUE: i64 = engine::MAX_QUEUE as i64;
 /// The most attempts an item may get at one stage.
 pub const MAX_ATTEMPTS: i64 = 100;
 
