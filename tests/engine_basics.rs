@@ -295,3 +295,35 @@ fn a_library_stage_is_held_to_the_limits_a_scenario_has() {
         QueueCapacity::Bounded(1)
     );
 }
+
+#[test]
+fn a_rate_that_is_not_a_positive_number_is_refused_not_a_panic() {
+    use pipetop::engine::Rate;
+    // Started at 0/s: no arrivals, and the run still stops cleanly.
+    let pipeline = Pipeline::from_source(IterSource::new(0u64..))
+        .rate(Rate::PerSecond(0.0))
+        .stage(StageConfig::new("a"), |x: &u64| Ok(*x))
+        .sink(|_: u64| {});
+    let running = pipeline.start(RunOptions {
+        tick: std::time::Duration::from_millis(10),
+        ..RunOptions::default()
+    });
+    let controller = running.controller();
+    let mut snapshots = running.snapshots().iter();
+    wait_for(&mut snapshots, "a first snapshot", |_| true);
+    for bad in [-5.0, f64::NAN, f64::INFINITY] {
+        controller.send(Command::Rate(Rate::PerSecond(bad)));
+    }
+    controller.send(Command::Stop);
+    let rest: Vec<Arc<Snapshot>> = snapshots.collect();
+    running.join();
+    let last = rest.last().expect("a final snapshot");
+    assert_eq!(last.state, RunState::Done);
+    assert_eq!(last.totals.generated, 0);
+    let refused = rest
+        .iter()
+        .flat_map(|s| &s.events)
+        .filter(|e| e.kind == "rate" && e.message.contains("ignored"))
+        .count();
+    assert_eq!(refused, 3, "each bad rate is refused with an event");
+}

@@ -257,6 +257,12 @@ impl ControlLoop {
                 event.message = format!("burst of {items} items");
                 event.items = Some(items);
             }
+            Command::Rate(Rate::PerSecond(r)) if !(r.is_finite() && r > 0.0) => {
+                return self.ignore(
+                    event,
+                    format!("a rate is a positive number of items/s or max, not {r}"),
+                );
+            }
             Command::Rate(rate) if !stopped => {
                 self.send_source(SourceCommand::Rate(rate));
                 event.message = format!("source rate {} → {rate}", self.rate);
