@@ -10,6 +10,15 @@ fn collect(running: &pipetop::engine::RunningPipeline) -> Vec<Arc<Snapshot>> {
     running.snapshots().iter().collect()
 }
 
+/// The kinds of every event in `snapshots`, in order.
+fn event_kinds(snapshots: &[Arc<Snapshot>]) -> Vec<&str> {
+    snapshots
+        .iter()
+        .flat_map(|s| s.events.iter())
+        .map(|e| e.kind.as_str())
+        .collect()
+}
+
 #[test]
 fn an_exhausted_source_drains_and_completes_every_item() {
     let seen = Arc::new(Mutex::new(Vec::new()));
@@ -49,11 +58,7 @@ fn an_exhausted_source_drains_and_completes_every_item() {
             t.completed + t.dropped + t.dead_lettered + t.in_flight
         );
     }
-    let events: Vec<&str> = snapshots
-        .iter()
-        .flat_map(|s| s.events.iter())
-        .map(|e| e.kind.as_str())
-        .collect();
+    let events = event_kinds(&snapshots);
     assert!(events.contains(&"source-done"), "{events:?}");
     assert!(
         !events.contains(&"unadmitted"),
@@ -275,11 +280,7 @@ fn a_paced_source_that_runs_out_reports_nothing_unadmitted() {
     running.join();
     let last = snapshots.last().expect("the final snapshot");
     assert_eq!(last.totals.completed, 200);
-    let kinds: Vec<&str> = snapshots
-        .iter()
-        .flat_map(|s| s.events.iter())
-        .map(|e| e.kind.as_str())
-        .collect();
+    let kinds = event_kinds(&snapshots);
     assert!(kinds.contains(&"source-done"), "{kinds:?}");
     assert!(!kinds.contains(&"unadmitted"), "{kinds:?}");
 }
