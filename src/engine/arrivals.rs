@@ -66,14 +66,14 @@ impl ArrivalProcess {
     }
 
     fn gap_ns(&mut self) -> u64 {
-        let Rate::PerSecond(rate) = self.rate else {
-            return 0;
-        };
-        if !(rate.is_finite() && rate > 0.0) {
+        if !self.rate.is_paceable() {
             // A library caller's start rate the commands would refuse: no
             // arrivals rather than a panic in the source thread.
             return u64::MAX / 2;
         }
+        let Rate::PerSecond(rate) = self.rate else {
+            return 0;
+        };
         let mean_ns = 1e9 / rate;
         match self.spacing {
             Arrivals::Uniform => mean_ns as u64,

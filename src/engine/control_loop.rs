@@ -257,10 +257,10 @@ impl ControlLoop {
                 event.message = format!("burst of {items} items");
                 event.items = Some(items);
             }
-            Command::Rate(Rate::PerSecond(r)) if !(r.is_finite() && r > 0.0) => {
+            Command::Rate(rate) if !rate.is_paceable() => {
                 return self.ignore(
                     event,
-                    format!("a rate is a positive number of items/s or max, not {r}"),
+                    format!("a rate is a positive number of items/s or max, not {rate}"),
                 );
             }
             Command::Rate(rate) if !stopped => {

@@ -30,6 +30,12 @@ impl Rate {
             Rate::Max => None,
         }
     }
+
+    /// Whether arrivals can be paced at this rate: `max`, or a finite
+    /// number of items per second above 0.
+    pub fn is_paceable(self) -> bool {
+        self.per_second().is_none_or(|r| r.is_finite() && r > 0.0)
+    }
 }
 
 /// Reads `"max"` or a number of items per second (0 or more): the form a
