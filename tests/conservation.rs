@@ -1,8 +1,10 @@
 //! Conservation under random operator actions: whatever is resized, burst,
 //! switched, paused or crashed, every item ends exactly once and the counts
 //! add up at every snapshot. The last stage does no work, so its workers take
-//! items in hands (batches): retiring, crashing and draining with a full hand
-//! are covered too.
+//! items in hands; in some cases the others do none either, and the source
+//! and those stages pass items on in batches (through an outbox) to a stage
+//! that takes them whole: retiring, crashing, switching policies and draining
+//! with items in hands, outboxes and queued batches are covered too.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -82,15 +84,20 @@ proptest! {
         capacities in (1usize..16, 1usize..16, 1usize..16, 1usize..64),
         errors in prop_oneof![Just(Fail::Never), (5u64..50).prop_map(Fail::Error)],
         panics in prop_oneof![Just(Fail::Never), (20u64..200).prop_map(Fail::Panic)],
+        (a_micros, b_micros, c_micros) in (
+            prop_oneof![Just(0u64), Just(50)],
+            prop_oneof![Just(0u64), Just(100)],
+            prop_oneof![Just(0u64), Just(20)],
+        ),
     ) {
         let completed = Arc::new(Mutex::new(Vec::new()));
         let sink = completed.clone();
         let pipeline = Pipeline::from_source(IterSource::new(0u64..))
             .rate(Rate::PerSecond(5_000.0))
             .arrivals(Arrivals::Poisson)
-            .stage(StageConfig::new("a").workers(2).queue(capacities.0), work(50, panics))
-            .stage(StageConfig::new("b").workers(1).queue(capacities.1).max_attempts(2), work(100, errors))
-            .stage(StageConfig::new("c").workers(2).queue(capacities.2), work(20, Fail::Never))
+            .stage(StageConfig::new("a").workers(2).queue(capacities.0), work(a_micros, panics))
+            .stage(StageConfig::new("b").workers(1).queue(capacities.1).max_attempts(2), work(b_micros, errors))
+            .stage(StageConfig::new("c").workers(2).queue(capacities.2), work(c_micros, Fail::Never))
             .stage(StageConfig::new("d").workers(2).queue(capacities.3), work(0, Fail::Never))
             .sink(move |x: u64| sink.lock().unwrap().push(x));
         let running = pipeline.start(RunOptions { tick: Duration::from_millis(10), ..RunOptions::default() });

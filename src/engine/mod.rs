@@ -5,15 +5,18 @@
 
 pub(crate) mod arrivals;
 mod attempt;
+mod batch;
 pub(crate) mod clock;
 pub(crate) mod command;
 mod control_loop;
 pub(crate) mod failures;
+mod hand;
 pub(crate) mod item;
 mod panic_guard;
 pub(crate) mod pipeline;
 pub(crate) mod pool;
 pub(crate) mod queue;
+mod queue_room;
 pub(crate) mod run;
 mod run_context;
 pub(crate) mod service;

@@ -127,7 +127,7 @@ impl<In: Send + 'static, Out: Send + 'static> StagePool<In, Out> {
         sampler.track_worker(self.index, stats.clone());
         let worker = Worker {
             serial: self.next_serial,
-            input: self.input.rx.clone(),
+            input: self.input.clone(),
             output: output.clone(),
             signals: self.signals.clone(),
             stats,
@@ -208,7 +208,7 @@ impl<In: Send + 'static, Out: Send + 'static> StageControl for StagePool<In, Out
         }
         StageGauge {
             failures: self.failures.1.clone(),
-            queue_len: self.input.rx.len(),
+            queue_len: self.input.control.len(),
             queue_capacity: self.input.control.capacity(),
             policy: self.input.control.policy(),
             workers_target: self.target,

@@ -1,27 +1,34 @@
-//! A stage's input queue: a crossbeam channel plus the policy that decides
-//! what happens when it is full. The policy can change while the run goes on.
+//! A stage's input queue: a crossbeam channel of [`Batch`]es, the item-level
+//! bound those batches share ([`Room`]), and the policy that decides what
+//! happens when it is full. The policy can change while the run goes on.
+//!
+//! Producers send batches only while the queue's consumers say they serve
+//! quickly ([`QueueWriter::batching`]); otherwise every batch is one item,
+//! so a slow stage's idle worker is never kept from an item a colleague holds.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::time::Duration;
 
-use crossbeam_channel::{Receiver, SendTimeoutError, Sender, TrySendError};
+use crossbeam_channel::{Receiver, Sender, TryRecvError};
+use crossbeam_utils::Backoff;
 
+use super::batch::Batch;
 use super::item::Item;
+use super::queue_room::Room;
 use super::spec::{QueueCapacity, QueuePolicy};
 
 /// How often a blocked producer looks up from its wait (abort, policy change).
 const BLOCKED_POLL: Duration = Duration::from_millis(5);
 
-/// What a push did with the item.
+/// What a push did with a batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Pushed {
-    /// The item is in the queue.
-    Accepted,
-    /// The queue was full and the policy dropped this item (its id).
-    Dropped(u64),
-    /// The run was aborted while the producer waited; the item is gone.
-    Aborted,
+pub struct Pushed {
+    /// Items now in the queue; the rest were dropped (each reported to the
+    /// observer) or, if `aborted`, lost with the run.
+    pub accepted: u64,
+    /// The run was aborted (or torn down) while the producer waited.
+    pub aborted: bool,
 }
 
 /// What a producer hears about while it pushes.
@@ -30,24 +37,35 @@ pub trait PushObserver {
     fn blocked(&mut self);
     /// Called every few milliseconds while blocked; false aborts the push.
     fn keep_waiting(&mut self) -> bool;
+    /// Under `drop-newest`, the queue refused this producer's item `id`.
+    fn dropped(&mut self, id: u64);
     /// Under `drop-oldest`, the queued item `id` was dropped to make room.
     fn evicted(&mut self, id: u64);
 }
 
-/// Settings of a queue that any thread may read and the controller may change.
+/// Settings and gauges of a queue that any thread may read and the
+/// controller may change.
 #[derive(Debug)]
 pub struct QueueControl {
-    capacity: Option<usize>,
+    room: Room,
     policy: AtomicU8,
     /// Set by a producer that found the queue full; cleared by the sampler.
     hit_capacity: AtomicBool,
+    /// Set by the consumers while their items are quick to serve.
+    batching: AtomicBool,
 }
 
 impl QueueControl {
     pub fn capacity(&self) -> Option<usize> {
-        self.capacity
+        self.room.capacity()
     }
 
+    /// Items waiting in the queue now.
+    pub fn len(&self) -> usize {
+        self.room.len()
+    }
+
+    #[inline]
     pub fn policy(&self) -> QueuePolicy {
         QueuePolicy::ALL[self.policy.load(Ordering::Relaxed) as usize]
     }
@@ -64,21 +82,66 @@ impl QueueControl {
     pub fn take_hit_capacity(&self) -> bool {
         self.hit_capacity.swap(false, Ordering::Relaxed)
     }
+
+    /// Whether producers should pass items on in batches.
+    #[inline]
+    pub fn batching(&self) -> bool {
+        self.batching.load(Ordering::Relaxed)
+    }
+
+    /// Consumers say whether their items are quick to serve.
+    #[inline]
+    pub fn set_batching(&self, quick: bool) {
+        if self.batching.load(Ordering::Relaxed) != quick {
+            self.batching.store(quick, Ordering::Relaxed);
+        }
+    }
 }
 
-/// The consumer's end of a queue.
+/// The consumers' end of a queue; each worker holds its own clone.
 #[derive(Debug)]
 pub struct QueueReader<T> {
-    pub rx: Receiver<Item<T>>,
+    rx: Receiver<Batch<T>>,
     pub control: Arc<QueueControl>,
+}
+
+impl<T> Clone for QueueReader<T> {
+    fn clone(&self) -> Self {
+        Self {
+            rx: self.rx.clone(),
+            control: self.control.clone(),
+        }
+    }
+}
+
+impl<T> QueueReader<T> {
+    /// The oldest batch, if one is queued (`Disconnected` once the queue is
+    /// drained and every producer is gone).
+    #[inline]
+    pub fn try_take(&self) -> Result<Batch<T>, TryRecvError> {
+        self.rx.try_recv().map(|batch| self.took(batch))
+    }
+
+    /// The channel, to wait on in a `select!`: whatever it gives must go
+    /// through [`Self::took`].
+    pub fn receiver(&self) -> &Receiver<Batch<T>> {
+        &self.rx
+    }
+
+    /// Accounts a batch received from [`Self::receiver`]: its room is free.
+    #[inline]
+    pub fn took(&self, batch: Batch<T>) -> Batch<T> {
+        self.control.room.release(batch.len());
+        batch
+    }
 }
 
 /// A producer's end of a queue; each producer thread holds its own clone.
 #[derive(Debug)]
 pub struct QueueWriter<T> {
-    tx: Sender<Item<T>>,
-    /// For `drop-oldest`: the producer takes the oldest item out itself.
-    evict: Receiver<Item<T>>,
+    tx: Sender<Batch<T>>,
+    /// For `drop-oldest`: the producer takes the oldest batch out itself.
+    evict: Receiver<Batch<T>>,
     control: Arc<QueueControl>,
 }
 
@@ -94,14 +157,17 @@ impl<T> Clone for QueueWriter<T> {
 
 /// A new queue with the given bound and starting policy.
 pub fn queue<T>(capacity: QueueCapacity, policy: QueuePolicy) -> (QueueWriter<T>, QueueReader<T>) {
+    // As many slots as items: a batch holds at least one, so a send that
+    // follows a reservation never finds the channel full.
     let (tx, rx) = match capacity {
         QueueCapacity::Bounded(n) => crossbeam_channel::bounded(n),
         QueueCapacity::Unbounded => crossbeam_channel::unbounded(),
     };
     let control = Arc::new(QueueControl {
-        capacity: capacity.bound(),
+        room: Room::new(capacity.bound()),
         policy: AtomicU8::new(0),
         hit_capacity: AtomicBool::new(false),
+        batching: AtomicBool::new(false),
     });
     control.set_policy(policy);
     (
@@ -115,47 +181,272 @@ pub fn queue<T>(capacity: QueueCapacity, policy: QueuePolicy) -> (QueueWriter<T>
 }
 
 impl<T> QueueWriter<T> {
-    /// Offers `item` under the queue's current policy, which is read again
-    /// on every retry so a policy switch frees a blocked producer.
-    pub fn push(&self, item: Item<T>, observer: &mut impl PushObserver) -> Pushed {
-        let mut item = match self.tx.try_send(item) {
-            Ok(()) => return Pushed::Accepted,
-            Err(TrySendError::Full(item)) => item,
-            // Consumers are gone only when the run is being torn down.
-            Err(TrySendError::Disconnected(_)) => return Pushed::Aborted,
-        };
+    /// Whether to pass items on in batches: while the consumers are quick
+    /// ([`QueueControl::batching`]), and never into a `drop-oldest` queue
+    /// (an eviction takes items from the oldest batch only).
+    #[inline]
+    pub fn batching(&self) -> bool {
+        self.control.batching() && self.control.policy() != QueuePolicy::DropOldest
+    }
+
+    /// Offers `batch` under the queue's current policy, which is read again
+    /// on every retry so a policy switch frees a blocked producer. What
+    /// fits goes in at once, oldest items first; the rest is dropped, makes
+    /// room by eviction, or waits, as the policy says.
+    pub fn push(&self, batch: Batch<T>, observer: &mut impl PushObserver) -> Pushed {
+        let wanted = batch.len();
+        let got = self.control.room.reserve(wanted);
+        if got == wanted {
+            let aborted = self.tx.send(batch).is_err();
+            return Pushed {
+                accepted: if aborted { 0 } else { wanted as u64 },
+                aborted,
+            };
+        }
         self.control.hit_capacity.store(true, Ordering::Relaxed);
+        let mut waiting = batch.into_vec();
+        let mut pushed = Pushed {
+            accepted: 0,
+            aborted: false,
+        };
         let mut blocked = false;
+        let mut reserved = got;
+        // Items at the front of `waiting` that an eviction took out of the
+        // queue and put back: not this producer's, so not counted as its own.
+        let mut requeued = 0;
         loop {
-            match self.control.policy() {
-                QueuePolicy::DropNewest => return Pushed::Dropped(item.id),
+            if reserved > 0 {
+                let mut front: Vec<_> = waiting.drain(..reserved).collect();
+                if self.tx.send(Batch::take_from(&mut front)).is_err() {
+                    pushed.aborted = true;
+                    return pushed;
+                }
+                pushed.accepted += reserved.saturating_sub(requeued) as u64;
+                requeued = requeued.saturating_sub(reserved);
+            }
+            if waiting.is_empty() {
+                return pushed;
+            }
+            reserved = match self.control.policy() {
+                QueuePolicy::DropNewest => {
+                    for (index, item) in waiting.into_iter().enumerate() {
+                        if index < requeued {
+                            observer.evicted(item.id);
+                        } else {
+                            observer.dropped(item.id);
+                        }
+                    }
+                    return pushed;
+                }
                 QueuePolicy::DropOldest => {
-                    if let Ok(oldest) = self.evict.try_recv() {
-                        observer.evicted(oldest.id);
-                    }
-                    match self.tx.try_send(item) {
-                        Ok(()) => return Pushed::Accepted,
-                        Err(TrySendError::Full(back)) => item = back,
-                        Err(TrySendError::Disconnected(_)) => return Pushed::Aborted,
-                    }
+                    requeued += self.evict_for(&mut waiting, observer);
+                    self.control.room.reserve(waiting.len())
                 }
                 QueuePolicy::Block => {
                     if !blocked {
                         blocked = true;
                         observer.blocked();
                     }
-                    match self.tx.send_timeout(item, BLOCKED_POLL) {
-                        Ok(()) => return Pushed::Accepted,
-                        Err(SendTimeoutError::Timeout(back)) => {
-                            if !observer.keep_waiting() {
-                                return Pushed::Aborted;
-                            }
-                            item = back;
-                        }
-                        Err(SendTimeoutError::Disconnected(_)) => return Pushed::Aborted,
+                    let got = self.wait_for_room(waiting.len());
+                    if got == 0 && !observer.keep_waiting() {
+                        pushed.aborted = true;
+                        return pushed;
                     }
+                    got
                 }
+            };
+        }
+    }
+
+    /// Room for up to `wanted` items once consumers free some: spinning,
+    /// then yielding, a few times (room is often freed within microseconds),
+    /// then asleep until woken or [`BLOCKED_POLL`] passes (0 then).
+    fn wait_for_room(&self, wanted: usize) -> usize {
+        let backoff = Backoff::new();
+        while !backoff.is_completed() {
+            backoff.snooze();
+            let got = self.control.room.reserve(wanted);
+            if got > 0 {
+                return got;
             }
         }
+        self.control.room.wait_to_reserve(wanted, BLOCKED_POLL)
+    }
+
+    /// Under `drop-oldest`: takes the oldest batch out of the queue and drops
+    /// as many of its items, oldest first, as `waiting` needs room for. Any
+    /// items of that batch left over go back in ahead of `waiting`, behind
+    /// what is queued; returns how many. Only a batch queued before a switch
+    /// to `drop-oldest` can hold more than the room needed: producers do not
+    /// batch into such a queue.
+    fn evict_for(&self, waiting: &mut Vec<Item<T>>, observer: &mut impl PushObserver) -> usize {
+        let Ok(oldest) = self.evict.try_recv() else {
+            return 0; // consumers emptied it meanwhile: there is room now
+        };
+        self.control.room.release(oldest.len());
+        let mut oldest = oldest.into_vec();
+        let evicted = waiting.len().min(oldest.len());
+        for item in oldest.drain(..evicted) {
+            observer.evicted(item.id);
+        }
+        let requeued = oldest.len();
+        oldest.append(waiting);
+        *waiting = oldest;
+        requeued
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    /// Records what a producer hears.
+    #[derive(Default)]
+    struct Heard {
+        blocked: usize,
+        dropped: Vec<u64>,
+        evicted: Vec<u64>,
+    }
+
+    impl PushObserver for Heard {
+        fn blocked(&mut self) {
+            self.blocked += 1;
+        }
+        fn keep_waiting(&mut self) -> bool {
+            true
+        }
+        fn dropped(&mut self, id: u64) {
+            self.dropped.push(id);
+        }
+        fn evicted(&mut self, id: u64) {
+            self.evicted.push(id);
+        }
+    }
+
+    fn items(ids: impl IntoIterator<Item = u64>) -> Batch<()> {
+        let mut items: Vec<_> = ids
+            .into_iter()
+            .map(|id| Item {
+                id,
+                born_ns: 0,
+                enqueued_ns: 0,
+                payload: (),
+            })
+            .collect();
+        Batch::take_from(&mut items)
+    }
+
+    fn bounded(capacity: usize, policy: QueuePolicy) -> (QueueWriter<()>, QueueReader<()>) {
+        queue(QueueCapacity::Bounded(capacity), policy)
+    }
+
+    /// Every id left in the queue, oldest first.
+    fn drain(reader: &QueueReader<()>) -> Vec<u64> {
+        let mut ids = Vec::new();
+        while let Ok(batch) = reader.try_take() {
+            ids.extend(batch.into_iter().map(|item| item.id));
+        }
+        ids
+    }
+
+    #[test]
+    fn a_batch_counts_as_its_items() {
+        let (writer, reader) = bounded(10, QueuePolicy::Block);
+        let pushed = writer.push(items(0..4), &mut Heard::default());
+        assert_eq!(
+            pushed,
+            Pushed {
+                accepted: 4,
+                aborted: false
+            }
+        );
+        assert_eq!(reader.control.len(), 4);
+        assert_eq!(reader.try_take().expect("queued").len(), 4);
+        assert_eq!(reader.control.len(), 0);
+    }
+
+    #[test]
+    fn drop_newest_takes_what_fits_and_drops_the_newest_of_the_rest() {
+        let (writer, reader) = bounded(5, QueuePolicy::DropNewest);
+        let mut heard = Heard::default();
+        writer.push(items(0..3), &mut heard);
+        let pushed = writer.push(items(10..14), &mut heard);
+        assert_eq!(pushed.accepted, 2);
+        assert_eq!(heard.dropped, [12, 13]);
+        assert_eq!(reader.control.len(), 5, "never beyond the bound");
+        assert!(reader.control.take_hit_capacity());
+        assert_eq!(drain(&reader), [0, 1, 2, 10, 11]);
+    }
+
+    #[test]
+    fn drop_oldest_evicts_only_the_room_needed_from_the_oldest_batch() {
+        let (writer, reader) = bounded(6, QueuePolicy::Block);
+        let mut heard = Heard::default();
+        writer.push(items(0..4), &mut heard);
+        writer.push(items([4]), &mut heard);
+        writer.push(items([5]), &mut heard);
+        reader.control.set_policy(QueuePolicy::DropOldest);
+        let pushed = writer.push(items([10, 11]), &mut heard);
+        assert_eq!(pushed.accepted, 2, "only this producer's own items");
+        assert_eq!(heard.evicted, [0, 1]);
+        assert!(heard.dropped.is_empty());
+        assert_eq!(reader.control.len(), 6);
+        // The rest of the evicted batch went back in, behind what was queued.
+        assert_eq!(drain(&reader), [4, 5, 2, 3, 10, 11]);
+    }
+
+    #[test]
+    fn a_blocked_producer_delivers_a_whole_batch_in_order_as_room_frees() {
+        let (writer, reader) = bounded(3, QueuePolicy::Block);
+        let producer = std::thread::spawn(move || {
+            let mut heard = Heard::default();
+            let pushed = writer.push(items(0..10), &mut heard);
+            (pushed, heard.blocked)
+        });
+        let mut ids = Vec::new();
+        while ids.len() < 10 {
+            let batch = reader
+                .receiver()
+                .recv_timeout(Duration::from_secs(10))
+                .expect("the producer delivers");
+            let batch = reader.took(batch);
+            assert!(reader.control.len() <= 3);
+            ids.extend(batch.into_iter().map(|item| item.id));
+        }
+        let (pushed, blocked) = producer.join().expect("producer");
+        assert_eq!(
+            pushed,
+            Pushed {
+                accepted: 10,
+                aborted: false
+            }
+        );
+        assert_eq!(blocked, 1, "one wait, however many times it woke");
+        assert_eq!(ids, (0..10).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn producers_batch_only_into_quick_queues_that_do_not_drop_the_oldest() {
+        let (writer, reader) = bounded(8, QueuePolicy::Block);
+        assert!(!writer.batching(), "not until the consumers are quick");
+        reader.control.set_batching(true);
+        assert!(writer.batching());
+        reader.control.set_policy(QueuePolicy::DropNewest);
+        assert!(writer.batching());
+        reader.control.set_policy(QueuePolicy::DropOldest);
+        assert!(!writer.batching());
+    }
+
+    #[test]
+    fn an_unbounded_queue_takes_every_batch() {
+        let (writer, reader) = queue::<()>(QueueCapacity::Unbounded, QueuePolicy::Block);
+        for start in (0..1000).step_by(10) {
+            let pushed = writer.push(items(start..start + 10), &mut Heard::default());
+            assert_eq!(pushed.accepted, 10);
+        }
+        assert_eq!(reader.control.len(), 1000);
+        assert_eq!(drain(&reader), (0..1000).collect::<Vec<_>>());
     }
 }

@@ -1,6 +1,7 @@
 //! The source thread: asks the arrival process when items are due, takes
 //! them from the [`Source`], stamps id and birth, and pushes them into the
-//! first queue. It publishes its backlog (items due but not admitted) so the
+//! first queue (all that is due at once as one batch, while the first stage
+//! takes batches). It publishes its backlog (items due but not admitted) so the
 //! sampler can show `source_pending` and `source_lag_ms` even while it is
 //! blocked.
 
@@ -12,9 +13,10 @@ use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TryRecvError, unboun
 use crossbeam_utils::CachePadded;
 
 use super::arrivals::ArrivalProcess;
+use super::batch::{BATCH_MAX, Batch};
 use super::clock;
 use super::item::Item;
-use super::queue::{PushObserver, Pushed, QueueWriter};
+use super::queue::{PushObserver, QueueWriter};
 use super::run_context::RunContext;
 use super::source::Source;
 use super::spec::{Arrivals, Rate};
@@ -161,6 +163,7 @@ impl<S: Source> SourceRunner<S> {
         let mut process = ArrivalProcess::new(rate, arrivals, seed, clock.now_ns());
         let mut next_id = source.first_id();
         let mut stopping = false;
+        let mut outgoing = Vec::with_capacity(BATCH_MAX);
         'run: loop {
             loop {
                 match inbox.try_recv() {
@@ -175,20 +178,29 @@ impl<S: Source> SourceRunner<S> {
             let now = clock.now_ns();
             match process.next_due(now) {
                 Some(due) if due <= now => {
-                    let Some(payload) = source.next_item() else {
-                        status.exhausted.store(true, Ordering::Release);
-                        break;
-                    };
-                    let born_ns = process.take(now);
+                    // Everything due now goes in: one item, or a batch while
+                    // the first stage takes batches.
+                    let limit = if writer.batching() { BATCH_MAX } else { 1 };
+                    while outgoing.len() < limit
+                        && process.next_due(now).is_some_and(|due| due <= now)
+                    {
+                        let Some(payload) = source.next_item() else {
+                            status.exhausted.store(true, Ordering::Release);
+                            break;
+                        };
+                        outgoing.push(Item {
+                            id: next_id,
+                            born_ns: process.take(now),
+                            enqueued_ns: now,
+                            payload,
+                        });
+                        next_id += 1;
+                    }
+                    if outgoing.is_empty() {
+                        break; // exhausted
+                    }
                     stats.time.enter(WorkerState::Busy, now);
-                    WorkerStats::bump(&stats.taken, 1);
-                    let item = Item {
-                        id: next_id,
-                        born_ns,
-                        enqueued_ns: now,
-                        payload,
-                    };
-                    next_id += 1;
+                    WorkerStats::bump(&stats.taken, outgoing.len() as u64);
                     let mut observer = SourceObserver {
                         stats: &stats,
                         recorder: &mut recorder,
@@ -198,13 +210,10 @@ impl<S: Source> SourceRunner<S> {
                         inbox: &inbox,
                         stopping: &mut stopping,
                     };
-                    match writer.push(item, &mut observer) {
-                        Pushed::Accepted => WorkerStats::bump(&stats.pushed, 1),
-                        Pushed::Dropped(id) => {
-                            WorkerStats::bump(&stats.dropped_next, 1);
-                            recorder.now.finished.push(id);
-                        }
-                        Pushed::Aborted => break,
+                    let pushed = writer.push(Batch::take_from(&mut outgoing), &mut observer);
+                    WorkerStats::bump(&stats.pushed, pushed.accepted);
+                    if pushed.aborted || status.exhausted() {
+                        break;
                     }
                     status.publish(process.backlog(now));
                 }
@@ -276,6 +285,11 @@ impl PushObserver for SourceObserver<'_> {
         self.status.publish(self.process.backlog(now));
         self.recorder.flush_if_due(now);
         !self.ctx.abort.is_set()
+    }
+
+    fn dropped(&mut self, id: u64) {
+        WorkerStats::bump(&self.stats.dropped_next, 1);
+        self.recorder.now.finished.push(id);
     }
 
     fn evicted(&mut self, id: u64) {

@@ -4,14 +4,16 @@
 //! closed, or when the run is aborted.
 //!
 //! While items are quick to serve, a worker takes what is queued, up to
-//! [`HAND_MAX`] items, in one go: its *hand*. That keeps the queue's cache
-//! lines from bouncing between producer and consumer on every item. The hand
-//! is honest about time: an item's wait runs until its service starts, and
-//! it counts as in service (taken) from the moment it left the queue. A
-//! retired worker serves its hand before it leaves; `drop-oldest` evicts
-//! only from the queue, never from a hand.
+//! [`HAND_MAX`] items, in one go: its *hand*. It also gathers what it
+//! finishes in an *outbox* and passes it on as one [`Batch`] once the hand is
+//! served (or the outbox is full, or its oldest item has waited
+//! [`OUTBOX_NS`]). Both save channel operations, which are most of the cost
+//! of a quick item. Both are honest about time: an item's wait runs until its
+//! service starts, and it counts as in service (taken) from the moment it
+//! left the queue until it is in the next one. A retired worker serves its
+//! hand and empties its outbox before it leaves; `drop-oldest` evicts only
+//! from the queue, never from a hand or an outbox.
 
-use std::collections::VecDeque;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -21,11 +23,13 @@ use crossbeam_channel::{Receiver, TryRecvError, select};
 use crossbeam_utils::Backoff;
 
 use super::attempt;
+use super::batch::{BATCH_MAX, Batch};
 use super::clock::{self, Clock};
 use super::failures::Failure;
+use super::hand::Hand;
 use super::item::Item;
 use super::panic_guard;
-use super::queue::{PushObserver, Pushed, QueueWriter};
+use super::queue::{PushObserver, QueueReader, QueueWriter};
 use super::service;
 use super::stage_shared::{AbortFlag, StageShared};
 use super::thread_exit::ExitNotice;
@@ -35,12 +39,16 @@ use crate::metrics::time_account::WorkerState;
 use crate::metrics::worker_group::SharedWorkerStats;
 use crate::metrics::worker_stats::WorkerStats;
 
-/// The most items a worker takes from its queue in one go.
-const HAND_MAX: usize = 16;
+/// The most items a worker takes from its queue in one go: it takes another
+/// batch (of up to [`BATCH_MAX`]) only while this many more would fit.
+const HAND_MAX: usize = 2 * BATCH_MAX;
 /// A worker fills its hand only while items take less than this to serve:
 /// a slow item held in one worker's hand would keep it from an idle
 /// colleague, and batching pays only when per-item overhead matters.
 const HAND_SERVICE_NS: u64 = 20_000;
+/// The longest a finished item waits in the outbox for others to join it,
+/// checked as each one joins (a slow item served meanwhile can stretch it).
+const OUTBOX_NS: u64 = 5_000;
 
 /// The longest a failed attempt waits before the retry.
 const MAX_BACKOFF: Duration = Duration::from_millis(50);
@@ -102,7 +110,7 @@ impl PoolSignals {
 /// Everything one worker needs.
 pub struct Worker<In, Out> {
     pub serial: u64,
-    pub input: Receiver<Item<In>>,
+    pub input: QueueReader<In>,
     pub output: Output<Out>,
     pub signals: PoolSignals,
     pub stats: SharedWorkerStats,
@@ -123,8 +131,10 @@ struct Shift<In, Out> {
     /// The latest clock reading: one item's end is the next one's start, so
     /// a worker that never waits reads the clock once per item.
     now: u64,
-    /// Items taken from the queue and not yet started, oldest first.
-    hand: VecDeque<Item<In>>,
+    /// Items taken from the queue and not yet started.
+    hand: Hand<In>,
+    /// Items finished and not yet passed on, oldest first.
+    outbox: Vec<Item<Out>>,
     /// Whether the last item was quick enough to take the next ones in a batch.
     quick: bool,
     /// Told to retire: leaves once the hand is empty.
@@ -140,7 +150,8 @@ impl<In: Send + 'static, Out: Send + 'static> Worker<In, Out> {
             work: (self.factory)(self.serial),
             crashes_due: 0,
             now: self.clock.now_ns(),
-            hand: VecDeque::with_capacity(HAND_MAX),
+            hand: Hand::new(),
+            outbox: Vec::with_capacity(BATCH_MAX),
             quick: false,
             retiring: false,
         };
@@ -171,41 +182,42 @@ impl<In: Send + 'static, Out: Send + 'static> Worker<In, Out> {
         if self.shared.abort.is_set() {
             return None;
         }
-        if let Some(item) = shift.hand.pop_front() {
+        if let Some(item) = shift.hand.next() {
             return Some(item);
         }
-        if shift.retiring {
+        // The hand is served: what it produced goes on before this worker
+        // waits for more or leaves.
+        if !self.send_outbox(shift) || shift.retiring {
             return None;
         }
-        let item = self.take_from_queue(shift)?;
-        let mut taken = 1;
+        let batch = self.take_from_queue(shift)?;
+        shift.hand.take(batch);
         if shift.quick {
-            while shift.hand.len() < HAND_MAX - 1 {
-                let Ok(next) = self.input.try_recv() else {
+            while shift.hand.len() + BATCH_MAX <= HAND_MAX {
+                let Ok(more) = self.input.try_take() else {
                     break;
                 };
-                shift.hand.push_back(next);
-                taken += 1;
+                shift.hand.take(more);
             }
         }
-        WorkerStats::bump(&self.stats.taken, taken);
-        Some(item)
+        WorkerStats::bump(&self.stats.taken, shift.hand.len() as u64);
+        shift.hand.next()
     }
 
-    /// One item from the queue, waiting idle for it if need be.
-    fn take_from_queue(&mut self, shift: &mut Shift<In, Out>) -> Option<Item<In>> {
+    /// The oldest batch in the queue, waiting idle for one if need be.
+    fn take_from_queue(&mut self, shift: &mut Shift<In, Out>) -> Option<Batch<In>> {
         // A queue that is empty now is often refilled within microseconds:
         // spin, then yield, a few times before parking the thread (those
         // microseconds still count as busy).
         let backoff = Backoff::new();
         let mut waited = false;
         loop {
-            match self.input.try_recv() {
-                Ok(item) => {
+            match self.input.try_take() {
+                Ok(batch) => {
                     if waited {
                         shift.now = self.clock.now_ns();
                     }
-                    return Some(item);
+                    return Some(batch);
                 }
                 Err(TryRecvError::Disconnected) => return None,
                 Err(TryRecvError::Empty) if backoff.is_completed() => break,
@@ -220,9 +232,9 @@ impl<In: Send + 'static, Out: Send + 'static> Worker<In, Out> {
         loop {
             let timeout = self.clock.instant_at(self.recorder.next_flush_ns());
             let taken = select! {
-                recv(self.input) -> msg => {
+                recv(self.input.receiver()) -> msg => {
                     shift.now = self.clock.now_ns();
-                    return msg.ok();
+                    return msg.ok().map(|batch| self.input.took(batch));
                 }
                 recv(self.signals.retire) -> _ => Signal::Retire,
                 recv(self.signals.crash) -> _ => Signal::Crash,
@@ -287,6 +299,7 @@ impl<In: Send + 'static, Out: Send + 'static> Worker<In, Out> {
             }
             let service_ns = shift.now - started;
             shift.quick = service_ns < HAND_SERVICE_NS;
+            self.input.control.set_batching(shift.quick);
             self.recorder.now.service.record(service_ns);
             let (panicked, error) = match result {
                 Ok(Ok(output)) => return Some(output),
@@ -320,13 +333,17 @@ impl<In: Send + 'static, Out: Send + 'static> Worker<In, Out> {
                 return None;
             }
             WorkerStats::bump(&self.stats.retried, 1);
+            // Finished items do not wait out a retry's back-off (an abort
+            // while they are pushed is seen before the next item).
+            let _ = self.send_outbox(shift);
             let backoff = (Duration::from_millis(1) * attempts).min(MAX_BACKOFF);
             clock::sleep_until(Instant::now() + backoff);
             shift.now = self.clock.now_ns();
         }
     }
 
-    /// Hands the result on: into the next queue, or to the sink.
+    /// Hands the result on: to the sink, or into the outbox for the next
+    /// queue (sent at once unless more items are coming to join it).
     fn pass_on(&mut self, item: &Item<In>, output: Out, shift: &mut Shift<In, Out>) -> bool {
         let writer = match &self.output {
             Output::Sink(sink) => {
@@ -341,12 +358,28 @@ impl<In: Send + 'static, Out: Send + 'static> Worker<In, Out> {
             }
             Output::Queue(writer) => writer,
         };
-        let next = Item {
+        shift.outbox.push(Item {
             id: item.id,
             born_ns: item.born_ns,
             enqueued_ns: shift.now,
             payload: output,
+        });
+        let gather = !shift.hand.is_empty()
+            && shift.outbox.len() < BATCH_MAX
+            && shift.now - shift.outbox[0].enqueued_ns < OUTBOX_NS
+            && writer.batching();
+        gather || self.send_outbox(shift)
+    }
+
+    /// Pushes the outbox into the next queue; false when the run was
+    /// aborted while it waited there.
+    fn send_outbox(&mut self, shift: &mut Shift<In, Out>) -> bool {
+        let Output::Queue(writer) = &self.output else {
+            return true;
         };
+        if shift.outbox.is_empty() {
+            return true;
+        }
         let mut observer = ProducerObserver {
             stats: &self.stats,
             recorder: &mut self.recorder,
@@ -354,20 +387,13 @@ impl<In: Send + 'static, Out: Send + 'static> Worker<In, Out> {
             abort: &self.shared.abort,
             blocked: false,
         };
-        let pushed = writer.push(next, &mut observer);
+        let pushed = writer.push(Batch::take_from(&mut shift.outbox), &mut observer);
         if observer.blocked {
             shift.now = self.clock.now_ns();
             self.stats.time.enter(WorkerState::Busy, shift.now);
         }
-        match pushed {
-            Pushed::Accepted => WorkerStats::bump(&self.stats.pushed, 1),
-            Pushed::Dropped(id) => {
-                WorkerStats::bump(&self.stats.dropped_next, 1);
-                self.recorder.now.finished.push(id);
-            }
-            Pushed::Aborted => return false,
-        }
-        true
+        WorkerStats::bump(&self.stats.pushed, pushed.accepted);
+        !pushed.aborted
     }
 
     /// Stretches an attempt that took `took_ns` by the stage's slowdown.
@@ -399,6 +425,11 @@ impl PushObserver for ProducerObserver<'_> {
     fn keep_waiting(&mut self) -> bool {
         self.recorder.flush_if_due(self.clock.now_ns());
         !self.abort.is_set()
+    }
+
+    fn dropped(&mut self, id: u64) {
+        WorkerStats::bump(&self.stats.dropped_next, 1);
+        self.recorder.now.finished.push(id);
     }
 
     fn evicted(&mut self, id: u64) {

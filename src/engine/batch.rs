@@ -1,0 +1,116 @@
+//! What travels through a queue: one item, or a run of items that a quick
+//! producer passes on together (one channel operation for up to
+//! [`BATCH_MAX`] items instead of one each). A batch counts as its items
+//! everywhere: the queue's capacity, `queue_len`, the policies, the counters.
+//! Slow stages, and every stage until its consumers have shown they are
+//! quick, send and take one item at a time.
+
+use std::mem;
+
+use super::item::Item;
+
+/// The most items a producer passes on in one batch.
+pub const BATCH_MAX: usize = 32;
+
+/// One item, or several in the order they were produced.
+#[derive(Debug)]
+pub enum Batch<T> {
+    One(Item<T>),
+    Many(Vec<Item<T>>),
+}
+
+impl<T> Batch<T> {
+    /// How many items it carries (at least one).
+    pub fn len(&self) -> usize {
+        match self {
+            Self::One(_) => 1,
+            Self::Many(items) => items.len(),
+        }
+    }
+
+    /// The items gathered in `buffer`, leaving it empty. A single item moves
+    /// out alone, so the buffer keeps its memory for the next gathering.
+    pub fn take_from(buffer: &mut Vec<Item<T>>) -> Self {
+        if buffer.len() == 1
+            && let Some(item) = buffer.pop()
+        {
+            return Self::One(item);
+        }
+        Self::Many(mem::replace(buffer, Vec::with_capacity(BATCH_MAX)))
+    }
+
+    /// The items as a vector (allocating for a single one).
+    pub fn into_vec(self) -> Vec<Item<T>> {
+        match self {
+            Self::One(item) => vec![item],
+            Self::Many(items) => items,
+        }
+    }
+}
+
+impl<T> IntoIterator for Batch<T> {
+    type Item = Item<T>;
+    type IntoIter = BatchItems<T>;
+
+    fn into_iter(self) -> BatchItems<T> {
+        match self {
+            Self::One(item) => BatchItems::One(Some(item)),
+            Self::Many(items) => BatchItems::Many(items.into_iter()),
+        }
+    }
+}
+
+/// The items of a [`Batch`], oldest first.
+pub enum BatchItems<T> {
+    One(Option<Item<T>>),
+    Many(std::vec::IntoIter<Item<T>>),
+}
+
+impl<T> Iterator for BatchItems<T> {
+    type Item = Item<T>;
+
+    fn next(&mut self) -> Option<Item<T>> {
+        match self {
+            Self::One(item) => item.take(),
+            Self::Many(items) => items.next(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(id: u64) -> Item<()> {
+        Item {
+            id,
+            born_ns: 0,
+            enqueued_ns: 0,
+            payload: (),
+        }
+    }
+
+    fn ids(batch: Batch<()>) -> Vec<u64> {
+        batch.into_iter().map(|i| i.id).collect()
+    }
+
+    #[test]
+    fn a_single_item_leaves_the_buffer_its_memory() {
+        let mut buffer = Vec::with_capacity(BATCH_MAX);
+        buffer.push(item(7));
+        let batch = Batch::take_from(&mut buffer);
+        assert!(matches!(batch, Batch::One(_)));
+        assert_eq!((buffer.len(), buffer.capacity()), (0, BATCH_MAX));
+        assert_eq!(ids(batch), [7]);
+    }
+
+    #[test]
+    fn several_items_keep_their_order() {
+        let mut buffer: Vec<_> = (3..6).map(item).collect();
+        let batch = Batch::take_from(&mut buffer);
+        assert_eq!(batch.len(), 3);
+        assert!(buffer.is_empty());
+        assert_eq!(ids(batch), [3, 4, 5]);
+        assert_eq!(Batch::One(item(1)).into_vec().len(), 1);
+    }
+}
