@@ -1,16 +1,37 @@
-//! What travels through a queue: one item, or a run of items that a quick
+//! What travels through a queue: one item, or a run of items that a
 //! producer passes on together (one channel operation for up to
 //! [`BATCH_MAX`] items instead of one each). A batch counts as its items
 //! everywhere: the queue's capacity, `queue_len`, the policies, the counters.
-//! Slow stages, and every stage until its consumers have shown they are
-//! quick, send and take one item at a time.
+//!
+//! How many items a batch may hold is the consumers' call: as many as they
+//! serve in about [`BATCH_WORK_NS`] at their last item's pace
+//! ([`batch_size_for`]), since one worker takes a batch whole. Slow stages,
+//! and every stage until its consumers have measured an item, send and take
+//! one item at a time.
 
 use std::mem;
 
 use super::item::Item;
 
 /// The most items a producer passes on in one batch.
-pub const BATCH_MAX: usize = 32;
+pub const BATCH_MAX: usize = 64;
+
+/// About how much work, in the consumers' service time, one batch holds: a
+/// worker takes a batch whole, so it must not keep much from an idle colleague.
+pub const BATCH_WORK_NS: u64 = 32_000;
+
+/// Items per batch for consumers whose last item took `service_ns`: as many
+/// as fit in [`BATCH_WORK_NS`], at most [`BATCH_MAX`], rounded down to a
+/// power of two so the figure the consumers publish changes only when their
+/// pace does. 1 (no batches) for items of 16 µs or more.
+pub fn batch_size_for(service_ns: u64) -> usize {
+    let fit = BATCH_WORK_NS / service_ns.max(1);
+    if fit < 2 {
+        return 1;
+    }
+    let power_of_two = 1u64 << (u64::BITS - 1 - fit.leading_zeros());
+    usize::try_from(power_of_two).map_or(BATCH_MAX, |n| n.min(BATCH_MAX))
+}
 
 /// One item, or several in the order they were produced.
 #[derive(Debug)]
@@ -102,6 +123,18 @@ mod tests {
         assert!(matches!(batch, Batch::One(_)));
         assert_eq!((buffer.len(), buffer.capacity()), (0, BATCH_MAX));
         assert_eq!(ids(batch), [7]);
+    }
+
+    #[test]
+    fn a_batch_holds_about_32_microseconds_of_the_consumers_work() {
+        assert_eq!(batch_size_for(0), BATCH_MAX);
+        assert_eq!(batch_size_for(40), BATCH_MAX, "zero-work items");
+        assert_eq!(batch_size_for(1_000), 32);
+        assert_eq!(batch_size_for(1_100), 16, "29 fit: rounded down");
+        assert_eq!(batch_size_for(10_000), 2);
+        assert_eq!(batch_size_for(16_000), 2);
+        assert_eq!(batch_size_for(16_001), 1);
+        assert_eq!(batch_size_for(2_000_000), 1, "the demos' stages");
     }
 
     #[test]

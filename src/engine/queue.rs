@@ -2,12 +2,12 @@
 //! bound those batches share ([`Room`]), and the policy that decides what
 //! happens when it is full. The policy can change while the run goes on.
 //!
-//! Producers send batches only while the queue's consumers say they serve
-//! quickly ([`QueueWriter::batching`]); otherwise every batch is one item,
-//! so a slow stage's idle worker is never kept from an item a colleague holds.
+//! Producers send batches only as large as the queue's consumers ask for
+//! ([`QueueWriter::batch_items`]): one item at a time to slow consumers, so
+//! a slow stage's idle worker is never kept from an item a colleague holds.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use crossbeam_channel::{Receiver, Sender, TryRecvError};
@@ -51,8 +51,8 @@ pub struct QueueControl {
     policy: AtomicU8,
     /// Set by a producer that found the queue full; cleared by the sampler.
     hit_capacity: AtomicBool,
-    /// Set by the consumers while their items are quick to serve.
-    batching: AtomicBool,
+    /// Items per batch the consumers ask for (1: one at a time).
+    batch_items: AtomicUsize,
 }
 
 impl QueueControl {
@@ -83,17 +83,20 @@ impl QueueControl {
         self.hit_capacity.swap(false, Ordering::Relaxed)
     }
 
-    /// Whether producers should pass items on in batches.
+    /// Items per batch the consumers ask for (see [`batch_size_for`]).
+    ///
+    /// [`batch_size_for`]: super::batch::batch_size_for
     #[inline]
-    pub fn batching(&self) -> bool {
-        self.batching.load(Ordering::Relaxed)
+    pub fn batch_items(&self) -> usize {
+        self.batch_items.load(Ordering::Relaxed)
     }
 
-    /// Consumers say whether their items are quick to serve.
+    /// Consumers say how many items a batch should hold (written only when
+    /// it changes: producers read it for every batch).
     #[inline]
-    pub fn set_batching(&self, quick: bool) {
-        if self.batching.load(Ordering::Relaxed) != quick {
-            self.batching.store(quick, Ordering::Relaxed);
+    pub fn set_batch_items(&self, items: usize) {
+        if self.batch_items.load(Ordering::Relaxed) != items {
+            self.batch_items.store(items, Ordering::Relaxed);
         }
     }
 }
@@ -167,7 +170,7 @@ pub fn queue<T>(capacity: QueueCapacity, policy: QueuePolicy) -> (QueueWriter<T>
         room: Room::new(capacity.bound()),
         policy: AtomicU8::new(0),
         hit_capacity: AtomicBool::new(false),
-        batching: AtomicBool::new(false),
+        batch_items: AtomicUsize::new(1),
     });
     control.set_policy(policy);
     (
@@ -181,12 +184,16 @@ pub fn queue<T>(capacity: QueueCapacity, policy: QueuePolicy) -> (QueueWriter<T>
 }
 
 impl<T> QueueWriter<T> {
-    /// Whether to pass items on in batches: while the consumers are quick
-    /// ([`QueueControl::batching`]), and never into a `drop-oldest` queue
-    /// (an eviction takes items from the oldest batch only).
+    /// The most items to pass on in one batch: what the consumers ask for
+    /// ([`QueueControl::batch_items`]), and 1 into a `drop-oldest` queue (an
+    /// eviction takes items from the oldest batch only).
     #[inline]
-    pub fn batching(&self) -> bool {
-        self.control.batching() && self.control.policy() != QueuePolicy::DropOldest
+    pub fn batch_items(&self) -> usize {
+        if self.control.policy() == QueuePolicy::DropOldest {
+            1
+        } else {
+            self.control.batch_items()
+        }
     }
 
     /// Offers `batch` under the queue's current policy, which is read again
@@ -428,15 +435,15 @@ mod tests {
     }
 
     #[test]
-    fn producers_batch_only_into_quick_queues_that_do_not_drop_the_oldest() {
+    fn producers_batch_as_the_consumers_ask_except_into_drop_oldest() {
         let (writer, reader) = bounded(8, QueuePolicy::Block);
-        assert!(!writer.batching(), "not until the consumers are quick");
-        reader.control.set_batching(true);
-        assert!(writer.batching());
+        assert_eq!(writer.batch_items(), 1, "not until the consumers ask");
+        reader.control.set_batch_items(16);
+        assert_eq!(writer.batch_items(), 16);
         reader.control.set_policy(QueuePolicy::DropNewest);
-        assert!(writer.batching());
+        assert_eq!(writer.batch_items(), 16);
         reader.control.set_policy(QueuePolicy::DropOldest);
-        assert!(!writer.batching());
+        assert_eq!(writer.batch_items(), 1);
     }
 
     #[test]

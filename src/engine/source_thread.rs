@@ -178,9 +178,9 @@ impl<S: Source> SourceRunner<S> {
             let now = clock.now_ns();
             match process.next_due(now) {
                 Some(due) if due <= now => {
-                    // Everything due now goes in: one item, or a batch while
-                    // the first stage takes batches.
-                    let limit = if writer.batching() { BATCH_MAX } else { 1 };
+                    // Everything due now goes in: one item, or a batch as
+                    // large as the first stage asks for.
+                    let limit = writer.batch_items();
                     while outgoing.len() < limit
                         && process.next_due(now).is_some_and(|due| due <= now)
                     {

@@ -3,16 +3,16 @@
 //! It leaves only between items: when retired, when its input is drained and
 //! closed, or when the run is aborted.
 //!
-//! While items are quick to serve, a worker takes what is queued, up to
-//! [`HAND_MAX`] items, in one go: its *hand*. It also gathers what it
-//! finishes in an *outbox* and passes it on as one [`Batch`] once the hand is
-//! served (or the outbox is full, or its oldest item has waited
-//! [`OUTBOX_NS`]). Both save channel operations, which are most of the cost
-//! of a quick item. Both are honest about time: an item's wait runs until its
-//! service starts, and it counts as in service (taken) from the moment it
-//! left the queue until it is in the next one. A retired worker serves its
-//! hand and empties its outbox before it leaves; `drop-oldest` evicts only
-//! from the queue, never from a hand or an outbox.
+//! While items are quick to serve, a worker takes a batch's worth of what is
+//! queued in one go (see [`batch_size_for`]): its *hand*. It also gathers
+//! what it finishes in an *outbox* and passes it on as one [`Batch`] once the
+//! hand is served, the outbox holds as many as the next stage asks for, or
+//! its oldest item has waited [`OUTBOX_NS`]. Both save channel operations,
+//! which are most of the cost of a quick item. Both are honest about time:
+//! an item's wait runs until its service starts, and it counts as in service
+//! (taken) from the moment it left the queue until it is in the next one. A
+//! retired worker serves its hand and empties its outbox before it leaves;
+//! `drop-oldest` evicts only from the queue, never from a hand or an outbox.
 
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
@@ -23,7 +23,7 @@ use crossbeam_channel::{Receiver, TryRecvError, select};
 use crossbeam_utils::Backoff;
 
 use super::attempt;
-use super::batch::{BATCH_MAX, Batch};
+use super::batch::{BATCH_MAX, Batch, batch_size_for};
 use super::clock::{self, Clock};
 use super::failures::Failure;
 use super::hand::Hand;
@@ -39,13 +39,6 @@ use crate::metrics::time_account::WorkerState;
 use crate::metrics::worker_group::SharedWorkerStats;
 use crate::metrics::worker_stats::WorkerStats;
 
-/// The most items a worker takes from its queue in one go: it takes another
-/// batch (of up to [`BATCH_MAX`]) only while this many more would fit.
-const HAND_MAX: usize = 2 * BATCH_MAX;
-/// A worker fills its hand only while items take less than this to serve:
-/// a slow item held in one worker's hand would keep it from an idle
-/// colleague, and batching pays only when per-item overhead matters.
-const HAND_SERVICE_NS: u64 = 20_000;
 /// The longest a finished item waits in the outbox for others to join it,
 /// checked as each one joins (a slow item served meanwhile can stretch it).
 const OUTBOX_NS: u64 = 5_000;
@@ -135,8 +128,9 @@ struct Shift<In, Out> {
     hand: Hand<In>,
     /// Items finished and not yet passed on, oldest first.
     outbox: Vec<Item<Out>>,
-    /// Whether the last item was quick enough to take the next ones in a batch.
-    quick: bool,
+    /// Items per batch for this worker's pace ([`batch_size_for`] of its
+    /// last item): it fills its hand up to this many before it starts.
+    batch_items: usize,
     /// Told to retire: leaves once the hand is empty.
     retiring: bool,
 }
@@ -152,7 +146,7 @@ impl<In: Send + 'static, Out: Send + 'static> Worker<In, Out> {
             now: self.clock.now_ns(),
             hand: Hand::new(),
             outbox: Vec::with_capacity(BATCH_MAX),
-            quick: false,
+            batch_items: 1,
             retiring: false,
         };
         while let Some(item) = self.next_item(&mut shift) {
@@ -192,13 +186,11 @@ impl<In: Send + 'static, Out: Send + 'static> Worker<In, Out> {
         }
         let batch = self.take_from_queue(shift)?;
         shift.hand.take(batch);
-        if shift.quick {
-            while shift.hand.len() + BATCH_MAX <= HAND_MAX {
-                let Ok(more) = self.input.try_take() else {
-                    break;
-                };
-                shift.hand.take(more);
-            }
+        while shift.hand.len() < shift.batch_items {
+            let Ok(more) = self.input.try_take() else {
+                break;
+            };
+            shift.hand.take(more);
         }
         WorkerStats::bump(&self.stats.taken, shift.hand.len() as u64);
         shift.hand.next()
@@ -298,8 +290,8 @@ impl<In: Send + 'static, Out: Send + 'static> Worker<In, Out> {
                 shift.now = self.clock.now_ns();
             }
             let service_ns = shift.now - started;
-            shift.quick = service_ns < HAND_SERVICE_NS;
-            self.input.control.set_batching(shift.quick);
+            shift.batch_items = batch_size_for(service_ns);
+            self.input.control.set_batch_items(shift.batch_items);
             self.recorder.now.service.record(service_ns);
             let (panicked, error) = match result {
                 Ok(Ok(output)) => return Some(output),
@@ -365,9 +357,8 @@ impl<In: Send + 'static, Out: Send + 'static> Worker<In, Out> {
             payload: output,
         });
         let gather = !shift.hand.is_empty()
-            && shift.outbox.len() < BATCH_MAX
-            && shift.now - shift.outbox[0].enqueued_ns < OUTBOX_NS
-            && writer.batching();
+            && shift.outbox.len() < writer.batch_items()
+            && shift.now - shift.outbox[0].enqueued_ns < OUTBOX_NS;
         gather || self.send_outbox(shift)
     }
 
