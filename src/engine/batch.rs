@@ -24,13 +24,18 @@ pub const BATCH_WORK_NS: u64 = 32_000;
 /// as fit in [`BATCH_WORK_NS`], at most [`BATCH_MAX`], rounded down to a
 /// power of two so the figure the consumers publish changes only when their
 /// pace does. 1 (no batches) for items of 16 µs or more.
+#[inline]
 pub fn batch_size_for(service_ns: u64) -> usize {
-    let fit = BATCH_WORK_NS / service_ns.max(1);
-    if fit < 2 {
+    // Called for every item: the common cases cost a comparison, not a
+    // division.
+    if service_ns <= BATCH_WORK_NS / BATCH_MAX as u64 {
+        return BATCH_MAX;
+    }
+    if service_ns > BATCH_WORK_NS / 2 {
         return 1;
     }
-    let power_of_two = 1u64 << (u64::BITS - 1 - fit.leading_zeros());
-    usize::try_from(power_of_two).map_or(BATCH_MAX, |n| n.min(BATCH_MAX))
+    let fit = (BATCH_WORK_NS / service_ns) as usize; // 2 ..= BATCH_MAX
+    1 << (usize::BITS - 1 - fit.leading_zeros())
 }
 
 /// One item, or several in the order they were produced.
