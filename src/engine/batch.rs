@@ -107,15 +107,6 @@ impl<T> Iterator for BatchItems<T> {
 mod tests {
     use super::*;
 
-    fn item(id: u64) -> Item<()> {
-        Item {
-            id,
-            born_ns: 0,
-            enqueued_ns: 0,
-            payload: (),
-        }
-    }
-
     fn ids(batch: Batch<()>) -> Vec<u64> {
         batch.into_iter().map(|i| i.id).collect()
     }
@@ -123,7 +114,7 @@ mod tests {
     #[test]
     fn a_single_item_leaves_the_buffer_its_memory() {
         let mut buffer = Vec::with_capacity(BATCH_MAX);
-        buffer.push(item(7));
+        buffer.push(Item::with_id(7));
         let batch = Batch::take_from(&mut buffer);
         assert!(matches!(batch, Batch::One(_)));
         assert_eq!((buffer.len(), buffer.capacity()), (0, BATCH_MAX));
@@ -144,11 +135,11 @@ mod tests {
 
     #[test]
     fn several_items_keep_their_order() {
-        let mut buffer: Vec<_> = (3..6).map(item).collect();
+        let mut buffer: Vec<_> = (3..6).map(Item::with_id).collect();
         let batch = Batch::take_from(&mut buffer);
         assert_eq!(batch.len(), 3);
         assert!(buffer.is_empty());
         assert_eq!(ids(batch), [3, 4, 5]);
-        assert_eq!(Batch::One(item(1)).into_vec().len(), 1);
+        assert_eq!(Batch::One(Item::with_id(1)).into_vec().len(), 1);
     }
 }

@@ -54,21 +54,12 @@ impl<T> Hand<T> {
 mod tests {
     use super::*;
 
-    fn item(id: u64) -> Item<()> {
-        Item {
-            id,
-            born_ns: 0,
-            enqueued_ns: 0,
-            payload: (),
-        }
-    }
-
     #[test]
     fn items_come_out_in_the_order_their_batches_went_in() {
         let mut hand = Hand::new();
-        hand.take(Batch::Many((1..4).map(item).collect()));
-        hand.take(Batch::One(item(4)));
-        hand.take(Batch::Many((5..7).map(item).collect()));
+        hand.take(Batch::Many((1..4).map(Item::with_id).collect()));
+        hand.take(Batch::One(Item::with_id(4)));
+        hand.take(Batch::Many((5..7).map(Item::with_id).collect()));
         assert_eq!(hand.len(), 6);
         let mut ids = Vec::new();
         while let Some(item) = hand.next() {

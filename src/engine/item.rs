@@ -13,3 +13,16 @@ pub struct Item<T> {
     pub enqueued_ns: u64,
     pub payload: T,
 }
+
+#[cfg(test)]
+impl Item<()> {
+    /// An item with only an id, for tests of what moves items around.
+    pub fn with_id(id: u64) -> Self {
+        Self {
+            id,
+            born_ns: 0,
+            enqueued_ns: 0,
+            payload: (),
+        }
+    }
+}

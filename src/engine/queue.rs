@@ -333,15 +333,7 @@ mod tests {
     }
 
     fn items(ids: impl IntoIterator<Item = u64>) -> Batch<()> {
-        let mut items: Vec<_> = ids
-            .into_iter()
-            .map(|id| Item {
-                id,
-                born_ns: 0,
-                enqueued_ns: 0,
-                payload: (),
-            })
-            .collect();
+        let mut items: Vec<_> = ids.into_iter().map(Item::with_id).collect();
         Batch::take_from(&mut items)
     }
 
