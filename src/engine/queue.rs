@@ -11,7 +11,6 @@ use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use crossbeam_channel::{Receiver, Sender, TryRecvError};
-use crossbeam_utils::Backoff;
 
 use super::batch::Batch;
 use super::item::Item;
@@ -20,6 +19,9 @@ use super::spec::{QueueCapacity, QueuePolicy};
 
 /// How often a blocked producer looks up from its wait (abort, policy change).
 const BLOCKED_POLL: Duration = Duration::from_millis(5);
+/// How many times a producer that finds the queue full yields its core
+/// before it sleeps.
+const BLOCKED_YIELDS: u32 = 6;
 
 /// What a push did with a batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -265,13 +267,13 @@ impl<T> QueueWriter<T> {
         }
     }
 
-    /// Room for up to `wanted` items once consumers free some: spinning,
-    /// then yielding, a few times (room is often freed within microseconds),
-    /// then asleep until woken or [`BLOCKED_POLL`] passes (0 then).
+    /// Room for up to `wanted` items once consumers free some: yielding a
+    /// few times (room is often freed within microseconds, by a consumer
+    /// that may need this very core), then asleep until woken or
+    /// [`BLOCKED_POLL`] passes (0 then).
     fn wait_for_room(&self, wanted: usize) -> usize {
-        let backoff = Backoff::new();
-        while !backoff.is_completed() {
-            backoff.snooze();
+        for _ in 0..BLOCKED_YIELDS {
+            std::thread::yield_now();
             let got = self.control.room.reserve(wanted);
             if got > 0 {
                 return got;

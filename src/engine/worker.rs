@@ -20,7 +20,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, TryRecvError, select};
-use crossbeam_utils::Backoff;
 
 use super::attempt;
 use super::batch::{BATCH_MAX, Batch, batch_size_for};
@@ -42,6 +41,10 @@ use crate::metrics::worker_stats::WorkerStats;
 /// The longest a finished item waits in the outbox for others to join it,
 /// checked as each one joins (a slow item served meanwhile can stretch it).
 const OUTBOX_NS: u64 = 5_000;
+
+/// How many times a worker that finds its queue empty yields its core
+/// before it parks.
+const IDLE_YIELDS: u32 = 6;
 
 /// The longest a failed attempt waits before the retry.
 const MAX_BACKOFF: Duration = Duration::from_millis(50);
@@ -199,10 +202,11 @@ impl<In: Send + 'static, Out: Send + 'static> Worker<In, Out> {
     /// The oldest batch in the queue, waiting idle for one if need be.
     fn take_from_queue(&mut self, shift: &mut Shift<In, Out>) -> Option<Batch<In>> {
         // A queue that is empty now is often refilled within microseconds:
-        // spin, then yield, a few times before parking the thread (those
-        // microseconds still count as busy).
-        let backoff = Backoff::new();
+        // yield a few times before parking the thread (those microseconds
+        // still count as busy). Yield, not spin: with more threads than
+        // cores, the producer may be waiting for this very core.
         let mut waited = false;
+        let mut yields = 0;
         loop {
             match self.input.try_take() {
                 Ok(batch) => {
@@ -212,9 +216,10 @@ impl<In: Send + 'static, Out: Send + 'static> Worker<In, Out> {
                     return Some(batch);
                 }
                 Err(TryRecvError::Disconnected) => return None,
-                Err(TryRecvError::Empty) if backoff.is_completed() => break,
+                Err(TryRecvError::Empty) if yields >= IDLE_YIELDS => break,
                 Err(TryRecvError::Empty) => {
-                    backoff.snooze();
+                    std::thread::yield_now();
+                    yields += 1;
                     waited = true;
                 }
             }
