@@ -4,8 +4,10 @@
 //!
 //! Shape, both sides: a source thread feeding stage 1's queue, 5 stages of
 //! `W` worker threads (W = 1 and 2), each stage's input a bounded(1024)
-//! channel, stage 5 completing into a sink that counts. Every stage's work is
-//! the identity on a `u64` payload.
+//! queue, stage 5 completing into a sink that reads the item. Every stage's
+//! work is the identity on a `u64` payload. The bare side counts
+//! completions per thread; pipetop counts its own, and the run's final
+//! snapshot is checked.
 //!
 //! The bare item is [`BareItem`]: an id, a birth timestamp (taken once, at the
 //! source, from a monotonic clock) and the `u64` payload, 24 bytes. A pipetop
