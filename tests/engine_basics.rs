@@ -3,7 +3,9 @@
 
 use std::sync::{Arc, Mutex};
 
-use pipetop::engine::{Command, IterSource, Pipeline, RunOptions, RunningPipeline, StageConfig};
+use pipetop::engine::{
+    Command, IterSource, Pipeline, Rate, RunOptions, RunningPipeline, StageConfig,
+};
 use pipetop::metrics::{RunState, Snapshot};
 
 fn collect(running: &pipetop::engine::RunningPipeline) -> Vec<Arc<Snapshot>> {
@@ -268,6 +270,48 @@ fn arrivals_left_at_the_source_by_a_stop_are_reported() {
     assert_eq!(unadmitted.len(), 1, "one event, with a count");
     assert!((1..=500).contains(&unadmitted[0]), "{unadmitted:?}");
     assert!(unadmitted[0] + last.totals.generated >= 500);
+}
+
+/// A quick first stage takes batches, so the source gathers everything due
+/// into one. When that batch does not fit, the items still waiting to go in
+/// are due and not admitted: they count in `source_pending`, as items in the
+/// arrival backlog do.
+#[test]
+fn a_batch_the_source_holds_while_blocked_counts_as_pending() {
+    let pipeline = Pipeline::from_source(IterSource::new(0u64..))
+        .rate(Rate::PerSecond(1_000.0))
+        .stage(StageConfig::new("quick").workers(1).queue(4), |x: &u64| {
+            Ok(*x)
+        })
+        .sink(|_: u64| {});
+    let running = pipeline.start(RunOptions {
+        tick: std::time::Duration::from_millis(10),
+        ..RunOptions::default()
+    });
+    let controller = running.controller();
+    let mut snapshots = running.snapshots().iter();
+    // Served items tell the queue its consumers are quick.
+    wait_for(&mut snapshots, "items served", |s| s.totals.completed >= 5);
+    // No regular arrivals, and a burst at `max` arrives all at once.
+    controller.send(Command::Pause);
+    controller.send(Command::Rate(Rate::Max));
+    controller.send(Command::Workers { stage: 0, count: 0 });
+    let before = wait_for(&mut snapshots, "no worker left", |s| {
+        s.stages[0].workers == 0
+    });
+    controller.send(Command::Burst { items: 40 });
+    // Nothing is served now: each burst item is in the queue, in the
+    // source's batch, or still in the arrival backlog, and only the queued
+    // ones are admitted. (The source's batch is as large as the stage last
+    // asked for: usually many items, one if its last item measured slow.)
+    let blocked = wait_for(&mut snapshots, "every burst item queued or pending", |s| {
+        let queued = s.stages[0].queue_len as u64;
+        queued == 4 && s.source.source_pending + queued == 40 + before.totals.in_flight
+    });
+    assert!(blocked.source.source_lag_ms > 0.0, "the oldest waits");
+    controller.send(Command::Abort);
+    let _ = collect(&running);
+    running.join();
 }
 
 /// A rate-limited source that runs out of items leaves no arrival behind:

@@ -37,8 +37,10 @@ pub struct Pushed {
 pub trait PushObserver {
     /// The queue is full under `block`: the wait starts.
     fn blocked(&mut self);
-    /// Called every few milliseconds while blocked; false aborts the push.
-    fn keep_waiting(&mut self) -> bool;
+    /// Called every few milliseconds while blocked, with how many of the
+    /// producer's items still wait to go in and the oldest one's birth;
+    /// false aborts the push.
+    fn keep_waiting(&mut self, waiting: usize, oldest_born_ns: u64) -> bool;
     /// Under `drop-newest`, the queue refused this producer's item `id`.
     fn dropped(&mut self, id: u64);
     /// Under `drop-oldest`, the queued item `id` was dropped to make room.
@@ -257,7 +259,7 @@ impl<T> QueueWriter<T> {
                         observer.blocked();
                     }
                     let got = self.wait_for_room(waiting.len());
-                    if got == 0 && !observer.keep_waiting() {
+                    if got == 0 && !observer.keep_waiting(waiting.len(), waiting[0].born_ns) {
                         pushed.aborted = true;
                         return pushed;
                     }
@@ -323,7 +325,7 @@ mod tests {
         fn blocked(&mut self) {
             self.blocked += 1;
         }
-        fn keep_waiting(&mut self) -> bool {
+        fn keep_waiting(&mut self, _: usize, _: u64) -> bool {
             true
         }
         fn dropped(&mut self, id: u64) {

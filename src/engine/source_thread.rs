@@ -274,7 +274,7 @@ impl PushObserver for SourceObserver<'_> {
             .enter(WorkerState::Blocked, self.ctx.clock.now_ns());
     }
 
-    fn keep_waiting(&mut self) -> bool {
+    fn keep_waiting(&mut self, waiting: usize, oldest_born_ns: u64) -> bool {
         let now = self.ctx.clock.now_ns();
         while let Ok(command) = self.inbox.try_recv() {
             match command {
@@ -282,7 +282,12 @@ impl PushObserver for SourceObserver<'_> {
                 command => apply(self.process, command, now),
             }
         }
-        self.status.publish(self.process.backlog(now));
+        // The items of the batch still waiting to go in are due and not yet
+        // admitted: they count in the backlog too.
+        let (pending, oldest) = self.process.backlog(now);
+        let oldest = oldest.map_or(oldest_born_ns, |due| due.min(oldest_born_ns));
+        self.status
+            .publish((pending + waiting as u64, Some(oldest)));
         self.recorder.flush_if_due(now);
         !self.ctx.abort.is_set()
     }

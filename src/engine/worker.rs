@@ -418,7 +418,7 @@ impl PushObserver for ProducerObserver<'_> {
             .enter(WorkerState::Blocked, self.clock.now_ns());
     }
 
-    fn keep_waiting(&mut self) -> bool {
+    fn keep_waiting(&mut self, _: usize, _: u64) -> bool {
         self.recorder.flush_if_due(self.clock.now_ns());
         !self.abort.is_set()
     }
