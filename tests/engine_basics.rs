@@ -81,13 +81,21 @@ fn wait_for(
         .unwrap_or_else(|| panic!("never saw: {what}"))
 }
 
+/// Starts `pipeline` with a tick of 10 ms, so tests see changes quickly.
+fn start_ticking_fast(pipeline: Pipeline) -> RunningPipeline {
+    pipeline.start(RunOptions {
+        tick: std::time::Duration::from_millis(10),
+        ..RunOptions::default()
+    })
+}
+
 /// A quick stage (`quick`, no workers yet, queue 100) in front of `gate`
 /// (one worker, queue 16), whose work waits while the test holds `gate`;
 /// the sink collects ids into `seen`. Ticks every 10 ms.
 fn start_gated(gate: &Arc<Mutex<()>>, seen: &Arc<Mutex<Vec<u64>>>) -> RunningPipeline {
     let gate = gate.clone();
     let seen = seen.clone();
-    Pipeline::from_source(IterSource::new(0u64..2_000))
+    let pipeline = Pipeline::from_source(IterSource::new(0u64..2_000))
         .stage(
             StageConfig::new("quick").workers(0).queue(100),
             |x: &u64| Ok(*x),
@@ -99,11 +107,8 @@ fn start_gated(gate: &Arc<Mutex<()>>, seen: &Arc<Mutex<Vec<u64>>>) -> RunningPip
                 Ok(*x)
             },
         )
-        .sink(move |x: u64| seen.lock().unwrap().push(x))
-        .start(RunOptions {
-            tick: std::time::Duration::from_millis(10),
-            ..RunOptions::default()
-        })
+        .sink(move |x: u64| seen.lock().unwrap().push(x));
+    start_ticking_fast(pipeline)
 }
 
 /// A quick stage's worker takes queued items in a hand. Blocked downstream
@@ -203,10 +208,7 @@ fn an_aborted_run_keeps_each_pools_size_in_its_final_snapshot() {
         .stage(StageConfig::new("a").workers(3).queue(64), |x: &u64| Ok(*x))
         .stage(StageConfig::new("b").workers(2).queue(64), |x: &u64| Ok(*x))
         .sink(|_: u64| {});
-    let running = pipeline.start(RunOptions {
-        tick: std::time::Duration::from_millis(10),
-        ..RunOptions::default()
-    });
+    let running = start_ticking_fast(pipeline);
     let mut snapshots = running.snapshots().iter();
     wait_for(&mut snapshots, "items flowing", |s| s.totals.completed > 0);
     running.controller().send(Command::Abort);
@@ -239,10 +241,7 @@ fn arrivals_left_at_the_source_by_a_stop_are_reported() {
             },
         )
         .sink(|_: u64| {});
-    let running = pipeline.start(RunOptions {
-        tick: std::time::Duration::from_millis(10),
-        ..RunOptions::default()
-    });
+    let running = start_ticking_fast(pipeline);
     // Declared after `running`, so a failing assertion releases the gate
     // before the pipeline's drop joins the worker behind it.
     let closed = gate.lock().unwrap();
@@ -284,10 +283,7 @@ fn a_batch_the_source_holds_while_blocked_counts_as_pending() {
             Ok(*x)
         })
         .sink(|_: u64| {});
-    let running = pipeline.start(RunOptions {
-        tick: std::time::Duration::from_millis(10),
-        ..RunOptions::default()
-    });
+    let running = start_ticking_fast(pipeline);
     let controller = running.controller();
     let mut snapshots = running.snapshots().iter();
     // Served items tell the queue its consumers are quick.
@@ -346,16 +342,12 @@ fn a_library_stage_is_held_to_the_limits_a_scenario_has() {
 
 #[test]
 fn a_rate_that_is_not_a_positive_number_is_refused_not_a_panic() {
-    use pipetop::engine::Rate;
     // Started at 0/s: no arrivals, and the run still stops cleanly.
     let pipeline = Pipeline::from_source(IterSource::new(0u64..))
         .rate(Rate::PerSecond(0.0))
         .stage(StageConfig::new("a"), |x: &u64| Ok(*x))
         .sink(|_: u64| {});
-    let running = pipeline.start(RunOptions {
-        tick: std::time::Duration::from_millis(10),
-        ..RunOptions::default()
-    });
+    let running = start_ticking_fast(pipeline);
     let controller = running.controller();
     let mut snapshots = running.snapshots().iter();
     wait_for(&mut snapshots, "a first snapshot", |_| true);
