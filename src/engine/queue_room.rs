@@ -128,6 +128,17 @@ mod tests {
 
     use super::*;
 
+    /// Waits on `room` for up to `wanted` items until it gets some. The
+    /// timeout is far beyond a test's life: only a release wakes it.
+    fn reserve_when_woken(room: &Room, wanted: usize) -> usize {
+        loop {
+            let got = room.wait_to_reserve(wanted, Duration::from_secs(3600));
+            if got > 0 {
+                return got;
+            }
+        }
+    }
+
     #[test]
     fn reservations_stop_at_the_bound_and_take_what_fits() {
         let room = Room::new(Some(10));
@@ -153,15 +164,7 @@ mod tests {
         assert_eq!(room.reserve(2), 2);
         let producer = {
             let room = room.clone();
-            std::thread::spawn(move || {
-                // A timeout far beyond the test's life: only the release wakes it.
-                loop {
-                    let got = room.wait_to_reserve(5, Duration::from_secs(3600));
-                    if got > 0 {
-                        return got;
-                    }
-                }
-            })
+            std::thread::spawn(move || reserve_when_woken(&room, 5))
         };
         // Free room once the producer has counted itself waiting: whether it
         // sees the release on its first look or is woken by it, it gets the
@@ -181,14 +184,7 @@ mod tests {
         let producers: Vec<_> = (0..2)
             .map(|_| {
                 let room = room.clone();
-                std::thread::spawn(move || {
-                    loop {
-                        let got = room.wait_to_reserve(1, Duration::from_secs(3600));
-                        if got > 0 {
-                            return got;
-                        }
-                    }
-                })
+                std::thread::spawn(move || reserve_when_woken(&room, 1))
             })
             .collect();
         while room.waiting.load(Ordering::SeqCst) < 2 {
