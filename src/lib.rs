@@ -52,12 +52,14 @@
 #![warn(missing_docs)]
 
 pub mod cli;
+pub mod driver;
 pub mod engine;
 pub mod export;
 pub mod format;
 pub mod headless;
 pub mod launch;
 pub mod metrics;
+pub mod model;
 pub mod scenario;
 pub mod session;
 pub mod stdout;

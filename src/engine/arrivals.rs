@@ -10,7 +10,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand_distr::{Distribution, Exp};
 
-use super::spec::{Arrivals, Rate};
+use crate::model::spec::{Arrivals, Rate};
 
 /// A burst arrives this many times faster than the regular rate.
 pub const BURST_SPEEDUP: f64 = 10.0;

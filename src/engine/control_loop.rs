@@ -10,13 +10,14 @@ use std::time::Duration;
 use crossbeam_channel::{Receiver, Sender, select, unbounded};
 
 use super::clock::Clock;
-use super::command::{Command, Event, Origin, TimedCommand};
+use crate::model::{Applied, Command, Event, EventKind, Origin, StageRef, TimedCommand};
 use super::pipeline::Pipeline;
-use super::pool::StageControl;
-use super::run::{MAX_SLOWDOWN, MAX_WORKERS, RunOptions};
+use super::pool::{SpawnRefused, StageControl};
+use super::run::RunOptions;
+use crate::model::{MAX_SLOWDOWN, MAX_WORKERS};
 use super::run_context::RunContext;
 use super::source_thread::{SourceCommand, SourceHandle};
-use super::spec::Rate;
+use crate::model::spec::Rate;
 use super::stage_shared::AbortFlag;
 use crate::metrics::derived_events::EventWatch;
 use crate::metrics::recorder::Flush;
@@ -52,7 +53,7 @@ impl ControlLoop {
         options: RunOptions,
         commands: Receiver<Command>,
         snapshots: Sender<Arc<Snapshot>>,
-    ) -> Self {
+    ) -> std::io::Result<Self> {
         let clock = Clock::start();
         let tick_ns = options.tick.as_nanos().max(1_000_000) as u64;
         let (flush_tx, flushes) = unbounded();
@@ -64,15 +65,20 @@ impl ControlLoop {
             flush_every_ns: (tick_ns / 2).clamp(10_000_000, 100_000_000),
             abort,
             exits: exits_tx,
+            spawner: options.spawner.clone(),
         };
         let names = pipeline.stage_names();
         let mut parts = pipeline.parts;
         let launch = parts.source.take().expect("a built pipeline has a source");
         let mut sampler = Sampler::new(&names, options.window_secs, launch.first_id());
         let rate = launch.rate();
-        let source = launch.launch(ctx.clone(), &mut sampler);
-        for stage in &mut parts.stages {
-            stage.start(ctx.clone(), &mut sampler);
+        let source = launch.launch(ctx.clone(), &mut sampler)?;
+        let mut refused = Vec::new();
+        for (index, stage) in parts.stages.iter_mut().enumerate() {
+            if let Err(e) = stage.start(ctx.clone(), &mut sampler) {
+                let name = stage.name().to_string();
+                refused.push((StageRef { index, name }, e));
+            }
         }
         let mut timeline = options.timeline;
         if let Some(at) = options.stop_after {
@@ -83,7 +89,7 @@ impl ControlLoop {
             });
         }
         timeline.sort_by_key(|t| t.at);
-        Self {
+        let mut control = Self {
             closed: vec![false; parts.stages.len()],
             memory_cap: options.memory_cap,
             ctx,
@@ -101,7 +107,11 @@ impl ControlLoop {
             state: RunState::Running,
             rate,
             events: Vec::new(),
+        };
+        for (stage, refused) in refused {
+            control.refused_spawn(stage, refused);
         }
+        Ok(control)
     }
 
     fn now_s(&self) -> f64 {
@@ -123,14 +133,15 @@ impl ControlLoop {
                 && !self.state.is_final()
                 && self.source.as_ref().is_some_and(|s| s.status.exhausted())
             {
-                self.events.push(Event::new(
-                    self.now_s(),
-                    "source-done",
-                    "the source ran out of items",
-                ));
+                self.events
+                    .push(Event::new(self.now_s(), EventKind::SourceDone));
                 self.begin_drain();
             }
-            if self.state == RunState::Draining && self.advance_drain() {
+            // An abort inside the drain (no thread to drain with) ends it as aborted.
+            if self.state == RunState::Draining
+                && self.advance_drain()
+                && self.state == RunState::Draining
+            {
                 self.state = RunState::Done;
             }
             if self.state.is_final() || now >= self.next_tick_ns {
@@ -207,12 +218,10 @@ impl ControlLoop {
         {
             self.events.push(Event::new(
                 self.now_s(),
-                "memory-cap",
-                format!(
-                    "memory cap reached: RSS {:.1} MiB > {:.1} MiB, aborting",
-                    rss as f64 / 1_048_576.0,
-                    cap as f64 / 1_048_576.0
-                ),
+                EventKind::MemoryCap {
+                    rss_bytes: rss,
+                    cap_bytes: cap,
+                },
             ));
             self.abort();
         }
@@ -228,112 +237,125 @@ impl ControlLoop {
     }
 
     fn apply(&mut self, command: Command, origin: Origin, note: Option<String>) {
-        let t_s = self.now_s();
-        let kind = command.kind();
         if self.state.is_final() {
             return;
         }
-        let stopped = self.state == RunState::Draining;
-        let stage_name = |stages: &[Box<dyn StageControl>], i: usize| {
-            stages.get(i).map(|s| s.name().to_string())
+        let kind = match self.carry_out(command, origin) {
+            Ok(Some(applied)) => EventKind::Applied(applied),
+            Ok(None) => return,
+            Err(why) => EventKind::Ignored { command, why },
         };
-        let mut event = Event::new(t_s, kind, "");
-        event.origin = origin;
-        event.note = note;
-        match command {
-            Command::Workers { stage, count } => {
-                let Some(name) = stage_name(&self.stages, stage) else {
-                    return self.ignore(event, format!("no stage {stage}"));
-                };
-                let count = count.min(MAX_WORKERS);
-                let before = self.stages[stage].target();
-                self.stages[stage].resize(count, &mut self.sampler);
-                event.message = format!("{name}: workers {before} → {count}");
-                event.stage = Some(name);
-                event.count = Some(count);
-            }
-            Command::Burst { items } if !stopped => {
-                self.send_source(SourceCommand::Burst(items));
-                event.message = format!("burst of {items} items");
-                event.items = Some(items);
-            }
-            Command::Rate(rate) if !rate.is_paceable() => {
-                return self.ignore(
-                    event,
-                    format!("a rate is a positive number of items/s or max, not {rate}"),
-                );
-            }
-            Command::Rate(rate) if !stopped => {
-                self.send_source(SourceCommand::Rate(rate));
-                event.message = format!("source rate {} → {rate}", self.rate);
-                event.rate = Some(rate);
-                self.rate = rate;
-            }
-            Command::Pause if !stopped => {
-                self.send_source(SourceCommand::Pause);
-                self.state = RunState::Paused;
-                event.message = "source paused".into();
-            }
-            Command::Resume if !stopped => {
-                self.send_source(SourceCommand::Resume);
-                self.state = RunState::Running;
-                event.message = "source resumed".into();
-            }
-            Command::Burst { .. } | Command::Rate(_) | Command::Pause | Command::Resume => {
-                return self.ignore(event, "the source has stopped".into());
-            }
-            Command::Policy { stage, policy } => {
-                let Some(name) = stage_name(&self.stages, stage) else {
-                    return self.ignore(event, format!("no stage {stage}"));
-                };
-                let before = self.stages[stage].policy();
-                self.stages[stage].set_policy(policy);
-                event.message = format!("{name}: policy {before} → {policy}");
-                event.stage = Some(name);
-                event.policy = Some(policy);
-            }
-            Command::Slowdown { stage, factor } => {
-                let factor = factor.min(MAX_SLOWDOWN);
-                let Some(name) = stage_name(&self.stages, stage) else {
-                    return self.ignore(event, format!("no stage {stage}"));
-                };
-                self.stages[stage].set_slowdown(factor);
-                event.message = if factor <= 1.0 {
-                    format!("{name}: speed restored")
-                } else {
-                    format!("{name}: slowed ×{factor}")
-                };
-                event.stage = Some(name);
-                event.factor = Some(factor.max(1.0));
-            }
-            Command::Crash { stage } => {
-                let Some(name) = stage_name(&self.stages, stage) else {
-                    return self.ignore(event, format!("no stage {stage}"));
-                };
-                self.stages[stage].crash();
-                event.message = format!("{name}: crashing one worker");
-                event.stage = Some(name);
-            }
-            Command::Stop => {
-                if stopped {
-                    return;
-                }
-                event.message = "stop: source stopped, draining".into();
-                self.events.push(event);
-                return self.begin_drain();
-            }
-            Command::Abort => {
-                event.message = "abort: ending now".into();
-                self.events.push(event);
-                return self.abort();
-            }
+        let ending = match kind {
+            EventKind::Applied(Applied::Stop) => Some(Command::Stop),
+            EventKind::Applied(Applied::Abort) => Some(Command::Abort),
+            _ => None,
+        };
+        self.events.push(Event {
+            origin,
+            note,
+            ..Event::new(self.now_s(), kind)
+        });
+        match ending {
+            Some(Command::Stop) => self.begin_drain(),
+            Some(Command::Abort) => self.abort(),
+            _ => {}
         }
-        self.events.push(event);
     }
 
-    fn ignore(&mut self, mut event: Event, why: String) {
-        event.message = format!("{} ignored: {why}", event.kind);
-        self.events.push(event);
+    /// The stage at `index`, named, or why a command for it is ignored.
+    fn stage_ref(&self, index: usize) -> Result<StageRef, String> {
+        let stage = self.stages.get(index).ok_or(format!("no stage {index}"))?;
+        Ok(StageRef {
+            index,
+            name: stage.name().to_string(),
+        })
+    }
+
+    /// Carries out one command (`Stop` and `Abort` only once logged, by
+    /// [`Self::apply`]); returns what it changed, `None` for a command that
+    /// changes nothing now (a second stop), or why it was ignored.
+    fn carry_out(&mut self, command: Command, origin: Origin) -> Result<Option<Applied>, String> {
+        let stopped = self.state == RunState::Draining;
+        let source_stopped = || Err("the source has stopped".to_string());
+        Ok(Some(match command {
+            Command::Workers { stage, count } => {
+                let stage = self.stage_ref(stage)?;
+                let from = self.stages[stage.index].target();
+                let to = count.min(MAX_WORKERS);
+                self.resize(stage.index, to);
+                Applied::Workers { stage, from, to }
+            }
+            Command::Policy { stage, policy } => {
+                let stage = self.stage_ref(stage)?;
+                let from = self.stages[stage.index].policy();
+                self.stages[stage.index].set_policy(policy);
+                Applied::Policy {
+                    stage,
+                    from,
+                    to: policy,
+                }
+            }
+            Command::Slowdown { stage, factor } => {
+                let stage = self.stage_ref(stage)?;
+                let factor = factor.min(MAX_SLOWDOWN);
+                self.stages[stage.index].set_slowdown(factor);
+                Applied::Slowdown { stage, factor }
+            }
+            Command::Crash { stage } => {
+                let stage = self.stage_ref(stage)?;
+                self.stages[stage.index].crash(origin);
+                Applied::Crash { stage }
+            }
+            Command::Rate(rate) if !rate.is_paceable() => {
+                return Err(format!(
+                    "a rate is a positive number of items/s or max, not {rate}"
+                ));
+            }
+            Command::Burst { .. } | Command::Rate(_) | Command::Pause | Command::Resume
+                if stopped =>
+            {
+                return source_stopped();
+            }
+            Command::Burst { items } => {
+                self.send_source(SourceCommand::Burst(items));
+                Applied::Burst { items }
+            }
+            Command::Rate(rate) => {
+                self.send_source(SourceCommand::Rate(rate));
+                let from = std::mem::replace(&mut self.rate, rate);
+                Applied::Rate { from, to: rate }
+            }
+            Command::Pause => {
+                self.send_source(SourceCommand::Pause);
+                self.state = RunState::Paused;
+                Applied::Pause
+            }
+            Command::Resume => {
+                self.send_source(SourceCommand::Resume);
+                self.state = RunState::Running;
+                Applied::Resume
+            }
+            Command::Stop if stopped => return Ok(None),
+            Command::Stop => Applied::Stop,
+            Command::Abort => Applied::Abort,
+        }))
+    }
+
+    /// Resizes stage `index`'s pool; a thread the OS refused becomes an event.
+    fn resize(&mut self, index: usize, count: usize) {
+        if let Err(refused) = self.stages[index].resize(count, &mut self.sampler) {
+            let name = self.stages[index].name().to_string();
+            self.refused_spawn(StageRef { index, name }, refused);
+        }
+    }
+
+    fn refused_spawn(&mut self, stage: StageRef, refused: SpawnRefused) {
+        let kind = EventKind::SpawnRefused {
+            stage,
+            running: refused.running,
+            error: refused.error.to_string(),
+        };
+        self.events.push(Event::new(self.now_s(), kind));
     }
 
     fn begin_drain(&mut self) {
@@ -351,17 +373,10 @@ impl ControlLoop {
         let _ = source.thread.join();
         let left = source.status.unadmitted();
         if left > 0 {
-            self.events.push(Event {
-                items: Some(left),
-                ..Event::new(
-                    self.now_s(),
-                    "unadmitted",
-                    format!(
-                        "the source stopped with {left} arrivals due and not admitted: \
-                         never generated, they are in no count or latency"
-                    ),
-                )
-            });
+            self.events.push(Event::new(
+                self.now_s(),
+                EventKind::Unadmitted { items: left },
+            ));
         }
     }
 
@@ -369,19 +384,22 @@ impl ControlLoop {
     fn advance_drain(&mut self) -> bool {
         // A stage with no workers would stall the drain (and everything
         // upstream of it): it gets one back.
-        for stage in &mut self.stages {
-            if stage.target() == 0 {
-                stage.resize(1, &mut self.sampler);
-                self.events.push(Event {
-                    stage: Some(stage.name().to_string()),
-                    count: Some(1),
-                    ..Event::new(
-                        self.ctx.clock.now_ns() as f64 / 1e9,
-                        "workers",
-                        format!("{}: one worker back to drain the queue", stage.name()),
-                    )
-                });
+        for index in 0..self.stages.len() {
+            if self.stages[index].target() > 0 {
+                continue;
             }
+            let stage = StageRef {
+                index,
+                name: self.stages[index].name().to_string(),
+            };
+            self.resize(index, 1);
+            if self.stages[index].target() == 0 {
+                // No thread to drain it with: what is left is reported.
+                self.abort();
+                return true;
+            }
+            let kind = EventKind::DrainWorker { stage };
+            self.events.push(Event::new(self.now_s(), kind));
         }
         if self.source.as_ref().is_some_and(|s| s.live.count() == 0) {
             self.join_source();

@@ -7,7 +7,6 @@ pub(crate) mod arrivals;
 mod attempt;
 mod batch;
 pub(crate) mod clock;
-pub(crate) mod command;
 mod control_loop;
 pub(crate) mod failures;
 mod hand;
@@ -22,21 +21,21 @@ mod run_context;
 pub(crate) mod service;
 pub mod simulate;
 pub(crate) mod source;
+pub mod spawn;
 mod source_thread;
-pub(crate) mod spec;
 pub(crate) mod stage_shared;
 mod thread_exit;
 mod tsc;
 pub(crate) mod work;
 mod worker;
 
-pub use command::{Command, Event, Origin, TimedCommand};
-pub use failures::{DeadLetter, Failure, FailureView};
-pub use pipeline::{Pipeline, PipelineBuilder, SourceBuilder, StageConfig};
-pub use run::{Controller, MAX_QUEUE, MAX_SLOWDOWN, MAX_WORKERS, RunOptions, RunningPipeline};
-pub use source::{IterSource, SimulatedSource, Source};
-pub use spec::{
-    Arrivals, FailKind, PipelineSpec, QueueCapacity, QueuePolicy, Rate, ServiceDist, SourceSpec,
-    StageSpec, WorkMode,
+pub use crate::model::{
+    Arrivals, Command, DeadLetter, Event, FailKind, Failure, FailureView, MAX_QUEUE, MAX_SLOWDOWN,
+    MAX_WORKERS, Origin, PipelineSpec, QueueCapacity, QueuePolicy, Rate, ServiceDist, SourceSpec,
+    StageSpec, TimedCommand, WorkMode,
 };
+pub use pipeline::{Pipeline, PipelineBuilder, SourceBuilder, StageConfig};
+pub use run::{Controller, EngineFailure, RunOptions, RunningPipeline};
+pub use spawn::{OsThreads, Spawn, Spawner, ThreadBody};
+pub use source::{IterSource, SimulatedSource, Source};
 pub use work::{Work, WorkError};

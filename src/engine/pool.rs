@@ -8,33 +8,37 @@ use std::thread::JoinHandle;
 use crossbeam_channel::{Sender, unbounded};
 use crossbeam_utils::CachePadded;
 
-use super::failures::FailureView;
+use crate::model::FailureView;
 use super::queue::QueueReader;
 use super::run_context::RunContext;
-use super::spec::QueuePolicy;
+use crate::model::spec::QueuePolicy;
 use super::stage_shared::StageShared;
 use super::thread_exit::LiveThreads;
 use super::work::WorkFactory;
 use super::worker::{Output, PoolSignals, Worker};
-use crate::metrics::recorder::{Origin, Recorder};
+use crate::metrics::recorder::{FlushOrigin, Recorder};
+use crate::model::Origin;
 use crate::metrics::sampler::{Sampler, StageGauge};
+use crate::metrics::time_account::WorkerState;
 use crate::metrics::worker_stats::WorkerStats;
 
 /// A stage as the controller sees it, whatever its item types.
 pub trait StageControl: Send {
     fn name(&self) -> &str;
-    /// Starts the initial workers.
-    fn start(&mut self, ctx: RunContext, sampler: &mut Sampler);
+    /// Starts the initial workers (see [`Self::resize`]).
+    fn start(&mut self, ctx: RunContext, sampler: &mut Sampler) -> Result<(), SpawnRefused>;
     /// Sets the pool size: grows by spawning, shrinks by retiring workers
-    /// between items.
-    fn resize(&mut self, count: usize, sampler: &mut Sampler);
+    /// between items. A thread the OS refuses to start ends the growth: the
+    /// pool stays at what it has, and the OS's error comes back.
+    fn resize(&mut self, count: usize, sampler: &mut Sampler) -> Result<(), SpawnRefused>;
     /// The requested pool size.
     fn target(&self) -> usize;
     fn set_policy(&self, policy: QueuePolicy);
     fn policy(&self) -> QueuePolicy;
     fn set_slowdown(&self, factor: f64);
-    /// Makes one worker crash in the middle of its next item.
-    fn crash(&self);
+    /// Makes one worker crash in the middle of its next item, saying who
+    /// ordered it.
+    fn crash(&self, origin: Origin);
     /// The live gauges for the sampler.
     fn gauge(&mut self) -> StageGauge;
     /// Joins workers that have exited; returns how many are still running.
@@ -50,6 +54,15 @@ pub trait StageControl: Send {
     fn close_output(&mut self);
 }
 
+/// The OS would not start a worker thread.
+#[derive(Debug)]
+pub struct SpawnRefused {
+    /// Workers the pool runs now (its size from here on).
+    pub running: usize,
+    /// The OS's error.
+    pub error: std::io::Error,
+}
+
 /// The typed pool behind a [`StageControl`].
 pub struct StagePool<In, Out> {
     index: usize,
@@ -61,7 +74,7 @@ pub struct StagePool<In, Out> {
     shared: Arc<StageShared>,
     signals: PoolSignals,
     retire_tx: Sender<()>,
-    crash_tx: Sender<()>,
+    crash_tx: Sender<Origin>,
     threads: Vec<JoinHandle<()>>,
     /// How many of `threads` are still running (set at start).
     live: Option<LiveThreads>,
@@ -118,13 +131,14 @@ impl<In: Send + 'static, Out: Send + 'static> StagePool<In, Out> {
         }
     }
 
-    fn spawn(&mut self, sampler: &mut Sampler) {
+    fn spawn(&mut self, sampler: &mut Sampler) -> std::io::Result<()> {
         let (Some(ctx), Some(output), Some(live)) = (&self.ctx, &self.output, &self.live) else {
-            return;
+            return Ok(());
         };
         let now = ctx.clock.now_ns();
         let stats = Arc::new(CachePadded::new(WorkerStats::new(now)));
         sampler.track_worker(self.index, stats.clone());
+        let tracked = stats.clone();
         let worker = Worker {
             serial: self.next_serial,
             input: self.input.clone(),
@@ -132,7 +146,7 @@ impl<In: Send + 'static, Out: Send + 'static> StagePool<In, Out> {
             signals: self.signals.clone(),
             stats,
             recorder: Recorder::new(
-                Origin::Stage(self.index),
+                FlushOrigin::Stage(self.index),
                 ctx.flush_every_ns,
                 now,
                 ctx.flushes.clone(),
@@ -143,12 +157,15 @@ impl<In: Send + 'static, Out: Send + 'static> StagePool<In, Out> {
             _exit: live.enlist(),
         };
         let name = format!("pipetop:{}#{}", self.name, self.next_serial);
+        // A refused thread never ran: its stats stay at idle and its exit
+        // notice is dropped with the closure, as a thread that ended.
+        let handle = ctx
+            .spawner
+            .spawn(name, move || worker.run())
+            .inspect_err(|_| tracked.time.enter(WorkerState::Exited, now))?;
         self.next_serial += 1;
-        let handle = std::thread::Builder::new()
-            .name(name)
-            .spawn(move || worker.run())
-            .expect("the OS can start a worker thread");
         self.threads.push(handle);
+        Ok(())
     }
 }
 
@@ -157,27 +174,35 @@ impl<In: Send + 'static, Out: Send + 'static> StageControl for StagePool<In, Out
         &self.name
     }
 
-    fn start(&mut self, ctx: RunContext, sampler: &mut Sampler) {
+    fn start(&mut self, ctx: RunContext, sampler: &mut Sampler) -> Result<(), SpawnRefused> {
         self.live = Some(LiveThreads::new(ctx.exits.clone()));
         self.ctx = Some(ctx);
-        self.resize(self.initial_workers, sampler);
+        self.resize(self.initial_workers, sampler)
     }
 
-    fn resize(&mut self, count: usize, sampler: &mut Sampler) {
-        if count > self.target {
-            let mut to_add = count - self.target;
-            // Take back retirements not yet picked up before spawning anew.
-            while to_add > 0 && self.signals.retire.try_recv().is_ok() {
-                self.signals.pending.fetch_sub(1, Ordering::AcqRel);
-                to_add -= 1;
-            }
-            for _ in 0..to_add {
-                self.spawn(sampler);
-            }
-        } else {
+    fn resize(&mut self, count: usize, sampler: &mut Sampler) -> Result<(), SpawnRefused> {
+        if count <= self.target {
             self.send_retirements(self.target - count);
+            self.target = count;
+            return Ok(());
         }
-        self.target = count;
+        let mut to_add = count - self.target;
+        // Take back retirements not yet picked up before spawning anew.
+        while to_add > 0 && self.signals.retire.try_recv().is_ok() {
+            self.signals.pending.fetch_sub(1, Ordering::AcqRel);
+            to_add -= 1;
+            self.target += 1;
+        }
+        for _ in 0..to_add {
+            if let Err(error) = self.spawn(sampler) {
+                return Err(SpawnRefused {
+                    running: self.target,
+                    error,
+                });
+            }
+            self.target += 1;
+        }
+        Ok(())
     }
 
     fn target(&self) -> usize {
@@ -196,9 +221,9 @@ impl<In: Send + 'static, Out: Send + 'static> StageControl for StagePool<In, Out
         self.shared.set_slowdown(factor);
     }
 
-    fn crash(&self) {
+    fn crash(&self, origin: Origin) {
         self.signals.pending.fetch_add(1, Ordering::AcqRel);
-        let _ = self.crash_tx.send(());
+        let _ = self.crash_tx.send(origin);
     }
 
     fn gauge(&mut self) -> StageGauge {

@@ -15,7 +15,7 @@ use crossbeam_channel::{Receiver, Sender, TryRecvError};
 use super::batch::Batch;
 use super::item::Item;
 use super::queue_room::Room;
-use super::spec::{QueueCapacity, QueuePolicy};
+use crate::model::spec::{QueueCapacity, QueuePolicy};
 
 /// How often a blocked producer looks up from its wait (abort, policy change).
 const BLOCKED_POLL: Duration = Duration::from_millis(5);

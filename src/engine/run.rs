@@ -8,18 +8,12 @@ use std::time::Duration;
 
 use crossbeam_channel::{Receiver, Sender, unbounded};
 
-use super::command::{Command, TimedCommand};
+use crate::model::{Command, TimedCommand};
 use super::control_loop::ControlLoop;
 use super::panic_guard;
 use super::pipeline::Pipeline;
+use super::spawn::Spawner;
 use crate::metrics::Snapshot;
-
-/// The most workers one stage may have.
-pub const MAX_WORKERS: usize = 1024;
-/// The largest bounded queue a stage may have.
-pub const MAX_QUEUE: usize = 10_000_000;
-/// The largest slowdown factor a stage may be given.
-pub const MAX_SLOWDOWN: f64 = 1000.0;
 
 /// How a run is sampled and scripted.
 #[derive(Debug, Clone)]
@@ -34,6 +28,8 @@ pub struct RunOptions {
     pub stop_after: Option<Duration>,
     /// Abort once the process's resident memory passes this many bytes.
     pub memory_cap: Option<u64>,
+    /// Starts the engine's threads: the OS's, unless a test says otherwise.
+    pub spawner: Spawner,
 }
 
 impl Default for RunOptions {
@@ -44,6 +40,7 @@ impl Default for RunOptions {
             timeline: Vec::new(),
             stop_after: None,
             memory_cap: None,
+            spawner: Spawner::default(),
         }
     }
 }
@@ -61,12 +58,20 @@ impl Controller {
     }
 }
 
+/// The engine itself failed: its control thread panicked, or a thread it
+/// needs could not be started. The run's snapshots stop where it failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the engine failed: {0}")]
+pub struct EngineFailure(pub String);
+
 /// A pipeline that is running.
 pub struct RunningPipeline {
     controller: Controller,
     snapshots: Receiver<Arc<Snapshot>>,
     stage_names: Vec<String>,
-    thread: Option<JoinHandle<()>>,
+    thread: Option<ControlThread>,
+    /// Why the control thread never started, if it did not.
+    not_started: Option<EngineFailure>,
 }
 
 impl RunningPipeline {
@@ -87,10 +92,55 @@ impl RunningPipeline {
         &self.stage_names
     }
 
-    /// Waits for the run to end.
-    pub fn join(mut self) {
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
+    /// Waits for the run to end; an error if the engine failed (then the
+    /// last snapshot received is not a final one).
+    pub fn join(mut self) -> Result<(), EngineFailure> {
+        if let Some(failure) = self.not_started.take() {
+            return Err(failure);
+        }
+        self.thread.take().map_or(Ok(()), ControlThread::join)
+    }
+}
+
+/// The control thread and where it leaves its result.
+struct ControlThread {
+    thread: JoinHandle<()>,
+    result: Receiver<Result<(), EngineFailure>>,
+}
+
+impl ControlThread {
+    fn join(self) -> Result<(), EngineFailure> {
+        let _ = self.thread.join();
+        self.result.try_recv().unwrap_or_else(|_| {
+            Err(EngineFailure(
+                "the control thread ended without a result".into(),
+            ))
+        })
+    }
+}
+
+/// The control thread's whole life: a panic in it (the control loop or the
+/// sampler) is caught, kept off the terminal, and becomes the run's failure.
+fn control_thread(
+    pipeline: Pipeline,
+    options: RunOptions,
+    commands: Receiver<Command>,
+    snapshots: Sender<Arc<Snapshot>>,
+) -> Result<(), EngineFailure> {
+    panic_guard::quiet_this_thread();
+    let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+        ControlLoop::start(pipeline, options, commands, snapshots).map(|mut c| c.run())
+    }));
+    match run {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(refused)) => Err(EngineFailure(format!(
+            "the OS refused to start the source thread: {refused}"
+        ))),
+        Err(_) => {
+            let message = panic_guard::take_last_message().unwrap_or_else(|| "panic".into());
+            Err(EngineFailure(format!(
+                "the control thread panicked: {message}"
+            )))
         }
     }
 }
@@ -111,19 +161,28 @@ impl Pipeline {
         let stage_names = self.stage_names();
         let (commands_tx, commands) = unbounded();
         let (snapshots_tx, snapshots) = unbounded();
-        let thread = std::thread::Builder::new()
-            .name("pipetop:control".into())
-            .spawn(move || {
-                ControlLoop::start(self, options, commands, snapshots_tx).run();
-            })
-            .expect("the OS can start the control thread");
+        let (result_tx, result) = crossbeam_channel::bounded(1);
+        let spawner = options.spawner.clone();
+        let started = spawner.spawn("pipetop:control".into(), move || {
+            let _ = result_tx.send(control_thread(self, options, commands, snapshots_tx));
+        });
+        let (thread, not_started) = match started {
+            Ok(thread) => (Some(ControlThread { thread, result }), None),
+            Err(e) => (
+                None,
+                Some(EngineFailure(format!(
+                    "the OS refused to start the control thread: {e}"
+                ))),
+            ),
+        };
         RunningPipeline {
             controller: Controller {
                 commands: commands_tx,
             },
             snapshots,
             stage_names,
-            thread: Some(thread),
+            thread,
+            not_started,
         }
     }
 }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use crossbeam_channel::Sender;
 
 use super::clock::Clock;
+use super::spawn::Spawner;
 use super::stage_shared::AbortFlag;
 use crate::metrics::recorder::Flush;
 
@@ -18,4 +19,6 @@ pub struct RunContext {
     pub abort: Arc<AbortFlag>,
     /// Where [`ExitNotice`](super::thread_exit::ExitNotice)s wake the controller.
     pub exits: Sender<()>,
+    /// Starts worker and source threads.
+    pub spawner: Spawner,
 }

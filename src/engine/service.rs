@@ -7,7 +7,7 @@ use rand::{Rng, RngExt};
 use rand_distr::{Distribution, Exp, LogNormal, Normal};
 
 use super::clock;
-use super::spec::{ServiceDist, WorkMode};
+use crate::model::spec::{ServiceDist, WorkMode};
 
 /// A ready-to-sample service-time distribution, in nanoseconds.
 #[derive(Debug, Clone)]

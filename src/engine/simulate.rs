@@ -14,7 +14,7 @@ use super::attempt;
 use super::pipeline::{Pipeline, StageConfig};
 use super::service::{ServiceTime, spend};
 use super::source::SimulatedSource;
-use super::spec::{FailKind, PipelineSpec, StageSpec, WorkMode};
+use crate::model::spec::{FailKind, PipelineSpec, StageSpec, WorkMode};
 use super::work::{Work, WorkError};
 
 /// One simulated stage's work.

@@ -19,9 +19,9 @@ use super::item::Item;
 use super::queue::{PushObserver, QueueWriter};
 use super::run_context::RunContext;
 use super::source::Source;
-use super::spec::{Arrivals, Rate};
+use crate::model::spec::{Arrivals, Rate};
 use super::thread_exit::LiveThreads;
-use crate::metrics::recorder::{Origin, Recorder};
+use crate::metrics::recorder::{FlushOrigin, Recorder};
 use crate::metrics::sampler::Sampler;
 use crate::metrics::time_account::WorkerState;
 use crate::metrics::worker_group::SharedWorkerStats;
@@ -91,7 +91,11 @@ pub struct SourceHandle {
 pub trait LaunchSource: Send {
     fn first_id(&self) -> u64;
     fn rate(&self) -> Rate;
-    fn launch(self: Box<Self>, ctx: RunContext, sampler: &mut Sampler) -> SourceHandle;
+    fn launch(
+        self: Box<Self>,
+        ctx: RunContext,
+        sampler: &mut Sampler,
+    ) -> std::io::Result<SourceHandle>;
 }
 
 /// A typed source, its pacing and the first queue it feeds.
@@ -112,7 +116,11 @@ impl<S: Source> LaunchSource for SourceRunner<S> {
         self.rate
     }
 
-    fn launch(self: Box<Self>, ctx: RunContext, sampler: &mut Sampler) -> SourceHandle {
+    fn launch(
+        self: Box<Self>,
+        ctx: RunContext,
+        sampler: &mut Sampler,
+    ) -> std::io::Result<SourceHandle> {
         let now = ctx.clock.now_ns();
         let stats: SharedWorkerStats = Arc::new(CachePadded::new(WorkerStats::new(now)));
         sampler.track_source(stats.clone());
@@ -121,19 +129,17 @@ impl<S: Source> LaunchSource for SourceRunner<S> {
         let thread_status = status.clone();
         let live = LiveThreads::new(ctx.exits.clone());
         let exit = live.enlist();
-        let thread = std::thread::Builder::new()
-            .name("pipetop:source".into())
-            .spawn(move || {
-                let _exit = exit;
-                self.run(ctx, stats, inbox, thread_status);
-            })
-            .expect("the OS can start the source thread");
-        SourceHandle {
+        let spawner = ctx.spawner.clone();
+        let thread = spawner.spawn("pipetop:source".into(), move || {
+            let _exit = exit;
+            self.run(ctx, stats, inbox, thread_status);
+        })?;
+        Ok(SourceHandle {
             commands,
             status,
             thread,
             live,
-        }
+        })
     }
 }
 
@@ -155,7 +161,7 @@ impl<S: Source> SourceRunner<S> {
         } = self;
         let clock = ctx.clock;
         let mut recorder = Recorder::new(
-            Origin::Source,
+            FlushOrigin::Source,
             ctx.flush_every_ns,
             clock.now_ns(),
             ctx.flushes.clone(),

@@ -4,7 +4,7 @@
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use super::failures::Failures;
-use super::spec::WorkMode;
+use crate::model::spec::WorkMode;
 
 /// Set once to end the run at once.
 #[derive(Debug, Default)]

@@ -14,6 +14,7 @@
 //! retired worker serves its hand and empties its outbox before it leaves;
 //! `drop-oldest` evicts only from the queue, never from a hand or an outbox.
 
+use std::collections::VecDeque;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -24,7 +25,7 @@ use crossbeam_channel::{Receiver, TryRecvError, select};
 use super::attempt;
 use super::batch::{BATCH_MAX, Batch, batch_size_for};
 use super::clock::{self, Clock};
-use super::failures::Failure;
+use crate::model::Failure;
 use super::hand::Hand;
 use super::item::Item;
 use super::panic_guard;
@@ -34,6 +35,7 @@ use super::stage_shared::{AbortFlag, StageShared};
 use super::thread_exit::ExitNotice;
 use super::work::{Work, WorkError, WorkFactory};
 use crate::metrics::recorder::Recorder;
+use crate::model::Origin;
 use crate::metrics::time_account::WorkerState;
 use crate::metrics::worker_group::SharedWorkerStats;
 use crate::metrics::worker_stats::WorkerStats;
@@ -71,8 +73,9 @@ impl<T> Clone for Output<T> {
 pub struct PoolSignals {
     /// A token here retires one worker (between items).
     pub retire: Receiver<()>,
-    /// A token here crashes one worker in the middle of its next item.
-    pub crash: Receiver<()>,
+    /// A token here crashes one worker in the middle of its next item; it
+    /// says who ordered the crash.
+    pub crash: Receiver<Origin>,
     /// Tokens sent and not yet taken, so a busy worker looks at the two
     /// channels only when there is something to take.
     pub pending: Arc<AtomicUsize>,
@@ -81,7 +84,7 @@ pub struct PoolSignals {
 /// A signal a worker took.
 enum Signal {
     Retire,
-    Crash,
+    Crash(Origin),
 }
 
 impl PoolSignals {
@@ -93,8 +96,8 @@ impl PoolSignals {
         }
         let signal = if self.retire.try_recv().is_ok() {
             Signal::Retire
-        } else if self.crash.try_recv().is_ok() {
-            Signal::Crash
+        } else if let Ok(origin) = self.crash.try_recv() {
+            Signal::Crash(origin)
         } else {
             return None;
         };
@@ -122,8 +125,8 @@ pub struct Worker<In, Out> {
 /// A worker's running state between items.
 struct Shift<In, Out> {
     work: Box<dyn Work<In, Out>>,
-    /// Crash orders taken but not yet carried out.
-    crashes_due: u32,
+    /// Crash orders taken but not yet carried out, by who gave them.
+    crashes_due: VecDeque<Origin>,
     /// The latest clock reading: one item's end is the next one's start, so
     /// a worker that never waits reads the clock once per item.
     now: u64,
@@ -145,7 +148,7 @@ impl<In: Send + 'static, Out: Send + 'static> Worker<In, Out> {
         panic_guard::quiet_this_thread();
         let mut shift = Shift {
             work: (self.factory)(self.serial),
-            crashes_due: 0,
+            crashes_due: VecDeque::new(),
             now: self.clock.now_ns(),
             hand: Hand::new(),
             outbox: Vec::with_capacity(BATCH_MAX),
@@ -163,7 +166,7 @@ impl<In: Send + 'static, Out: Send + 'static> Worker<In, Out> {
             }
             match self.signals.take() {
                 Some(Signal::Retire) => shift.retiring = true,
-                Some(Signal::Crash) => shift.crashes_due += 1,
+                Some(Signal::Crash(origin)) => shift.crashes_due.push_back(origin),
                 None => {}
             }
         }
@@ -234,7 +237,10 @@ impl<In: Send + 'static, Out: Send + 'static> Worker<In, Out> {
                     return msg.ok().map(|batch| self.input.took(batch));
                 }
                 recv(self.signals.retire) -> _ => Signal::Retire,
-                recv(self.signals.crash) -> _ => Signal::Crash,
+                recv(self.signals.crash) -> origin => match origin {
+                    Ok(origin) => Signal::Crash(origin),
+                    Err(_) => continue,
+                },
                 default(timeout.saturating_duration_since(Instant::now())) => {
                     self.recorder.flush_if_due(self.clock.now_ns());
                     if self.shared.abort.is_set() {
@@ -247,7 +253,7 @@ impl<In: Send + 'static, Out: Send + 'static> Worker<In, Out> {
             match taken {
                 // The hand is empty here: the worker can leave at once.
                 Signal::Retire => return None,
-                Signal::Crash => shift.crashes_due += 1,
+                Signal::Crash(origin) => shift.crashes_due.push_back(origin),
             }
         }
     }
@@ -278,14 +284,13 @@ impl<In: Send + 'static, Out: Send + 'static> Worker<In, Out> {
         let mut attempts = 0;
         loop {
             attempts += 1;
-            let crash = shift.crashes_due > 0;
-            shift.crashes_due = shift.crashes_due.saturating_sub(1);
+            let crash = shift.crashes_due.pop_front();
             let started = shift.now;
             let work = &mut shift.work;
             attempt::begin(item.id, attempts);
             let result = panic::catch_unwind(AssertUnwindSafe(|| {
-                if crash {
-                    panic!("worker crashed by operator");
+                if let Some(origin) = crash {
+                    panic!("worker crashed by {}", origin.who());
                 }
                 work.process(&item.payload)
             }));

@@ -7,6 +7,7 @@ pub mod recording;
 pub mod report;
 pub mod run_log;
 pub mod series;
+pub mod summary;
 pub mod svg;
 
 pub use svg::buffer_to_svg;

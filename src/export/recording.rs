@@ -8,49 +8,28 @@ use std::time::Duration;
 use anyhow::Context;
 
 use super::output_file::OutputFile;
-use crate::engine::{
-    Command, Event, FailKind, Origin, PipelineSpec, QueueCapacity, Rate, ServiceDist, TimedCommand,
-    WorkMode,
+use crate::model::{
+    Command, Event, EventKind, FailKind, Origin, PipelineSpec, QueueCapacity, Rate, ServiceDist,
+    TimedCommand, WorkMode,
 };
 use crate::session::SessionInfo;
 
-/// The operator's commands among `events`, as timeline entries. An
-/// immediate quit is recorded as a `stop`.
-pub fn operator_commands(events: &[Event], spec: &PipelineSpec) -> Vec<TimedCommand> {
-    let stage = |event: &Event| {
-        let name = event.stage.as_deref()?;
-        spec.stages.iter().position(|s| s.name == name)
-    };
+/// The operator's commands among `events`, as timeline entries: what the
+/// engine carried out at the operator's word, at the time it took effect.
+/// An immediate quit is recorded as a `stop`.
+pub fn operator_commands(events: &[Event]) -> Vec<TimedCommand> {
     events
         .iter()
-        .filter(|e| e.origin == Origin::Operator)
-        .filter_map(|e| {
-            let command = match e.kind.as_str() {
-                "workers" => Command::Workers {
-                    stage: stage(e)?,
-                    count: e.count?,
-                },
-                "burst" => Command::Burst { items: e.items? },
-                "rate" => Command::Rate(e.rate?),
-                "pause" => Command::Pause,
-                "resume" => Command::Resume,
-                "policy" => Command::Policy {
-                    stage: stage(e)?,
-                    policy: e.policy?,
-                },
-                "slowdown" => Command::Slowdown {
-                    stage: stage(e)?,
-                    factor: e.factor?,
-                },
-                "crash" => Command::Crash { stage: stage(e)? },
-                "stop" | "abort" => Command::Stop,
-                _ => return None,
-            };
-            Some(TimedCommand {
+        .filter_map(|e| match (e.origin, &e.kind) {
+            (Origin::Operator, EventKind::Applied(applied)) => Some(TimedCommand {
                 at: Duration::from_secs_f64(e.t_s.max(0.0)),
-                command,
+                command: match applied.command() {
+                    Command::Abort => Command::Stop,
+                    command => command,
+                },
                 note: Some("recorded".into()),
-            })
+            }),
+            _ => None,
         })
         .collect()
 }
@@ -60,7 +39,7 @@ pub fn operator_commands(events: &[Event], spec: &PipelineSpec) -> Vec<TimedComm
 pub fn write(file: OutputFile, info: &SessionInfo, events: &[Event]) -> anyhow::Result<()> {
     let spec = info.spec.as_ref().context(NEEDS_A_SCENARIO)?;
     let mut timeline = info.timeline.clone();
-    timeline.extend(operator_commands(events, spec));
+    timeline.extend(operator_commands(events));
     timeline.sort_by_key(|t| t.at);
     file.replace_with(scenario_toml(info, spec, &timeline).as_bytes())
 }
@@ -122,8 +101,8 @@ pub fn scenario_toml(info: &SessionInfo, spec: &PipelineSpec, timeline: &[TimedC
     let _ = writeln!(out, "\n[source]");
     let _ = writeln!(out, "rate = {}", rate(spec.source.rate));
     let arrivals = match spec.source.arrivals {
-        crate::engine::Arrivals::Poisson => "poisson",
-        crate::engine::Arrivals::Uniform => "uniform",
+        crate::model::Arrivals::Poisson => "poisson",
+        crate::model::Arrivals::Uniform => "uniform",
     };
     let _ = writeln!(out, "arrivals = {}", quoted(arrivals));
     let _ = writeln!(out, "burst = {}", spec.source.burst);

@@ -3,8 +3,7 @@
 
 use serde::Serialize;
 
-use crate::engine::{DeadLetter, Event, QueuePolicy};
-use crate::metrics::derived_events::BOTTLENECK;
+use crate::model::{DeadLetter, Event, EventKind, QueuePolicy};
 use crate::metrics::theory::{self, Measured, StageTheory};
 use crate::metrics::{Percentiles, Snapshot, Totals};
 use crate::session::SessionInfo;
@@ -94,19 +93,19 @@ impl BottleneckSummary {
                 None => summary.none_s += span,
             }
         };
-        for event in events.iter().filter(|e| e.kind == BOTTLENECK) {
-            close(&mut summary, current, since, event.t_s);
-            since = event.t_s;
-            current = event
-                .stage
-                .as_deref()
-                .and_then(|name| stage_names.iter().position(|n| n == name));
+        let moves = events.iter().filter_map(|e| match &e.kind {
+            EventKind::Bottleneck { stage, reason } => Some((e.t_s, stage, reason)),
+            _ => None,
+        });
+        for (t_s, stage, reason) in moves {
+            close(&mut summary, current, since, t_s);
+            since = t_s;
+            current = stage
+                .as_ref()
+                .map(|s| s.index)
+                .filter(|&i| i < stage_names.len());
             if let Some(index) = current {
-                let reason = event
-                    .message
-                    .strip_prefix("bottleneck: ")
-                    .unwrap_or(&event.message)
-                    .to_string();
+                let reason = reason.clone();
                 match summary.stages.iter_mut().find(|b| b.index == index) {
                     Some(entry) => entry.last_reason = reason,
                     None => summary.stages.push(BottleneckTime {
@@ -153,6 +152,10 @@ pub struct Report {
     pub duration_s: f64,
     /// How the run ended: `done` (drained) or `aborted`.
     pub state: crate::metrics::RunState,
+    /// Set when the engine itself failed: what failed. The figures are then
+    /// those of the last snapshot received, not of a finished run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure: Option<String>,
     /// The conservation counters at the end.
     pub totals: Totals,
     /// Sink time minus scheduled birth, over the whole run.
@@ -229,6 +232,7 @@ impl Report {
             seed: info.seed,
             duration_s,
             state: last.state,
+            failure: None,
             totals: last.totals,
             end_to_end_ms: last.end_to_end_ms.total,
             stages,

@@ -12,7 +12,7 @@ use super::prometheus::Exporter;
 use super::recording;
 use super::report::Report;
 use super::series::SeriesWriter;
-use crate::engine::Event;
+use crate::model::Event;
 use crate::metrics::Snapshot;
 use crate::session::{SessionInfo, SessionOptions, SnapshotObserver};
 
@@ -104,8 +104,9 @@ impl RunLog {
 
     /// Writes the recording and the report (the series is already whole);
     /// returns the report (an error if the run ended before its first
-    /// snapshot). The exporter stops here: the run is over.
-    pub fn finish(mut self, info: &SessionInfo) -> anyhow::Result<Report> {
+    /// snapshot). `failure` says what failed, if the engine did: the report
+    /// is marked with it. The exporter stops here: the run is over.
+    pub fn finish(mut self, info: &SessionInfo, failure: Option<String>) -> anyhow::Result<Report> {
         drop(self.exporter.take());
         if let Some(file) = self.record {
             let ran = SessionInfo {
@@ -117,7 +118,10 @@ impl RunLog {
         let last = self
             .last
             .context("the run ended before its first snapshot")?;
-        let report = Report::new(info, &last, self.events);
+        let report = Report {
+            failure,
+            ..Report::new(info, &last, self.events)
+        };
         if let Some(file) = self.report {
             let json = serde_json::to_string_pretty(&report)? + "\n";
             file.replace_with(json.as_bytes())?;

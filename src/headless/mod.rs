@@ -1,60 +1,74 @@
 //! Running without a terminal UI: a progress line each second on stderr, the
-//! summary table on stdout at the end, and the same files as the dashboard.
-//! Ctrl-C drains and still prints the summary; a second one exits at once.
+//! summary table on stdout at the end, and the same files as the dashboard
+//! (the [`driver`](crate::driver) writes them). Ctrl-C drains and still
+//! prints the summary; a second one exits at once.
 
 mod interrupt;
 pub mod progress;
-pub mod summary;
 
-use crate::engine::Command;
+use crate::driver::{self, FrameCapture, Frontend, LiveRun};
 use crate::export::report::Report;
-use crate::export::run_log::RunLog;
-use crate::session::{Session, SessionOptions};
-use crate::tui::screenshot::FrameCapture;
+use crate::model::{Command, Event};
+use crate::session::{Session, SessionInfo, SessionOptions};
+use crate::tui::screenshot::DashboardCapture;
 
 /// Runs `session` to its end, printing progress, and returns the report.
-pub fn run(mut session: Session, options: &SessionOptions) -> anyhow::Result<Report> {
-    let mut log = RunLog::new(options, &session.info, session.observer.take())?;
-    if !session.info.lesson.trim().is_empty() {
-        eprintln!("{}\n", session.info.lesson.trim_end());
-    }
-    let mut capture = FrameCapture::from_options(options, &session.info);
-    // A screenshot run ends once it has its frame, unless told how long to run.
-    let stop_after_capture = options.duration.is_none();
-    let mut interrupt = interrupt::Interrupt::install()?;
-    let (running, info) = session.start(options);
-    let mut next_progress_s = 1.0;
-    for snapshot in running.snapshots().iter() {
-        log.record(&snapshot)?;
-        if interrupt.take() {
-            eprintln!("interrupted: stopping the source and draining (again quits at once)");
-            running.controller().send(Command::Stop);
-        }
-        if let Some(capture) = &mut capture
-            && capture.observe(&snapshot)?
-        {
-            eprintln!("{}", capture.saved().unwrap_or_default());
-            if stop_after_capture {
-                running.controller().send(Command::Stop);
-            }
-        }
-        for event in &snapshot.events {
-            eprintln!("t={:>5.1}s  {}{}", event.t_s, event.message, note(event));
-        }
-        if snapshot.t_s >= next_progress_s || snapshot.state.is_final() {
-            eprintln!("{}", progress::line(&snapshot));
-            while next_progress_s <= snapshot.t_s {
-                next_progress_s += 1.0;
-            }
-        }
-    }
-    running.join();
-    let report = log.finish(&info)?;
-    crate::stdout::print(&summary::table(&report))?;
-    Ok(report)
+pub fn run(session: Session, options: &SessionOptions) -> anyhow::Result<Report> {
+    driver::drive(session, options, &mut Headless::default())
 }
 
-fn note(event: &crate::engine::Event) -> String {
+/// The headless front end.
+#[derive(Default)]
+pub struct Headless {
+    interrupt: Option<interrupt::Interrupt>,
+}
+
+impl Frontend for Headless {
+    fn frame_capture(
+        &self,
+        options: &SessionOptions,
+        info: &SessionInfo,
+    ) -> Option<Box<dyn FrameCapture>> {
+        DashboardCapture::from_options(options, info).map(|c| Box::new(c) as Box<dyn FrameCapture>)
+    }
+
+    fn open(&mut self, info: &SessionInfo) -> anyhow::Result<()> {
+        if !info.lesson.trim().is_empty() {
+            eprintln!("{}\n", info.lesson.trim_end());
+        }
+        self.interrupt = Some(interrupt::Interrupt::install()?);
+        Ok(())
+    }
+
+    fn run(&mut self, run: &mut LiveRun<'_>) -> anyhow::Result<()> {
+        // A screenshot run ends once it has its frame, unless told how long to run.
+        let stop_after_capture = run.options.duration.is_none();
+        let mut next_progress_s = 1.0;
+        while let Some(snapshot) = run.next()? {
+            if self.interrupt.as_mut().is_some_and(|i| i.take()) {
+                eprintln!("interrupted: stopping the source and draining (again quits at once)");
+                run.send(Command::Stop);
+            }
+            if run.just_captured() && stop_after_capture {
+                run.send(Command::Stop);
+            }
+            for event in &snapshot.events {
+                eprintln!("t={:>5.1}s  {}{}", event.t_s, event.message(), note(event));
+            }
+            if snapshot.t_s >= next_progress_s || snapshot.state.is_final() {
+                eprintln!("{}", progress::line(&snapshot));
+                while next_progress_s <= snapshot.t_s {
+                    next_progress_s += 1.0;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn close(&mut self) {}
+}
+
+fn note(event: &Event) -> String {
     event
         .note
         .as_ref()

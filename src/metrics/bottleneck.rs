@@ -50,7 +50,7 @@ pub fn reason(source_blocked: f64, stages: &[StageSnapshot], index: usize) -> St
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::QueuePolicy;
+    use crate::model::QueuePolicy;
     use crate::metrics::snapshot::{Latency, Utilization};
 
     /// A stage with these workers, queue, busy and blocked fractions.

@@ -2,12 +2,17 @@
 //! successive snapshots: a stage starting or stopping to drop items, workers
 //! restarting after a crash, and the bottleneck moving (with its reason).
 
-use crate::engine::Event;
+use crate::model::{Event, EventKind, StageRef};
 
-use super::snapshot::Snapshot;
+use super::snapshot::{Snapshot, StageSnapshot};
 
-/// The event kind for a bottleneck change; `stage` is `None` when it clears.
-pub const BOTTLENECK: &str = "bottleneck";
+/// Names stage `index` of `stages` for an event.
+fn stage_ref(stages: &[StageSnapshot], index: usize) -> StageRef {
+    StageRef {
+        index,
+        name: stages[index].name.clone(),
+    }
+}
 
 /// Ticks a new bottleneck must hold before it is announced, so a stage
 /// flickering at the busy threshold does not flood the event log.
@@ -61,17 +66,11 @@ impl BottleneckWatch {
         // Dated when it first appeared; the reason as of now, a tick settled.
         let (index, since, _) = self.candidate.take()?;
         self.current = index;
-        Some(match index.and_then(|i| stages.get(i)) {
-            Some(stage) => Event {
-                stage: Some(stage.name.clone()),
-                ..Event::new(
-                    since,
-                    BOTTLENECK,
-                    format!("bottleneck: {}", reason.unwrap_or_default()),
-                )
-            },
-            None => Event::new(since, BOTTLENECK, "no bottleneck: nothing is held back"),
-        })
+        let stage = index
+            .filter(|&i| i < stages.len())
+            .map(|i| stage_ref(stages, i));
+        let reason = reason.unwrap_or_default();
+        Some(Event::new(since, EventKind::Bottleneck { stage, reason }))
     }
 }
 
@@ -81,34 +80,19 @@ impl EventWatch {
         let (stages, t_s) = (&snapshot.stages, snapshot.t_s);
         self.seen.resize(stages.len(), Seen::default());
         let mut events = Vec::new();
-        for (seen, stage) in self.seen.iter_mut().zip(stages) {
+        for (index, (seen, stage)) in self.seen.iter_mut().zip(stages).enumerate() {
+            let at = |kind| Event::new(t_s, kind);
             let dropping = stage.dropped > seen.dropped;
             if dropping && !seen.dropping {
-                events.push(Event {
-                    stage: Some(stage.name.clone()),
-                    policy: Some(stage.policy),
-                    ..Event::new(
-                        t_s,
-                        "drops",
-                        format!(
-                            "{}: queue full, dropping items ({})",
-                            stage.name, stage.policy
-                        ),
-                    )
-                });
+                events.push(at(EventKind::Drops {
+                    stage: stage_ref(stages, index),
+                    policy: stage.policy,
+                }));
             } else if !dropping && seen.dropping {
-                events.push(Event {
-                    stage: Some(stage.name.clone()),
-                    items: Some(stage.dropped),
-                    ..Event::new(
-                        t_s,
-                        "drops-end",
-                        format!(
-                            "{}: stopped dropping ({} dropped in all)",
-                            stage.name, stage.dropped
-                        ),
-                    )
-                });
+                events.push(at(EventKind::DropsEnd {
+                    stage: stage_ref(stages, index),
+                    dropped: stage.dropped,
+                }));
             }
             let restarts = stage.restarts.saturating_sub(seen.restarts);
             if restarts > 0 {
@@ -118,20 +102,12 @@ impl EventWatch {
                     .iter()
                     .rev()
                     .find(|f| f.panicked)
-                    .map(|f| format!(" (last cause: {})", f.error))
-                    .unwrap_or_default();
-                events.push(Event {
-                    stage: Some(stage.name.clone()),
-                    count: Some(restarts as usize),
-                    ..Event::new(
-                        t_s,
-                        "restart",
-                        format!(
-                            "{}: {restarts} worker restart(s) after a crash{cause}",
-                            stage.name
-                        ),
-                    )
-                });
+                    .map(|f| f.error.clone());
+                events.push(at(EventKind::Restart {
+                    stage: stage_ref(stages, index),
+                    count: restarts,
+                    cause,
+                }));
             }
             *seen = Seen {
                 dropped: stage.dropped,

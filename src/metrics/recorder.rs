@@ -15,7 +15,7 @@ use super::latency_tally::LatencyTally;
 
 /// Who sent a flush.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Origin {
+pub enum FlushOrigin {
     Source,
     Stage(usize),
 }
@@ -41,7 +41,7 @@ impl Recorded {
 /// One batch of recordings on its way to the sampler.
 #[derive(Debug)]
 pub struct Flush {
-    pub origin: Origin,
+    pub origin: FlushOrigin,
     pub service: LatencyCounts,
     pub wait: LatencyCounts,
     pub end_to_end: LatencyCounts,
@@ -51,7 +51,7 @@ pub struct Flush {
 /// A thread's local recordings and when to hand them over.
 #[derive(Debug)]
 pub struct Recorder {
-    origin: Origin,
+    origin: FlushOrigin,
     every_ns: u64,
     next_flush_ns: u64,
     pub now: Recorded,
@@ -60,7 +60,7 @@ pub struct Recorder {
 
 impl Recorder {
     /// A recorder that flushes to `tx` every `every_ns` nanoseconds.
-    pub fn new(origin: Origin, every_ns: u64, now_ns: u64, tx: Sender<Flush>) -> Self {
+    pub fn new(origin: FlushOrigin, every_ns: u64, now_ns: u64, tx: Sender<Flush>) -> Self {
         Self {
             origin,
             every_ns,

@@ -11,11 +11,11 @@ use super::bottleneck;
 use super::checkpoint::Checkpoint;
 use super::latency::WindowedLatency;
 use super::process::ProcessProbe;
-use super::recorder::{Flush, Origin};
+use super::recorder::{Flush, FlushOrigin};
 use super::snapshot::{Backpressure, RunState, Snapshot, SourceSnapshot, StageSnapshot, Totals};
 use super::time_account::StateTimes;
 use super::worker_group::{GroupSample, SharedWorkerStats, WorkerGroup, utilization};
-use crate::engine::{Event, FailureView, QueuePolicy, Rate};
+use crate::model::{Event, FailureView, QueuePolicy, Rate};
 
 /// What the engine knows about a stage right now, beyond its workers.
 #[derive(Debug, Clone, PartialEq)]
@@ -114,7 +114,7 @@ impl Sampler {
     /// Merges one flush of recordings, made around `now_ns`.
     pub fn absorb(&mut self, flush: Flush, now_ns: u64) {
         let second = now_ns / 1_000_000_000;
-        if let Origin::Stage(i) = flush.origin {
+        if let FlushOrigin::Stage(i) = flush.origin {
             let stage = &mut self.stages[i];
             stage.service.add(second, &flush.service);
             stage.wait.add(second, &flush.wait);

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::engine::{Event, FailureView, QueuePolicy, Rate};
+use crate::model::{Event, FailureView, QueuePolicy, Rate};
 
 /// Where the run is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

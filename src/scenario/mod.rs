@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use toml::de::DeTable;
 
-use crate::engine::{PipelineSpec, TimedCommand};
+use crate::model::{PipelineSpec, TimedCommand};
 
 pub use error::{Position, ScenarioError};
 pub use memory::{MAX_MEMORY_CAP, MIN_MEMORY_CAP};

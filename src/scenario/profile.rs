@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use toml::de::DeValue;
 
-use crate::engine::Rate;
+use crate::model::Rate;
 
 use super::error::ScenarioError;
 use super::fields::{Table, Value};

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use super::*;
-use crate::engine::{Command, Rate};
+use crate::model::{Command, Rate};
 
 /// The smallest valid scenario, to which each test adds a timeline.
 use super::tests::MIN as HEAD;

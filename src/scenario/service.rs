@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::engine::ServiceDist;
+use crate::model::ServiceDist;
 
 use super::error::ScenarioError;
 use super::fields::Table;

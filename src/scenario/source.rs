@@ -1,6 +1,6 @@
 //! The `[source]` table: arrival rate, arrival spacing and burst size.
 
-use crate::engine::{Arrivals, Rate, SourceSpec};
+use crate::model::{Arrivals, Rate, SourceSpec};
 
 use super::error::ScenarioError;
 use super::fields::{Table, Value};

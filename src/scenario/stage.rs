@@ -1,15 +1,15 @@
 //! A `[[stage]]` table: name, worker pool, input queue, service time, failures.
 
-use crate::engine::{self, FailKind, QueueCapacity, QueuePolicy, StageSpec, WorkMode};
+use crate::model::{self, FailKind, QueueCapacity, QueuePolicy, StageSpec, WorkMode};
 
 use super::error::ScenarioError;
 use super::fields::{Table, Value};
 use super::service;
 
 /// The largest worker pool a stage may have.
-pub const MAX_WORKERS: i64 = engine::MAX_WORKERS as i64;
+pub const MAX_WORKERS: i64 = model::MAX_WORKERS as i64;
 /// The largest bounded queue a stage may have.
-pub const MAX_QUEUE: i64 = engine::MAX_QUEUE as i64;
+pub const MAX_QUEUE: i64 = model::MAX_QUEUE as i64;
 /// The most attempts an item may get at one stage.
 pub const MAX_ATTEMPTS: i64 = 100;
 

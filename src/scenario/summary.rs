@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use crate::engine::{Arrivals, FailKind, ServiceDist, StageSpec};
+use crate::model::{Arrivals, FailKind, ServiceDist, StageSpec};
 
 use super::Scenario;
 

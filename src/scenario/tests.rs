@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use super::*;
-use crate::engine::{
+use crate::model::{
     Arrivals, Command, FailKind, QueueCapacity, QueuePolicy, Rate, ServiceDist, StageSpec, WorkMode,
 };
 

@@ -1,7 +1,7 @@
 //! The `[[timeline]]` entries: commands at given times, with stage names
 //! resolved to indices, and rate profiles expanded into steps, sorted by time.
 
-use crate::engine::{Command, MAX_SLOWDOWN, StageSpec, TimedCommand};
+use crate::model::{Command, MAX_SLOWDOWN, StageSpec, TimedCommand};
 
 use super::error::ScenarioError;
 use super::fields::{Table, Value};

@@ -2,19 +2,15 @@
 //! open overlay, freeze, histogram kind and quit progress, plus the feed of
 //! snapshots (latest, history, event log) and the scenario's description.
 
-use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use crate::engine::{Event, Origin};
 use crate::metrics::{Latency, Snapshot, StageSnapshot};
 use crate::session::SessionInfo;
 
+use super::event_log::EventLog;
 use super::history::History;
 use super::requests::Requests;
-
-/// Events kept for the log.
-const EVENT_LOG_LEN: usize = 500;
 
 /// A panel drawn over the dashboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -83,48 +79,17 @@ pub struct Feed {
     pub latest: Option<Arc<Snapshot>>,
     /// Each stage's queue length and throughput over the last minute.
     pub history: History,
-    /// The most recent events (up to 500), in time order.
-    pub events: VecDeque<Event>,
+    /// The most recent events, in time order.
+    pub events: EventLog,
 }
 
 impl Feed {
     fn push(&mut self, snapshot: Arc<Snapshot>) {
         self.history.push(&snapshot);
         for event in &snapshot.events {
-            self.log(event);
-        }
-        while self.events.len() > EVENT_LOG_LEN {
-            self.events.pop_front();
+            self.events.push(event);
         }
         self.latest = Some(snapshot);
-    }
-
-    /// Adds one event to the log. A rate profile's steps (timeline `rate`
-    /// commands without a note) fold into one line that keeps the latest
-    /// rate and counts the steps, so a sine wave does not flood the log.
-    fn log(&mut self, event: &Event) {
-        let is_step =
-            |e: &Event| e.kind == "rate" && e.origin == Origin::Timeline && e.note.is_none();
-        if is_step(event)
-            && let Some(last) = self.events.back_mut()
-            && is_step(last)
-        {
-            let steps = last.count.unwrap_or(1) + 1;
-            *last = Event {
-                count: Some(steps),
-                message: format!("{} ({steps} profile steps)", event.message),
-                ..event.clone()
-            };
-            return;
-        }
-        // A bottleneck is reported once it has lasted, stamped with when it
-        // began: it goes in at its time, not after later events.
-        let at = self
-            .events
-            .iter()
-            .rposition(|e| e.t_s <= event.t_s)
-            .map_or(0, |i| i + 1);
-        self.events.insert(at, event.clone());
     }
 }
 

@@ -1,7 +1,7 @@
 //! What an [`Action`] does: view actions change the [`App`]; pipeline
 //! actions become the engine [`Command`] to send. Pure, so it is unit-tested.
 
-use crate::engine::{Command, MAX_SLOWDOWN, MAX_WORKERS, QueuePolicy, Rate};
+use crate::model::{Command, MAX_SLOWDOWN, MAX_WORKERS, QueuePolicy, Rate};
 use crate::metrics::{Snapshot, StageSnapshot};
 
 use super::app::{App, Overlay, QuitState};

@@ -83,7 +83,7 @@ impl History {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::Rate;
+    use crate::model::Rate;
     use crate::metrics::{Backpressure, ProcessSnapshot, RunState, SourceSnapshot, Totals};
 
     fn at(t_s: f64) -> Snapshot {

@@ -1,20 +1,24 @@
 //! The live loop, kept thin: serve input before redraws (poll keys until the
-//! next frame is due, then take a stop signal as a `q`), drain every snapshot
-//! that arrived (keeping all their events), draw at most [`FPS`] times a
-//! second, and exit when the operator quits at once or the pipeline sends its
-//! final snapshot.
+//! next frame is due, then take a stop signal as a `q`), take in every
+//! snapshot that arrived (keeping all their events), draw at most [`FPS`]
+//! times a second, and exit when the operator quits at once or the pipeline
+//! sends its final snapshot.
+//!
+//! Every effect is behind a seam, so a test drives keys to frames with a
+//! `TestBackend`: terminal input comes from an [`Input`], snapshots and
+//! commands go through a [`Feed`], and the header's wall clock is a function.
 
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use crossbeam_channel::{Receiver, TryRecvError};
 use ratatui::Terminal;
 use ratatui::backend::Backend;
 use ratatui::crossterm::event::{self, Event as TermEvent, KeyEventKind};
 
-use crate::engine::Command;
+use crate::driver::{LiveRun, Polled};
 use crate::metrics::Snapshot;
+use crate::model::Command;
 
 use super::app::{App, QuitState};
 use super::keys::{Action, action_for};
@@ -29,80 +33,148 @@ const EVENTS_PER_FRAME: usize = 64;
 /// Where `S` saves frames.
 const SCREENSHOT_DIR: &str = "screenshots";
 
-/// Runs the dashboard until the operator quits at once or the pipeline ends;
-/// returns the last snapshot received. `send` delivers commands to the
-/// engine; `record` sees every snapshot as it arrives (for the run's files);
-/// `stop_signalled` says whether a stop signal arrived (it acts like `q`).
-pub fn run_loop<B>(
-    terminal: &mut Terminal<B>,
-    app: &mut App,
-    snapshots: &Receiver<Arc<Snapshot>>,
-    send: impl Fn(Command),
-    mut record: impl FnMut(&Arc<Snapshot>) -> anyhow::Result<()>,
-    stop_signalled: impl Fn() -> bool,
-) -> anyhow::Result<Option<Arc<Snapshot>>>
+/// Where the dashboard's terminal input comes from.
+pub trait Input {
+    /// The next input event, waiting at most `timeout`; `None` if none came.
+    fn poll(&mut self, timeout: Duration) -> std::io::Result<Option<TermEvent>>;
+}
+
+/// The real terminal's input, through crossterm.
+#[derive(Debug, Default)]
+pub struct TerminalInput;
+
+impl Input for TerminalInput {
+    fn poll(&mut self, timeout: Duration) -> std::io::Result<Option<TermEvent>> {
+        if event::poll(timeout)? {
+            event::read().map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+}
+
+/// The run the dashboard shows: snapshots in, commands out.
+pub trait Feed {
+    /// The next snapshot, if one has arrived, or the end of the run.
+    fn try_next(&mut self) -> anyhow::Result<Polled>;
+    /// Sends a command to the pipeline.
+    fn send(&mut self, command: Command);
+}
+
+impl Feed for LiveRun<'_> {
+    fn try_next(&mut self) -> anyhow::Result<Polled> {
+        LiveRun::try_next(self)
+    }
+
+    fn send(&mut self, command: Command) {
+        LiveRun::send(self, command);
+    }
+}
+
+/// What a turn of the loop ended with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Turn {
+    /// Go on: the next frame is due in a frame's time.
+    Continue,
+    /// The operator quit at once, or the run has ended.
+    Exit,
+}
+
+/// The dashboard's loop over its seams.
+pub struct LiveLoop<'a, B: Backend, I: Input, F: Feed> {
+    /// Where frames are drawn.
+    pub terminal: &'a mut Terminal<B>,
+    /// The dashboard's state.
+    pub app: &'a mut App,
+    /// Where keys come from.
+    pub input: &'a mut I,
+    /// The run shown.
+    pub feed: &'a mut F,
+    /// Whether a stop signal arrived since the last call (it acts like `q`).
+    pub stop_signalled: &'a dyn Fn() -> bool,
+    /// The wall clock shown in the header.
+    pub wall_clock: fn() -> SystemTime,
+    /// The newest snapshot received.
+    pub last: Option<Arc<Snapshot>>,
+}
+
+impl<B, I, F> LiveLoop<'_, B, I, F>
 where
     B: Backend,
     B::Error: Send + Sync + 'static,
+    I: Input,
+    F: Feed,
 {
-    let frame = Duration::from_secs(1) / FPS;
-    let mut last = None;
-    let mut next_frame = Instant::now();
-    loop {
+    /// Turns until the operator quits at once or the run ends.
+    pub fn run(&mut self) -> anyhow::Result<()> {
+        let frame = Duration::from_secs(1) / FPS;
+        let mut next_frame = Instant::now();
+        while self.turn(next_frame)? == Turn::Continue {
+            next_frame = Instant::now() + frame;
+        }
+        Ok(())
+    }
+
+    /// One turn: serve input until `draw_at` (or until none is waiting, once
+    /// it has passed), take in every snapshot that arrived, draw a frame.
+    pub fn turn(&mut self, draw_at: Instant) -> anyhow::Result<Turn> {
         let mut served = 0;
-        while served < EVENTS_PER_FRAME
-            && event::poll(next_frame.saturating_duration_since(Instant::now()))?
-        {
-            served += 1;
-            let TermEvent::Key(key) = event::read()? else {
-                continue;
+        while served < EVENTS_PER_FRAME {
+            let wait = draw_at.saturating_duration_since(Instant::now());
+            let Some(event) = self.input.poll(wait)? else {
+                break;
             };
-            if key.kind != KeyEventKind::Press {
-                continue;
+            served += 1;
+            if let TermEvent::Key(key) = event
+                && key.kind == KeyEventKind::Press
+                && let Some(action) = action_for(&key)
+            {
+                self.act(action)?;
             }
-            if let Some(action) = action_for(&key) {
-                app.status = None;
-                if action == Action::Screenshot {
-                    let size = terminal.size()?;
-                    app.status = Some(
-                        match save_svg(app, size.width, size.height, Path::new(SCREENSHOT_DIR)) {
-                            Ok(path) => format!("saved {}", path.display()),
-                            Err(e) => format!("screenshot failed: {e}"),
-                        },
-                    );
-                }
-                if let Some(command) = app.apply(action) {
-                    send(command);
-                }
-            }
-            if app.quit == QuitState::Now {
-                return Ok(last);
+            if self.app.quit == QuitState::Now {
+                return Ok(Turn::Exit);
             }
         }
-        if stop_signalled() {
-            if let Some(command) = app.apply(Action::Quit) {
-                send(command);
-            }
-            if app.quit == QuitState::Now {
-                return Ok(last);
+        if (self.stop_signalled)() {
+            self.act(Action::Quit)?;
+            if self.app.quit == QuitState::Now {
+                return Ok(Turn::Exit);
             }
         }
-        let disconnected = loop {
-            match snapshots.try_recv() {
-                Ok(snapshot) => {
-                    record(&snapshot)?;
-                    last = Some(Arc::clone(&snapshot));
-                    app.on_snapshot(snapshot);
+        let ended = loop {
+            match self.feed.try_next()? {
+                Polled::Snapshot(snapshot) => {
+                    self.last = Some(Arc::clone(&snapshot));
+                    self.app.on_snapshot(snapshot);
                 }
-                Err(TryRecvError::Empty) => break false,
-                Err(TryRecvError::Disconnected) => break true,
+                Polled::Empty => break false,
+                Polled::Ended => break true,
             }
         };
-        app.now = SystemTime::now();
-        terminal.draw(|f| render(f, app))?;
-        if disconnected || app.pipeline_finished() {
-            return Ok(last);
+        self.app.now = (self.wall_clock)();
+        let app = &*self.app;
+        self.terminal.draw(|f| render(f, app))?;
+        Ok(if ended || self.app.pipeline_finished() {
+            Turn::Exit
+        } else {
+            Turn::Continue
+        })
+    }
+
+    /// Carries out one key's action.
+    fn act(&mut self, action: Action) -> anyhow::Result<()> {
+        self.app.status = None;
+        if action == Action::Screenshot {
+            let size = self.terminal.size()?;
+            let dir = Path::new(SCREENSHOT_DIR);
+            self.app.status = Some(match save_svg(self.app, size.width, size.height, dir) {
+                Ok(path) => format!("saved {}", path.display()),
+                Err(e) => format!("screenshot failed: {e}"),
+            });
         }
-        next_frame = Instant::now() + frame;
+        if let Some(command) = self.app.apply(action) {
+            self.feed.send(command);
+        }
+        Ok(())
     }
 }

@@ -7,6 +7,7 @@
 
 pub mod app;
 mod dispatch;
+pub mod event_log;
 pub mod history;
 pub mod keys;
 pub mod live;

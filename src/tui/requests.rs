@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use crate::engine::{Command, QueuePolicy, Rate};
+use crate::model::{Command, QueuePolicy, Rate};
 use crate::metrics::Snapshot;
 
 /// Snapshots after which a request gives way to what they show.

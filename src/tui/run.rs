@@ -1,61 +1,64 @@
-//! Running a session with the dashboard: open the terminal first (so the
-//! engine's panic filter wraps the terminal-restoring hook), start the
-//! pipeline, run the live loop, then restore the terminal, finish the run's
-//! files and print the summary.
+//! The dashboard as a [`Frontend`] of the run [`driver`]: open the terminal
+//! first (so the engine's panic filter wraps the terminal-restoring hook),
+//! run the live loop, and restore the terminal before the driver prints the
+//! summary.
 
-use std::sync::Arc;
+use std::time::SystemTime;
 
 use super::app::App;
-use super::live::run_loop;
-use super::screenshot::FrameCapture;
+use super::live::{LiveLoop, TerminalInput};
+use super::screenshot::DashboardCapture;
 use super::signals::StopSignal;
 use super::terminal::TerminalGuard;
+use crate::driver::{self, FrameCapture, Frontend, LiveRun};
 use crate::export::report::Report;
-use crate::export::run_log::RunLog;
-use crate::metrics::Snapshot;
-use crate::session::{Session, SessionOptions};
+use crate::session::{Session, SessionInfo, SessionOptions};
 
 /// Runs `session` in the dashboard until the operator quits or it ends;
 /// returns the report (also written to `--report` if given).
-pub fn run(mut session: Session, options: &SessionOptions) -> anyhow::Result<Report> {
-    let mut log = RunLog::new(options, &session.info, session.observer.take())?;
-    let mut capture = FrameCapture::from_options(options, &session.info);
-    let mut app = App::new(session.info.clone());
-    let mut terminal = TerminalGuard::new()?;
-    let signals = StopSignal::install()?;
-    let (running, info) = session.start(options);
-    let controller = running.controller();
-    let outcome = run_loop(
-        &mut terminal,
-        &mut app,
-        running.snapshots(),
-        |command| controller.send(command),
-        |snapshot: &Arc<Snapshot>| {
-            log.record(snapshot)?;
-            if let Some(capture) = &mut capture {
-                capture.observe(snapshot)?;
-            }
-            Ok(())
-        },
-        || signals.take(),
-    );
-    drop(terminal);
-    if let Err(error) = outcome {
-        controller.send(crate::engine::Command::Abort);
-        return Err(error);
+pub fn run(session: Session, options: &SessionOptions) -> anyhow::Result<Report> {
+    driver::drive(session, options, &mut Dashboard::default())
+}
+
+/// The dashboard front end: the terminal and the stop signal while it is open.
+#[derive(Default)]
+pub struct Dashboard {
+    open: Option<(TerminalGuard, StopSignal)>,
+}
+
+impl Frontend for Dashboard {
+    fn frame_capture(
+        &self,
+        options: &SessionOptions,
+        info: &SessionInfo,
+    ) -> Option<Box<dyn FrameCapture>> {
+        DashboardCapture::from_options(options, info).map(|c| Box::new(c) as Box<dyn FrameCapture>)
     }
-    // After an immediate quit the engine still sends its final snapshot.
-    for snapshot in running.snapshots().iter() {
-        log.record(&snapshot)?;
-        if let Some(capture) = &mut capture {
-            capture.observe(&snapshot)?;
+
+    fn open(&mut self, _info: &SessionInfo) -> anyhow::Result<()> {
+        let terminal = TerminalGuard::new()?;
+        self.open = Some((terminal, StopSignal::install()?));
+        Ok(())
+    }
+
+    fn run(&mut self, run: &mut LiveRun<'_>) -> anyhow::Result<()> {
+        let Some((terminal, signals)) = &mut self.open else {
+            anyhow::bail!("the dashboard's terminal is not open");
+        };
+        let mut app = App::new(run.info.clone());
+        LiveLoop {
+            terminal,
+            app: &mut app,
+            input: &mut TerminalInput,
+            feed: run,
+            stop_signalled: &|| signals.take(),
+            wall_clock: SystemTime::now,
+            last: None,
         }
+        .run()
     }
-    running.join();
-    if let Some(saved) = capture.as_ref().and_then(FrameCapture::saved) {
-        eprintln!("{saved}");
+
+    fn close(&mut self) {
+        self.open = None;
     }
-    let report = log.finish(&info)?;
-    crate::stdout::print(&crate::headless::summary::table(&report))?;
-    Ok(report)
 }

@@ -10,6 +10,7 @@ use anyhow::Context;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
+use crate::driver::FrameCapture;
 use crate::export::svg::buffer_to_svg;
 
 use super::app::App;
@@ -45,7 +46,7 @@ pub fn save_svg(app: &App, width: u16, height: u16, dir: &Path) -> std::io::Resu
 
 /// Renders the dashboard frame at a given time of a run to an SVG file
 /// (`--screenshot FILE --at DUR`), from the same snapshots the run produces.
-pub struct FrameCapture {
+pub struct DashboardCapture {
     app: App,
     path: PathBuf,
     at_s: f64,
@@ -54,7 +55,7 @@ pub struct FrameCapture {
     taken: Option<f64>,
 }
 
-impl FrameCapture {
+impl DashboardCapture {
     /// A capture if the options ask for one.
     pub fn from_options(options: &SessionOptions, info: &SessionInfo) -> Option<Self> {
         let path = options.screenshot.clone()?;
@@ -67,9 +68,12 @@ impl FrameCapture {
         })
     }
 
+}
+
+impl FrameCapture for DashboardCapture {
     /// Feeds one snapshot; writes the file when the run reaches the time (or
     /// ends before it). True when this call wrote it.
-    pub fn observe(&mut self, snapshot: &Arc<Snapshot>) -> anyhow::Result<bool> {
+    fn observe(&mut self, snapshot: &Arc<Snapshot>) -> anyhow::Result<bool> {
         if self.taken.is_some() {
             return Ok(false);
         }
@@ -90,7 +94,7 @@ impl FrameCapture {
 
     /// What was saved, once it was: where, and whether the run ended
     /// before `--at` (then the frame is its last one).
-    pub fn saved(&self) -> Option<String> {
+    fn saved(&self) -> Option<String> {
         let t_s = self.taken?;
         let path = self.path.display();
         Some(if t_s < self.at_s {

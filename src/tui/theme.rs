@@ -4,6 +4,7 @@
 use ratatui::style::{Color, Modifier, Style};
 
 use crate::metrics::{Backpressure, RunState};
+use crate::model::{Command, EventKind};
 
 /// Ordinary panel borders.
 pub const BORDER: Color = Color::DarkGray;
@@ -80,11 +81,26 @@ pub fn run_state(state: RunState) -> Color {
 }
 
 /// The colour of an event kind in the log.
-pub fn event_kind(kind: &str) -> Color {
+pub fn event_kind(kind: &EventKind) -> Color {
     match kind {
-        "restart" | "crash" | "drops" | "abort" => BAD,
-        "burst" | "slowdown" | "policy" | "unadmitted" | "memory-cap" => WARN,
-        "workers" | "rate" | "pause" | "resume" => ACCENT,
-        _ => MUTED,
+        EventKind::Applied(applied) => command(&applied.command()),
+        // An ignored command keeps its command's colour, as its word.
+        EventKind::Ignored { command: ignored, .. } => command(ignored),
+        EventKind::DrainWorker { .. } => ACCENT,
+        EventKind::Restart { .. } | EventKind::Drops { .. } | EventKind::SpawnRefused { .. } => {
+            BAD
+        }
+        EventKind::Unadmitted { .. } | EventKind::MemoryCap { .. } => WARN,
+        EventKind::SourceDone | EventKind::DropsEnd { .. } | EventKind::Bottleneck { .. } => MUTED,
+    }
+}
+
+/// The colour of a command's events.
+fn command(command: &Command) -> Color {
+    match command {
+        Command::Crash { .. } | Command::Abort => BAD,
+        Command::Burst { .. } | Command::Slowdown { .. } | Command::Policy { .. } => WARN,
+        Command::Workers { .. } | Command::Rate(_) | Command::Pause | Command::Resume => ACCENT,
+        Command::Stop => MUTED,
     }
 }

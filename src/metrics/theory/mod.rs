@@ -19,7 +19,7 @@
 
 use serde::Serialize;
 
-use crate::engine::{Arrivals, PipelineSpec, QueueCapacity, Rate, ServiceDist};
+use crate::model::{Arrivals, PipelineSpec, QueueCapacity, Rate, ServiceDist};
 
 /// The utilization the what-if aims under: the usual headroom.
 pub const HEADROOM: f64 = 0.8;

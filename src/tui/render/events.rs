@@ -7,7 +7,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::engine::Event;
+use crate::tui::event_log::LogLine;
 use crate::format;
 use crate::tui::app::App;
 use crate::tui::theme;
@@ -36,26 +36,28 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
 /// Inner widths below this drop the kind column.
 const NARROW: u16 = 50;
 
-fn event_line(event: &Event, narrow: bool) -> Line<'static> {
+fn event_line(line: &LogLine, narrow: bool) -> Line<'static> {
+    let event = &line.event;
     let kind = Style::new().fg(theme::event_kind(&event.kind));
+    let message = line.message();
     let mut spans = vec![Span::styled(
         format!("{:>6} ", format_t(event.t_s)),
         theme::label(),
     )];
     if narrow {
-        spans.push(Span::styled(event.message.clone(), kind));
+        spans.push(Span::styled(message, kind));
     } else {
+        let word = event.word();
         spans.push(Span::styled(
-            format!("{:<9} ", event.kind),
+            format!("{word:<9} "),
             kind.add_modifier(Modifier::BOLD),
         ));
         // The kind column already says "bottleneck"; don't say it twice.
-        let message = event
-            .message
-            .strip_prefix(event.kind.as_str())
+        let message = message
+            .strip_prefix(word)
             .and_then(|m| m.strip_prefix(": "))
-            .unwrap_or(&event.message);
-        spans.push(Span::raw(message.to_string()));
+            .map_or_else(|| message.clone(), str::to_string);
+        spans.push(Span::raw(message));
     }
     if let Some(note) = &event.note {
         spans.push(Span::styled(

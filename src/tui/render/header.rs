@@ -273,7 +273,7 @@ mod tests {
     use ratatui::backend::TestBackend;
 
     use super::*;
-    use crate::engine::Rate;
+    use crate::model::Rate;
     use crate::metrics::{Latency, Percentiles, ProcessSnapshot, RunState, SourceSnapshot, Totals};
     use crate::session::SessionInfo;
 

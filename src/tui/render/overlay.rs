@@ -289,7 +289,7 @@ fn errors(stage: Option<&StageSnapshot>) -> Vec<Line<'static>> {
     lines.push(Line::from(Span::styled(
         format!(
             "dead letters (last {} kept)",
-            crate::engine::failures::DEAD_LETTERS_KEPT
+            crate::model::DEAD_LETTERS_KEPT
         ),
         theme::title(),
     )));

@@ -1,4 +1,5 @@
-//! The summary table printed on stdout when a run ends.
+//! The summary table printed on stdout when a run ends: the report's main
+//! figures as text.
 
 use std::fmt::Write;
 
@@ -9,6 +10,9 @@ use crate::format;
 pub fn table(report: &Report) -> String {
     let mut out = String::new();
     let t = &report.totals;
+    if let Some(failure) = &report.failure {
+        let _ = writeln!(out, "FAILED: {failure}");
+    }
     let _ = writeln!(
         out,
         "pipetop: {} — {:.1}s, seed {}, {}",

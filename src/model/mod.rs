@@ -1,0 +1,20 @@
+//! The shared vocabulary of a run, below everything that uses it: what a
+//! simulated pipeline is ([`spec`]), what can be asked of a running one
+//! ([`command`]), what happened in it ([`event`]), what failed in a stage
+//! ([`failure`]) and the limits every producer and front end agree on
+//! ([`limits`]). Plain data: it imports nothing else of the crate.
+
+pub mod command;
+pub mod event;
+pub mod failure;
+pub mod limits;
+pub mod spec;
+
+pub use command::{Command, TimedCommand};
+pub use event::{Applied, Event, EventKind, Origin, StageRef};
+pub use failure::{DEAD_LETTERS_KEPT, DeadLetter, FAILURES_KEPT, Failure, FailureView};
+pub use limits::{MAX_QUEUE, MAX_SLOWDOWN, MAX_WORKERS};
+pub use spec::{
+    Arrivals, FailKind, PipelineSpec, QueueCapacity, QueuePolicy, Rate, ServiceDist, SourceSpec,
+    StageSpec, WorkMode,
+};
