@@ -133,7 +133,7 @@ fn run_pipetop(items: u64, workers: usize) -> Duration {
         });
     let running = pipeline.start(RunOptions::default());
     let last = running.snapshots().iter().last().expect("a final snapshot");
-    running.join();
+    running.join().expect("the engine ran to its end");
     assert_eq!(last.totals.completed, items);
     start.elapsed()
 }

@@ -85,7 +85,7 @@ impl LiveRun<'_> {
     }
 
     /// Waits for the next snapshot; `None` once the run has sent its last.
-    pub fn next(&mut self) -> anyhow::Result<Option<Arc<Snapshot>>> {
+    pub fn next_snapshot(&mut self) -> anyhow::Result<Option<Arc<Snapshot>>> {
         match self.running.snapshots().recv() {
             Ok(snapshot) => self.take(snapshot).map(Some),
             Err(_) => Ok(None),
@@ -142,7 +142,7 @@ pub fn drive(
         live.send(Command::Abort);
     }
     // After an immediate quit the engine still sends its final snapshot.
-    while live.next()?.is_some() {}
+    while live.next_snapshot()?.is_some() {}
     let engine = running.join();
     outcome?;
     if let Some(saved) = capture.as_ref().and_then(|c| c.saved()) {

@@ -36,7 +36,7 @@
 //!     assert_eq!(t.generated, t.completed + t.dropped + t.dead_lettered + t.in_flight);
 //!     last = Some(snapshot);
 //! }
-//! running.join();
+//! running.join().expect("the engine ran to its end");
 //! let last = last.expect("at least the final snapshot");
 //! assert!(last.state.is_final());
 //! assert_eq!(last.totals.completed, 2_000);

@@ -117,7 +117,7 @@ proptest! {
             check_snapshot(&s, &mut last_checkpoint)?;
             snapshots.push(s);
         }
-        running.join();
+        running.join().expect("the engine ran to its end");
         let last = snapshots.last().expect("a final snapshot");
         prop_assert_eq!(last.state, RunState::Done);
         prop_assert_eq!(last.totals.in_flight, 0);

@@ -7,6 +7,7 @@ use pipetop::engine::{
     Command, IterSource, Pipeline, Rate, RunOptions, RunningPipeline, StageConfig,
 };
 use pipetop::metrics::{RunState, Snapshot};
+use pipetop::model::EventKind;
 
 fn collect(running: &pipetop::engine::RunningPipeline) -> Vec<Arc<Snapshot>> {
     running.snapshots().iter().collect()
@@ -17,7 +18,7 @@ fn event_kinds(snapshots: &[Arc<Snapshot>]) -> Vec<&str> {
     snapshots
         .iter()
         .flat_map(|s| s.events.iter())
-        .map(|e| e.kind.as_str())
+        .map(|e| e.word())
         .collect()
 }
 
@@ -37,7 +38,7 @@ fn an_exhausted_source_drains_and_completes_every_item() {
         .sink(move |s: String| sink_seen.lock().unwrap().push(s));
     let running = pipeline.start(RunOptions::default());
     let snapshots = collect(&running);
-    running.join();
+    running.join().expect("the engine ran to its end");
     let last = snapshots.last().expect("at least the final snapshot");
     assert_eq!(last.state, RunState::Done);
     assert_eq!(last.bottleneck, None, "a finished run limits nothing");
@@ -154,7 +155,7 @@ fn a_retired_worker_serves_its_hand_before_leaving() {
     drop(closed);
     controller.send(Command::Stop);
     let rest: Vec<Arc<Snapshot>> = snapshots.collect();
-    running.join();
+    running.join().expect("the engine ran to its end");
     let last = rest.last().expect("a final snapshot");
     assert_eq!(last.state, RunState::Done);
     assert_eq!(last.totals.in_flight, 0, "nothing held in a hand is lost");
@@ -197,7 +198,7 @@ fn every_retired_worker_leaves_after_serving_its_hand() {
     });
     controller.send(Command::Stop);
     let rest: Vec<Arc<Snapshot>> = snapshots.collect();
-    running.join();
+    running.join().expect("the engine ran to its end");
     let last = rest.last().expect("a final snapshot");
     assert_eq!(last.totals.in_flight, 0, "nothing held in a hand is lost");
 }
@@ -213,7 +214,7 @@ fn an_aborted_run_keeps_each_pools_size_in_its_final_snapshot() {
     wait_for(&mut snapshots, "items flowing", |s| s.totals.completed > 0);
     running.controller().send(Command::Abort);
     let last = snapshots.last().expect("the final snapshot");
-    running.join();
+    running.join().expect("the engine ran to its end");
     assert_eq!(last.state, RunState::Aborted);
     let pools: Vec<(usize, usize)> = last
         .stages
@@ -257,14 +258,16 @@ fn arrivals_left_at_the_source_by_a_stop_are_reported() {
     controller.send(Command::Stop);
     drop(closed);
     let rest: Vec<Arc<Snapshot>> = snapshots.collect();
-    running.join();
+    running.join().expect("the engine ran to its end");
     let last = rest.last().expect("a final snapshot");
     assert_eq!(last.state, RunState::Done);
     let unadmitted: Vec<u64> = rest
         .iter()
         .flat_map(|s| &s.events)
-        .filter(|e| e.kind == "unadmitted")
-        .filter_map(|e| e.items)
+        .filter_map(|e| match e.kind {
+            EventKind::Unadmitted { items } => Some(items),
+            _ => None,
+        })
         .collect();
     assert_eq!(unadmitted.len(), 1, "one event, with a count");
     assert!((1..=500).contains(&unadmitted[0]), "{unadmitted:?}");
@@ -307,7 +310,7 @@ fn a_batch_the_source_holds_while_blocked_counts_as_pending() {
     assert!(blocked.source.source_lag_ms > 0.0, "the oldest waits");
     controller.send(Command::Abort);
     let _ = collect(&running);
-    running.join();
+    running.join().expect("the engine ran to its end");
 }
 
 /// A rate-limited source that runs out of items leaves no arrival behind:
@@ -320,7 +323,7 @@ fn a_paced_source_that_runs_out_reports_nothing_unadmitted() {
         .sink(|_: u64| {});
     let running = pipeline.start(RunOptions::default());
     let snapshots = collect(&running);
-    running.join();
+    running.join().expect("the engine ran to its end");
     let last = snapshots.last().expect("the final snapshot");
     assert_eq!(last.totals.completed, 200);
     let kinds = event_kinds(&snapshots);
@@ -356,14 +359,14 @@ fn a_rate_that_is_not_a_positive_number_is_refused_not_a_panic() {
     }
     controller.send(Command::Stop);
     let rest: Vec<Arc<Snapshot>> = snapshots.collect();
-    running.join();
+    running.join().expect("the engine ran to its end");
     let last = rest.last().expect("a final snapshot");
     assert_eq!(last.state, RunState::Done);
     assert_eq!(last.totals.generated, 0);
     let refused = rest
         .iter()
         .flat_map(|s| &s.events)
-        .filter(|e| e.kind == "rate" && e.message.contains("ignored"))
+        .filter(|e| e.word() == "rate" && e.message().contains("ignored"))
         .count();
     assert_eq!(refused, 3, "each bad rate is refused with an event");
 }

@@ -94,7 +94,7 @@ fn crashing_workers_loses_no_item() {
         restarts = snapshot.stages[0].restarts;
         last = Some(snapshot);
     }
-    running.join();
+    running.join().expect("the engine ran to its end");
     let last = last.unwrap();
     assert_eq!(last.state, RunState::Done);
     assert_eq!(restarts, 10);

@@ -35,7 +35,7 @@ fn snapshots(spec: &PipelineSpec, seconds: u64) -> Vec<Snapshot> {
         ..RunOptions::default()
     });
     let all: Vec<Snapshot> = running.snapshots().iter().map(|s| (*s).clone()).collect();
-    running.join();
+    running.join().expect("the engine ran to its end");
     all
 }
 
@@ -87,10 +87,10 @@ fn a_slow_middle_stage_is_the_bottleneck_and_never_its_starved_downstream() {
     let events: Vec<_> = all
         .iter()
         .flat_map(|s| &s.events)
-        .filter(|e| e.kind == "bottleneck" && e.stage.as_deref() == Some("slow"))
+        .filter(|e| e.word() == "bottleneck" && e.stage_name() == Some("slow"))
         .collect();
     assert_eq!(events.len(), 1, "{events:?}");
-    assert!(events[0].message.contains("slow: busy"), "{events:?}");
+    assert!(events[0].message().contains("slow: busy"), "{events:?}");
 }
 
 fn read_series(path: &Path) -> Vec<Value> {

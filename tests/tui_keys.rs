@@ -223,6 +223,7 @@ fn without_a_snapshot_pipeline_keys_do_nothing() {
 #[test]
 fn a_rate_profile_folds_into_one_event_log_line() {
     use pipetop::engine::{Event, Origin};
+    use pipetop::model::{Applied, EventKind};
     use std::sync::Arc;
 
     let mut app = app(Scene::Normal);
@@ -232,8 +233,10 @@ fn a_rate_profile_folds_into_one_event_log_line() {
         .map(|i| {
             let mut e = Event::new(
                 60.0 + i as f64,
-                "rate",
-                format!("source rate → {}/s", 600 + i),
+                EventKind::Applied(Applied::Rate {
+                    from: Rate::PerSecond(f64::from(599 + i)),
+                    to: Rate::PerSecond(f64::from(600 + i)),
+                }),
             );
             e.origin = Origin::Timeline;
             e
@@ -243,25 +246,45 @@ fn a_rate_profile_folds_into_one_event_log_line() {
     let events = &app.view().events;
     assert_eq!(events.len(), before + 1, "twelve steps, one line");
     let last = events.back().unwrap();
-    assert_eq!(last.message, "source rate → 611/s (12 profile steps)");
-    assert_eq!(last.count, Some(12));
+    assert_eq!(
+        last.message(),
+        "source rate 610/s → 611/s (12 profile steps)"
+    );
+    assert_eq!(last.steps, 12);
 }
 
 #[test]
 fn the_event_log_keeps_time_order_when_an_event_comes_late() {
+    use fixture::stage_ref;
     use pipetop::engine::Event;
+    use pipetop::model::EventKind;
     let mut app = app(Scene::Normal);
     let mut at = |tick: u64, events: Vec<Event>| {
         let mut s = snapshot(Scene::Normal, tick, 1.0);
         s.events = events;
         app.on_snapshot(Arc::new(s));
     };
-    at(241, vec![Event::new(60.2, "drops", "enrich: dropping")]);
+    at(
+        241,
+        vec![Event::new(
+            60.2,
+            EventKind::Drops {
+                stage: stage_ref("enrich"),
+                policy: QueuePolicy::DropNewest,
+            },
+        )],
+    );
     // A bottleneck is reported a tick after it began, stamped with its start.
     at(
         242,
-        vec![Event::new(60.1, "bottleneck", "enrich is the bottleneck")],
+        vec![Event::new(
+            60.1,
+            EventKind::Bottleneck {
+                stage: Some(stage_ref("enrich")),
+                reason: "enrich is the bottleneck".into(),
+            },
+        )],
     );
-    let times: Vec<f64> = app.view().events.iter().map(|e| e.t_s).collect();
+    let times: Vec<f64> = app.view().events.iter().map(|e| e.event.t_s).collect();
     assert!(times.windows(2).all(|w| w[0] <= w[1]), "{times:?}");
 }

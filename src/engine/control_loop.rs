@@ -10,19 +10,19 @@ use std::time::Duration;
 use crossbeam_channel::{Receiver, Sender, select, unbounded};
 
 use super::clock::Clock;
-use crate::model::{Applied, Command, Event, EventKind, Origin, StageRef, TimedCommand};
 use super::pipeline::Pipeline;
 use super::pool::{SpawnRefused, StageControl};
 use super::run::RunOptions;
-use crate::model::{MAX_SLOWDOWN, MAX_WORKERS};
 use super::run_context::RunContext;
 use super::source_thread::{SourceCommand, SourceHandle};
-use crate::model::spec::Rate;
 use super::stage_shared::AbortFlag;
 use crate::metrics::derived_events::EventWatch;
 use crate::metrics::recorder::Flush;
 use crate::metrics::sampler::{Sampler, SourceGauge, StageGauge, TickInput};
 use crate::metrics::{RunState, Snapshot};
+use crate::model::spec::Rate;
+use crate::model::{Applied, Command, Event, EventKind, Origin, StageRef, TimedCommand};
+use crate::model::{MAX_SLOWDOWN, MAX_WORKERS};
 
 /// The state of the control thread.
 pub(crate) struct ControlLoop {
@@ -137,12 +137,8 @@ impl ControlLoop {
                     .push(Event::new(self.now_s(), EventKind::SourceDone));
                 self.begin_drain();
             }
-            // An abort inside the drain (no thread to drain with) ends it as aborted.
-            if self.state == RunState::Draining
-                && self.advance_drain()
-                && self.state == RunState::Draining
-            {
-                self.state = RunState::Done;
+            if self.state == RunState::Draining {
+                self.advance_drain();
             }
             if self.state.is_final() || now >= self.next_tick_ns {
                 // A tick may itself end the run (the memory cap): the final
@@ -380,8 +376,16 @@ impl ControlLoop {
         }
     }
 
-    /// Moves the drain along, stage by stage; true when everything is joined.
-    fn advance_drain(&mut self) -> bool {
+    /// Moves the drain along, stage by stage; the run is done when
+    /// everything is joined (or aborted, with no thread to drain with).
+    fn advance_drain(&mut self) {
+        if self.drain_step() {
+            self.state = RunState::Done;
+        }
+    }
+
+    /// One step of the drain; true when everything is joined.
+    fn drain_step(&mut self) -> bool {
         // A stage with no workers would stall the drain (and everything
         // upstream of it): it gets one back.
         for index in 0..self.stages.len() {
@@ -396,7 +400,7 @@ impl ControlLoop {
             if self.stages[index].target() == 0 {
                 // No thread to drain it with: what is left is reported.
                 self.abort();
-                return true;
+                return false;
             }
             let kind = EventKind::DrainWorker { stage };
             self.events.push(Event::new(self.now_s(), kind));

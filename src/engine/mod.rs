@@ -21,8 +21,8 @@ mod run_context;
 pub(crate) mod service;
 pub mod simulate;
 pub(crate) mod source;
-pub mod spawn;
 mod source_thread;
+pub mod spawn;
 pub(crate) mod stage_shared;
 mod thread_exit;
 mod tsc;
@@ -36,6 +36,6 @@ pub use crate::model::{
 };
 pub use pipeline::{Pipeline, PipelineBuilder, SourceBuilder, StageConfig};
 pub use run::{Controller, EngineFailure, RunOptions, RunningPipeline};
-pub use spawn::{OsThreads, Spawn, Spawner, ThreadBody};
 pub use source::{IterSource, SimulatedSource, Source};
+pub use spawn::{OsThreads, Spawn, Spawner, ThreadBody};
 pub use work::{Work, WorkError};

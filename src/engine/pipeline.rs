@@ -7,13 +7,13 @@ use std::sync::Arc;
 
 use super::pool::{StageControl, StagePool};
 use super::queue::{QueueWriter, queue};
-use crate::model::{MAX_QUEUE, MAX_WORKERS};
 use super::source::Source;
 use super::source_thread::{LaunchSource, SourceRunner};
-use crate::model::spec::{Arrivals, QueueCapacity, QueuePolicy, Rate, WorkMode};
 use super::stage_shared::{AbortFlag, StageShared};
 use super::work::{Work, WorkError, WorkFactory};
 use super::worker::Output;
+use crate::model::spec::{Arrivals, QueueCapacity, QueuePolicy, Rate, WorkMode};
+use crate::model::{MAX_QUEUE, MAX_WORKERS};
 
 /// How one stage is set up.
 #[derive(Debug, Clone, PartialEq)]

@@ -8,19 +8,19 @@ use std::thread::JoinHandle;
 use crossbeam_channel::{Sender, unbounded};
 use crossbeam_utils::CachePadded;
 
-use crate::model::FailureView;
 use super::queue::QueueReader;
 use super::run_context::RunContext;
-use crate::model::spec::QueuePolicy;
 use super::stage_shared::StageShared;
 use super::thread_exit::LiveThreads;
 use super::work::WorkFactory;
 use super::worker::{Output, PoolSignals, Worker};
 use crate::metrics::recorder::{FlushOrigin, Recorder};
-use crate::model::Origin;
 use crate::metrics::sampler::{Sampler, StageGauge};
 use crate::metrics::time_account::WorkerState;
 use crate::metrics::worker_stats::WorkerStats;
+use crate::model::FailureView;
+use crate::model::Origin;
+use crate::model::spec::QueuePolicy;
 
 /// A stage as the controller sees it, whatever its item types.
 pub trait StageControl: Send {

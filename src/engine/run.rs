@@ -8,12 +8,12 @@ use std::time::Duration;
 
 use crossbeam_channel::{Receiver, Sender, unbounded};
 
-use crate::model::{Command, TimedCommand};
 use super::control_loop::ControlLoop;
 use super::panic_guard;
 use super::pipeline::Pipeline;
 use super::spawn::Spawner;
 use crate::metrics::Snapshot;
+use crate::model::{Command, TimedCommand};
 
 /// How a run is sampled and scripted.
 #[derive(Debug, Clone)]

@@ -14,8 +14,8 @@ use super::attempt;
 use super::pipeline::{Pipeline, StageConfig};
 use super::service::{ServiceTime, spend};
 use super::source::SimulatedSource;
-use crate::model::spec::{FailKind, PipelineSpec, StageSpec, WorkMode};
 use super::work::{Work, WorkError};
+use crate::model::spec::{FailKind, PipelineSpec, StageSpec, WorkMode};
 
 /// One simulated stage's work.
 struct SimulatedWork {

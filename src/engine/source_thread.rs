@@ -19,13 +19,13 @@ use super::item::Item;
 use super::queue::{PushObserver, QueueWriter};
 use super::run_context::RunContext;
 use super::source::Source;
-use crate::model::spec::{Arrivals, Rate};
 use super::thread_exit::LiveThreads;
 use crate::metrics::recorder::{FlushOrigin, Recorder};
 use crate::metrics::sampler::Sampler;
 use crate::metrics::time_account::WorkerState;
 use crate::metrics::worker_group::SharedWorkerStats;
 use crate::metrics::worker_stats::WorkerStats;
+use crate::model::spec::{Arrivals, Rate};
 
 /// A change to the source while it runs.
 #[derive(Debug, Clone, Copy, PartialEq)]

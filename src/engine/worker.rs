@@ -25,7 +25,6 @@ use crossbeam_channel::{Receiver, TryRecvError, select};
 use super::attempt;
 use super::batch::{BATCH_MAX, Batch, batch_size_for};
 use super::clock::{self, Clock};
-use crate::model::Failure;
 use super::hand::Hand;
 use super::item::Item;
 use super::panic_guard;
@@ -35,10 +34,11 @@ use super::stage_shared::{AbortFlag, StageShared};
 use super::thread_exit::ExitNotice;
 use super::work::{Work, WorkError, WorkFactory};
 use crate::metrics::recorder::Recorder;
-use crate::model::Origin;
 use crate::metrics::time_account::WorkerState;
 use crate::metrics::worker_group::SharedWorkerStats;
 use crate::metrics::worker_stats::WorkerStats;
+use crate::model::Failure;
+use crate::model::Origin;
 
 /// The longest a finished item waits in the outbox for others to join it,
 /// checked as each one joins (a slow item served meanwhile can stretch it).

@@ -174,6 +174,7 @@ pub fn scenario_toml(info: &SessionInfo, spec: &PipelineSpec, timeline: &[TimedC
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{Applied, StageRef};
     use crate::scenario;
 
     #[test]
@@ -189,15 +190,47 @@ mod tests {
             timeline: original.timeline.clone(),
             duration: original.duration,
         };
-        let mut plus = Event::new(2.5, "workers", "ingest: workers 4 → 5");
-        plus.origin = Origin::Operator;
-        plus.stage = Some("ingest".into());
-        plus.count = Some(5);
-        let mut faster = Event::new(3.0, "rate", "rate");
-        faster.origin = Origin::Operator;
-        faster.rate = Some(Rate::PerSecond(880.0));
-        let engine_event = Event::new(4.0, "drops", "not an action");
-        let actions = operator_commands(&[plus, faster, engine_event], &original.pipeline);
+        let ingest = StageRef {
+            index: 0,
+            name: "ingest".into(),
+        };
+        let by_operator = |t_s, applied| Event {
+            origin: Origin::Operator,
+            ..Event::new(t_s, EventKind::Applied(applied))
+        };
+        let plus = by_operator(
+            2.5,
+            Applied::Workers {
+                stage: ingest.clone(),
+                from: 4,
+                to: 5,
+            },
+        );
+        let faster = by_operator(
+            3.0,
+            Applied::Rate {
+                from: Rate::PerSecond(800.0),
+                to: Rate::PerSecond(880.0),
+            },
+        );
+        let engine_event = Event::new(
+            4.0,
+            EventKind::Drops {
+                stage: ingest,
+                policy: crate::model::QueuePolicy::DropNewest,
+            },
+        );
+        let ignored = Event {
+            origin: Origin::Operator,
+            ..Event::new(
+                4.5,
+                EventKind::Ignored {
+                    command: Command::Burst { items: 5 },
+                    why: "the source has stopped".into(),
+                },
+            )
+        };
+        let actions = operator_commands(&[plus, faster, engine_event, ignored]);
         assert_eq!(actions.len(), 2);
         let mut timeline = original.timeline.clone();
         timeline.extend(actions);
@@ -209,7 +242,7 @@ mod tests {
         let commands: Vec<_> = replayed
             .timeline
             .iter()
-            .map(|t| (t.at, t.command.clone()))
+            .map(|t| (t.at, t.command))
             .collect();
         assert!(commands.contains(&(
             Duration::from_millis(2_500),

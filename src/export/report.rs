@@ -3,9 +3,9 @@
 
 use serde::Serialize;
 
-use crate::model::{DeadLetter, Event, EventKind, QueuePolicy};
 use crate::metrics::theory::{self, Measured, StageTheory};
 use crate::metrics::{Percentiles, Snapshot, Totals};
+use crate::model::{DeadLetter, Event, EventKind, QueuePolicy};
 use crate::session::SessionInfo;
 
 /// One stage in the report.
@@ -253,21 +253,25 @@ mod tests {
     use super::*;
 
     fn moved(t_s: f64, stage: Option<&str>) -> Event {
-        let message = match stage {
-            Some(name) => format!("bottleneck: {name}: busy 99%, upstream blocked 60%"),
-            None => "no bottleneck: nothing is held back".to_string(),
-        };
-        Event {
-            stage: stage.map(str::to_string),
-            ..Event::new(t_s, BOTTLENECK, message)
-        }
+        let index = |name| ["a", "b", "c"].iter().position(|n| *n == name).unwrap();
+        let reason = stage
+            .map(|name| format!("{name}: busy 99%, upstream blocked 60%"))
+            .unwrap_or_default();
+        let stage = stage.map(|name| crate::model::StageRef {
+            index: index(name),
+            name: name.to_string(),
+        });
+        Event::new(t_s, EventKind::Bottleneck { stage, reason })
     }
 
     #[test]
     fn the_bottleneck_summary_adds_up_the_intervals_between_events() {
         let names: Vec<String> = ["a", "b", "c"].map(String::from).to_vec();
         let events = vec![
-            Event::new(1.0, "burst", "a burst"),
+            Event::new(
+                1.0,
+                EventKind::Applied(crate::model::Applied::Burst { items: 10 }),
+            ),
             moved(2.0, Some("b")),
             moved(5.0, Some("c")),
             moved(6.0, None),

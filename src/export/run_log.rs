@@ -12,8 +12,8 @@ use super::prometheus::Exporter;
 use super::recording;
 use super::report::Report;
 use super::series::SeriesWriter;
-use crate::model::Event;
 use crate::metrics::Snapshot;
+use crate::model::Event;
 use crate::session::{SessionInfo, SessionOptions, SnapshotObserver};
 
 /// Keeps what a run's outputs need while the run goes on.

@@ -44,7 +44,7 @@ impl Frontend for Headless {
         // A screenshot run ends once it has its frame, unless told how long to run.
         let stop_after_capture = run.options.duration.is_none();
         let mut next_progress_s = 1.0;
-        while let Some(snapshot) = run.next()? {
+        while let Some(snapshot) = run.next_snapshot()? {
             if self.interrupt.as_mut().is_some_and(|i| i.take()) {
                 eprintln!("interrupted: stopping the source and draining (again quits at once)");
                 run.send(Command::Stop);

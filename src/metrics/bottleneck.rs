@@ -50,8 +50,8 @@ pub fn reason(source_blocked: f64, stages: &[StageSnapshot], index: usize) -> St
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::QueuePolicy;
     use crate::metrics::snapshot::{Latency, Utilization};
+    use crate::model::QueuePolicy;
 
     /// A stage with these workers, queue, busy and blocked fractions.
     fn stage(

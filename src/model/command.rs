@@ -76,4 +76,3 @@ pub struct TimedCommand {
     /// Narration shown in the event log when the command fires.
     pub note: Option<String>,
 }
-

@@ -297,7 +297,10 @@ impl EventKind {
                 format!("{}: queue full, dropping items ({policy})", stage.name)
             }
             Self::DropsEnd { stage, dropped } => {
-                format!("{}: stopped dropping ({dropped} dropped in all)", stage.name)
+                format!(
+                    "{}: stopped dropping ({dropped} dropped in all)",
+                    stage.name
+                )
             }
             Self::Restart {
                 stage,
@@ -517,6 +520,9 @@ mod tests {
         assert_eq!(kind.word(), "burst");
         assert_eq!(kind.message(), "burst ignored: the source has stopped");
         let json = serde_json::to_value(Event::new(1.0, kind)).unwrap();
-        assert!(json.get("items").is_none(), "an ignored burst injected nothing");
+        assert!(
+            json.get("items").is_none(),
+            "an ignored burst injected nothing"
+        );
     }
 }

@@ -48,4 +48,3 @@ pub struct FailureView {
     /// Oldest first.
     pub recent: Arc<Vec<Failure>>,
 }
-

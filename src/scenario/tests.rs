@@ -218,11 +218,7 @@ stage = "only"
 "#
     );
     let s = parse(&text, "t.toml").unwrap();
-    let got: Vec<(Duration, Command)> = s
-        .timeline
-        .iter()
-        .map(|c| (c.at, c.command.clone()))
-        .collect();
+    let got: Vec<(Duration, Command)> = s.timeline.iter().map(|c| (c.at, c.command)).collect();
     let secs = Duration::from_secs;
     assert_eq!(
         got,

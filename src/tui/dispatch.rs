@@ -1,8 +1,8 @@
 //! What an [`Action`] does: view actions change the [`App`]; pipeline
 //! actions become the engine [`Command`] to send. Pure, so it is unit-tested.
 
-use crate::model::{Command, MAX_SLOWDOWN, MAX_WORKERS, QueuePolicy, Rate};
 use crate::metrics::{Snapshot, StageSnapshot};
+use crate::model::{Command, MAX_SLOWDOWN, MAX_WORKERS, QueuePolicy, Rate};
 
 use super::app::{App, Overlay, QuitState};
 use super::keys::Action;

@@ -83,8 +83,8 @@ impl History {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Rate;
     use crate::metrics::{Backpressure, ProcessSnapshot, RunState, SourceSnapshot, Totals};
+    use crate::model::Rate;
 
     fn at(t_s: f64) -> Snapshot {
         Snapshot {

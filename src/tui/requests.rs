@@ -9,8 +9,8 @@
 
 use std::collections::HashMap;
 
-use crate::model::{Command, QueuePolicy, Rate};
 use crate::metrics::Snapshot;
+use crate::model::{Command, QueuePolicy, Rate};
 
 /// Snapshots after which a request gives way to what they show.
 const SNAPSHOTS_TO_APPLY: u8 = 2;

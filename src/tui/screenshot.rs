@@ -67,7 +67,6 @@ impl DashboardCapture {
             taken: None,
         })
     }
-
 }
 
 impl FrameCapture for DashboardCapture {

@@ -85,11 +85,11 @@ pub fn event_kind(kind: &EventKind) -> Color {
     match kind {
         EventKind::Applied(applied) => command(&applied.command()),
         // An ignored command keeps its command's colour, as its word.
-        EventKind::Ignored { command: ignored, .. } => command(ignored),
+        EventKind::Ignored {
+            command: ignored, ..
+        } => command(ignored),
         EventKind::DrainWorker { .. } => ACCENT,
-        EventKind::Restart { .. } | EventKind::Drops { .. } | EventKind::SpawnRefused { .. } => {
-            BAD
-        }
+        EventKind::Restart { .. } | EventKind::Drops { .. } | EventKind::SpawnRefused { .. } => BAD,
         EventKind::Unadmitted { .. } | EventKind::MemoryCap { .. } => WARN,
         EventKind::SourceDone | EventKind::DropsEnd { .. } | EventKind::Bottleneck { .. } => MUTED,
     }

@@ -13,7 +13,7 @@ pub fn run(spec: &PipelineSpec, seconds: u64) -> Snapshot {
         ..RunOptions::default()
     });
     let last = running.snapshots().iter().last().expect("a final snapshot");
-    running.join();
+    running.join().expect("the engine ran to its end");
     assert_eq!(last.state, RunState::Done);
     (*last).clone()
 }

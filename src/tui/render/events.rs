@@ -7,9 +7,9 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::tui::event_log::LogLine;
 use crate::format;
 use crate::tui::app::App;
+use crate::tui::event_log::LogLine;
 use crate::tui::theme;
 
 pub fn render(frame: &mut Frame, app: &App, area: Rect) {

@@ -273,8 +273,8 @@ mod tests {
     use ratatui::backend::TestBackend;
 
     use super::*;
-    use crate::model::Rate;
     use crate::metrics::{Latency, Percentiles, ProcessSnapshot, RunState, SourceSnapshot, Totals};
+    use crate::model::Rate;
     use crate::session::SessionInfo;
 
     /// The header values of the burst fixture after the audit's drops.
