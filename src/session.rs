@@ -6,7 +6,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::engine::{Pipeline, PipelineSpec, RunOptions, RunningPipeline, TimedCommand, simulate};
+use crate::engine::{
+    Pipeline, PipelineSpec, RunOptions, RunningPipeline, Spawner, TimedCommand, simulate,
+};
 use crate::metrics::Snapshot;
 use crate::scenario::Scenario;
 
@@ -24,6 +26,8 @@ pub struct Session {
     pub memory_cap: Option<u64>,
     /// Called with every snapshot, in the dashboard and headless alike.
     pub observer: Option<SnapshotObserver>,
+    /// Starts the engine's threads: the OS's, unless a test says otherwise.
+    pub spawner: Spawner,
 }
 
 impl From<Scenario> for Session {
@@ -43,6 +47,7 @@ impl From<Scenario> for Session {
             },
             memory_cap: scenario.memory_cap,
             observer: None,
+            spawner: Spawner::default(),
         }
     }
 }
@@ -60,7 +65,15 @@ impl Session {
             pipeline,
             memory_cap: None,
             observer: None,
+            spawner: Spawner::default(),
         }
+    }
+
+    /// Starts the engine's threads with `spawner` (a test's seam for an OS
+    /// that refuses threads).
+    pub fn spawner(mut self, spawner: Spawner) -> Self {
+        self.spawner = spawner;
+        self
     }
 
     /// Calls `observer` with every snapshot of the run.
@@ -145,6 +158,7 @@ impl Session {
             timeline: self.info.timeline.clone(),
             stop_after: options.duration.or(self.info.duration),
             memory_cap: self.memory_cap,
+            spawner: self.spawner,
             ..RunOptions::default()
         };
         (self.pipeline.start(run), self.info)

@@ -128,9 +128,14 @@ fn control_thread(
     snapshots: Sender<Arc<Snapshot>>,
 ) -> Result<(), EngineFailure> {
     panic_guard::quiet_this_thread();
+    // Whatever fails here, the engine's other threads stop with it.
+    let abort = pipeline.parts.abort.clone();
     let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
         ControlLoop::start(pipeline, options, commands, snapshots).map(|mut c| c.run())
     }));
+    if !matches!(run, Ok(Ok(()))) {
+        abort.set();
+    }
     match run {
         Ok(Ok(())) => Ok(()),
         Ok(Err(refused)) => Err(EngineFailure(format!(
