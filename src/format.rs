@@ -1,6 +1,19 @@
 //! Human units for everything shown to people: durations (µs/ms/s), rates (k/M per second),
 //! counts, bytes (MiB) and clocks. Every number on screen goes through here.
 
+/// A queue's fill as `len/cap`, compact (`1.2k/256`), `∞` for an unbounded queue.
+pub fn queue_fill(len: usize, capacity: Option<usize>) -> String {
+    let cap = capacity.map_or_else(|| "∞".to_string(), |c| count(c as f64));
+    format!("{}/{cap}", count(len as f64))
+}
+
+/// A queue's fill as `len/cap` with every digit (`1234/4096`), `∞` for an
+/// unbounded queue: for text that is read back, such as logs and summaries.
+pub fn queue_fill_exact(len: usize, capacity: Option<usize>) -> String {
+    let cap = capacity.map_or_else(|| "∞".to_string(), |c| c.to_string());
+    format!("{len}/{cap}")
+}
+
 /// A latency in milliseconds as `850µs`, `12.3ms` or `1.20s`.
 pub fn millis(ms: f64) -> String {
     if !ms.is_finite() || ms <= 0.0 {

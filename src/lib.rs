@@ -1,9 +1,26 @@
 //! pipetop: run a data pipeline in-process and watch it live.
 //!
-//! Three layers, one direction: [`engine`] runs the pipeline and accepts
-//! commands; [`metrics`] turns what workers record into immutable snapshots;
-//! [`tui`], [`headless`] and [`export`] only read snapshots and send commands.
-//! [`scenario`] parses TOML into a pipeline and a timeline of commands.
+//! The top-level modules import one way only (a script over `crate::X`
+//! names checks it), lowest first:
+//!
+//! - [`model`]: the vocabulary every layer shares (the pipeline spec,
+//!   [`model::Command`], the typed [`model::Event`], failures, limits);
+//!   it imports nothing. [`mod@format`] (human units) imports nothing either.
+//! - [`metrics`] → model: snapshots, the per-thread recorders and the
+//!   sampler that build them, and pure analysis (bottleneck, theory,
+//!   derived events). The recorders stay here, beside the sampler that
+//!   reads them, rather than in the engine: a second producer of
+//!   snapshots (a simulator) uses the same ones, and metrics then needs
+//!   nothing of the engine.
+//! - [`engine`] → metrics, model: the producer that runs real threads.
+//!   [`scenario`] → model: TOML into a spec and a timeline.
+//! - [`session`] → engine, metrics, scenario: what a run is.
+//! - [`export`] → metrics, model, session, format: report, series,
+//!   recording, SVG, `/metrics`, the summary table.
+//! - [`driver`] → engine, export, metrics, model, session: the one run
+//!   driver; front ends are only loops behind [`driver::Frontend`].
+//! - [`tui`] and [`headless`] → driver and below (headless borrows the
+//!   dashboard's renderer for `--screenshot`); [`launch`] and [`cli`] on top.
 //!
 //! # Your own pipeline
 //!

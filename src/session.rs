@@ -9,7 +9,8 @@ use std::time::Duration;
 use crate::engine::{
     Pipeline, PipelineSpec, RunOptions, RunningPipeline, Spawner, TimedCommand, simulate,
 };
-use crate::metrics::Snapshot;
+use crate::metrics::{DEFAULT_WINDOW_SECS, Snapshot};
+use crate::model::DEFAULT_SEED;
 use crate::scenario::Scenario;
 
 /// Something a program wants to do with every snapshot of its run (e.g.
@@ -44,6 +45,7 @@ impl From<Scenario> for Session {
                 timeline: scenario.timeline,
                 duration: scenario.duration,
                 spec: Some(scenario.pipeline),
+                window_secs: DEFAULT_WINDOW_SECS,
             },
             memory_cap: scenario.memory_cap,
             observer: None,
@@ -58,7 +60,7 @@ impl Session {
         Self {
             info: SessionInfo {
                 name: name.into(),
-                seed: 1,
+                seed: pipeline.seed(),
                 burst_items: 1_000,
                 ..SessionInfo::default()
             },
@@ -129,7 +131,7 @@ impl Default for SessionOptions {
 /// What a session is called and scripted to do: everything about it but
 /// the pipeline. It outlives the pipeline once started; the dashboard, the
 /// report and the recording read it.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionInfo {
     /// The scenario's (or the program's) name, shown in the header and report.
     pub name: String,
@@ -148,6 +150,25 @@ pub struct SessionInfo {
     pub timeline: Vec<TimedCommand>,
     /// Scripted run length: the source stops then, unless the options override it.
     pub duration: Option<Duration>,
+    /// Seconds in the windowed percentiles (and in the averages the theory
+    /// overlay compares them with).
+    pub window_secs: usize,
+}
+
+impl Default for SessionInfo {
+    fn default() -> Self {
+        Self {
+            name: String::new(),
+            description: String::new(),
+            lesson: String::new(),
+            seed: DEFAULT_SEED,
+            burst_items: 0,
+            spec: None,
+            timeline: Vec::new(),
+            duration: None,
+            window_secs: DEFAULT_WINDOW_SECS,
+        }
+    }
 }
 
 impl Session {
@@ -158,8 +179,8 @@ impl Session {
             timeline: self.info.timeline.clone(),
             stop_after: options.duration.or(self.info.duration),
             memory_cap: self.memory_cap,
+            window_secs: self.info.window_secs,
             spawner: self.spawner,
-            ..RunOptions::default()
         };
         (self.pipeline.start(run), self.info)
     }

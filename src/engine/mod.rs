@@ -26,6 +26,7 @@ pub mod spawn;
 pub(crate) mod stage_shared;
 mod thread_exit;
 mod tsc;
+mod wait;
 pub(crate) mod work;
 mod worker;
 

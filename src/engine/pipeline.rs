@@ -13,7 +13,7 @@ use super::stage_shared::{AbortFlag, StageShared};
 use super::work::{Work, WorkError, WorkFactory};
 use super::worker::Output;
 use crate::model::spec::{Arrivals, QueueCapacity, QueuePolicy, Rate, WorkMode};
-use crate::model::{MAX_QUEUE, MAX_WORKERS};
+use crate::model::{DEFAULT_SEED, MAX_QUEUE, MAX_WORKERS};
 
 /// How one stage is set up.
 #[derive(Debug, Clone, PartialEq)]
@@ -88,6 +88,8 @@ pub(crate) struct Parts {
     pub source: Option<Box<dyn LaunchSource>>,
     pub stages: Vec<Box<dyn StageControl>>,
     pub abort: Arc<AbortFlag>,
+    /// The arrival process's seed.
+    pub seed: u64,
 }
 
 /// Connects the last element built so far to what comes after it.
@@ -109,8 +111,13 @@ impl Pipeline {
             source,
             rate: Rate::Max,
             arrivals: Arrivals::Uniform,
-            seed: 1,
+            seed: DEFAULT_SEED,
         }
+    }
+
+    /// The seed of its arrival process.
+    pub fn seed(&self) -> u64 {
+        self.parts.seed
     }
 
     /// The stage names, in order.
@@ -170,6 +177,7 @@ impl<S: Source> SourceBuilder<S> {
             source: None,
             stages: Vec::new(),
             abort: Arc::new(AbortFlag::default()),
+            seed: self.seed,
         };
         let Self {
             source,

@@ -15,13 +15,11 @@ use crossbeam_channel::{Receiver, Sender, TryRecvError};
 use super::batch::Batch;
 use super::item::Item;
 use super::queue_room::Room;
+use super::wait;
 use crate::model::spec::{QueueCapacity, QueuePolicy};
 
 /// How often a blocked producer looks up from its wait (abort, policy change).
 const BLOCKED_POLL: Duration = Duration::from_millis(5);
-/// How many times a producer that finds the queue full yields its core
-/// before it sleeps.
-const BLOCKED_YIELDS: u32 = 6;
 
 /// What a push did with a batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -270,18 +268,13 @@ impl<T> QueueWriter<T> {
     }
 
     /// Room for up to `wanted` items once consumers free some: yielding a
-    /// few times (room is often freed within microseconds, by a consumer
-    /// that may need this very core), then asleep until woken or
+    /// few times (room is often freed within microseconds, see
+    /// [`wait`]), then asleep until woken or
     /// [`BLOCKED_POLL`] passes (0 then).
     fn wait_for_room(&self, wanted: usize) -> usize {
-        for _ in 0..BLOCKED_YIELDS {
-            std::thread::yield_now();
-            let got = self.control.room.reserve(wanted);
-            if got > 0 {
-                return got;
-            }
-        }
-        self.control.room.wait_to_reserve(wanted, BLOCKED_POLL)
+        let room = &self.control.room;
+        wait::yield_until(|| Some(room.reserve(wanted)).filter(|&got| got > 0))
+            .unwrap_or_else(|| room.wait_to_reserve(wanted, BLOCKED_POLL))
     }
 
     /// Under `drop-oldest`: takes the oldest batch out of the queue and drops

@@ -12,7 +12,7 @@ use super::control_loop::ControlLoop;
 use super::panic_guard;
 use super::pipeline::Pipeline;
 use super::spawn::Spawner;
-use crate::metrics::Snapshot;
+use crate::metrics::{DEFAULT_WINDOW_SECS, Snapshot};
 use crate::model::{Command, TimedCommand};
 
 /// How a run is sampled and scripted.
@@ -36,7 +36,7 @@ impl Default for RunOptions {
     fn default() -> Self {
         Self {
             tick: Duration::from_millis(250),
-            window_secs: 5,
+            window_secs: DEFAULT_WINDOW_SECS,
             timeline: Vec::new(),
             stop_after: None,
             memory_cap: None,

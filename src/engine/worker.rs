@@ -32,6 +32,7 @@ use super::queue::{PushObserver, QueueReader, QueueWriter};
 use super::service;
 use super::stage_shared::{AbortFlag, StageShared};
 use super::thread_exit::ExitNotice;
+use super::wait;
 use super::work::{Work, WorkError, WorkFactory};
 use crate::metrics::recorder::Recorder;
 use crate::metrics::time_account::WorkerState;
@@ -43,10 +44,6 @@ use crate::model::Origin;
 /// The longest a finished item waits in the outbox for others to join it,
 /// checked as each one joins (a slow item served meanwhile can stretch it).
 const OUTBOX_NS: u64 = 5_000;
-
-/// How many times a worker that finds its queue empty yields its core
-/// before it parks.
-const IDLE_YIELDS: u32 = 6;
 
 /// The longest a failed attempt waits before the retry.
 const MAX_BACKOFF: Duration = Duration::from_millis(50);
@@ -205,27 +202,19 @@ impl<In: Send + 'static, Out: Send + 'static> Worker<In, Out> {
     /// The oldest batch in the queue, waiting idle for one if need be.
     fn take_from_queue(&mut self, shift: &mut Shift<In, Out>) -> Option<Batch<In>> {
         // A queue that is empty now is often refilled within microseconds:
-        // yield a few times before parking the thread (those microseconds
-        // still count as busy). Yield, not spin: with more threads than
-        // cores, the producer may be waiting for this very core.
-        let mut waited = false;
-        let mut yields = 0;
-        loop {
-            match self.input.try_take() {
-                Ok(batch) => {
-                    if waited {
-                        shift.now = self.clock.now_ns();
-                    }
-                    return Some(batch);
-                }
-                Err(TryRecvError::Disconnected) => return None,
-                Err(TryRecvError::Empty) if yields >= IDLE_YIELDS => break,
-                Err(TryRecvError::Empty) => {
-                    std::thread::yield_now();
-                    yields += 1;
-                    waited = true;
-                }
-            }
+        // yield a few times before parking the thread (see `wait`; those
+        // microseconds still count as busy).
+        let look = || match self.input.try_take() {
+            Ok(batch) => Some(Some(batch)),
+            Err(TryRecvError::Disconnected) => Some(None),
+            Err(TryRecvError::Empty) => None,
+        };
+        if let Some(taken) = look() {
+            return taken;
+        }
+        if let Some(taken) = wait::yield_until(look) {
+            shift.now = self.clock.now_ns();
+            return taken;
         }
         shift.now = self.clock.now_ns();
         self.stats.time.enter(WorkerState::Idle, shift.now);

@@ -189,6 +189,7 @@ mod tests {
             spec: Some(original.pipeline.clone()),
             timeline: original.timeline.clone(),
             duration: original.duration,
+            ..SessionInfo::default()
         };
         let ingest = StageRef {
             index: 0,

@@ -58,15 +58,12 @@ pub fn table(report: &Report) -> String {
         "restarts"
     );
     for s in &report.stages {
-        let cap = s
-            .queue_capacity
-            .map_or_else(|| "∞".into(), |c| c.to_string());
         let _ = writeln!(
             out,
             "{:<14} {:>7} {:>13} {:>10} {:>9} {:>9} {:>9} {:>9} {:>5} {:>5} {:>5} {:>8} {:>7} {:>5} {:>8}",
             s.name,
             s.workers,
-            format!("{}/{}", s.queue_max, cap),
+            format::queue_fill_exact(s.queue_max, s.queue_capacity),
             s.processed,
             format::rate(s.out_rate),
             format::millis(s.service_ms.p50),

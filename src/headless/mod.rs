@@ -1,6 +1,6 @@
 //! Running without a terminal UI: a progress line each second on stderr, the
 //! summary table on stdout at the end, and the same files as the dashboard
-//! (the [`driver`](crate::driver) writes them). Ctrl-C drains and still
+//! (the [`crate::driver`] writes them). Ctrl-C drains and still
 //! prints the summary; a second one exits at once.
 
 mod interrupt;

@@ -14,19 +14,15 @@ pub fn line(snapshot: &Snapshot) -> String {
         snapshot.source.source_pending,
     );
     for (i, stage) in snapshot.stages.iter().enumerate() {
-        let capacity = stage
-            .queue_capacity
-            .map_or_else(|| "∞".to_string(), |c| c.to_string());
         let mark = if snapshot.bottleneck == Some(i) {
             "*"
         } else {
             ""
         };
         line.push_str(&format!(
-            " | {}{mark} q {}/{} p99 {}",
+            " | {}{mark} q {} p99 {}",
             stage.name,
-            stage.queue_len,
-            capacity,
+            format::queue_fill_exact(stage.queue_len, stage.queue_capacity),
             format::millis(stage.service_ms.window.p99),
         ));
     }

@@ -1,6 +1,6 @@
 //! Which stage limits the pipeline: the cause of backpressure, not its victims.
 //!
-//! Rule (DESIGN.md): find the last backpressured stage (the source counts as
+//! Rule (README.md, "What is measured"): find the last backpressured stage (the source counts as
 //! the stage before the first); the bottleneck is the first stage downstream
 //! of it that is busy (or has no workers and items queued) and not itself
 //! blocked. With nothing blocked, or no such stage (a stall that just

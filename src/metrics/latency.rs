@@ -14,6 +14,9 @@ use super::snapshot::{Bucket, Latency, Percentiles};
 /// The largest latency recorded as itself: ten minutes.
 pub const CEILING_NS: u64 = 600_000_000_000;
 
+/// Seconds in the windowed percentiles unless a run says otherwise.
+pub const DEFAULT_WINDOW_SECS: usize = 5;
+
 /// The quantiles a [`Percentiles`] reports, ascending: p50, p90, p99, p99.9.
 const QUANTILES: [f64; 4] = [0.50, 0.90, 0.99, 0.999];
 

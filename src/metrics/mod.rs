@@ -18,6 +18,7 @@ pub(crate) mod time_account;
 pub(crate) mod worker_group;
 pub(crate) mod worker_stats;
 
+pub use latency::DEFAULT_WINDOW_SECS;
 pub use snapshot::{
     Backpressure, Bucket, Latency, Percentiles, ProcessSnapshot, RunState, Snapshot,
     SourceSnapshot, StageSnapshot, Totals, Utilization,

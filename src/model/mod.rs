@@ -15,6 +15,6 @@ pub use event::{Applied, Event, EventKind, Origin, StageRef};
 pub use failure::{DEAD_LETTERS_KEPT, DeadLetter, FAILURES_KEPT, Failure, FailureView};
 pub use limits::{MAX_QUEUE, MAX_SLOWDOWN, MAX_WORKERS};
 pub use spec::{
-    Arrivals, FailKind, PipelineSpec, QueueCapacity, QueuePolicy, Rate, ServiceDist, SourceSpec,
-    StageSpec, WorkMode,
+    Arrivals, DEFAULT_SEED, FailKind, PipelineSpec, QueueCapacity, QueuePolicy, Rate, ServiceDist,
+    SourceSpec, StageSpec, WorkMode,
 };

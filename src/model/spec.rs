@@ -7,6 +7,9 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+/// The seed of a pipeline that names none (a scenario or a library one).
+pub const DEFAULT_SEED: u64 = 1;
+
 /// How fast the source emits.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[serde(untagged)]

@@ -30,8 +30,7 @@ pub use summary::check_summary;
 
 use fields::{Doc, Table};
 
-/// The seed used when a scenario gives none.
-pub const DEFAULT_SEED: u64 = 1;
+pub use crate::model::DEFAULT_SEED;
 
 /// A parsed, validated scenario: a pipeline and what happens to it when.
 #[derive(Debug, Clone, PartialEq)]

@@ -9,7 +9,7 @@ use crate::metrics::{Latency, Snapshot, StageSnapshot};
 use crate::session::SessionInfo;
 
 use super::event_log::EventLog;
-use super::history::History;
+use super::recent_history::RecentHistory;
 use super::requests::Requests;
 
 /// A panel drawn over the dashboard.
@@ -78,7 +78,7 @@ pub struct Feed {
     /// The newest snapshot received, if any.
     pub latest: Option<Arc<Snapshot>>,
     /// Each stage's queue length and throughput over the last minute.
-    pub history: History,
+    pub history: RecentHistory,
     /// The most recent events, in time order.
     pub events: EventLog,
 }

@@ -57,7 +57,16 @@ impl App {
                 self.quit = QuitState::Now;
                 (!self.pipeline_finished()).then_some(Command::Abort)
             }
-            _ => {
+            Action::AddWorker
+            | Action::RemoveWorker
+            | Action::Burst
+            | Action::RateDown
+            | Action::RateUp
+            | Action::TogglePause
+            | Action::CyclePolicy
+            | Action::SlowDown
+            | Action::Restore
+            | Action::Crash => {
                 let command = self.pipeline_command(action)?;
                 self.requests.note(&command);
                 Some(command)
@@ -141,7 +150,19 @@ impl App {
             Action::Crash => current
                 .filter(|s| s.workers > 0)
                 .map(|_| Command::Crash { stage }),
-            _ => None,
+            // View actions steer nothing (`apply` handles them).
+            Action::SelectUp
+            | Action::SelectDown
+            | Action::CycleHistogram
+            | Action::Lesson
+            | Action::Theory
+            | Action::Errors
+            | Action::Freeze
+            | Action::Help
+            | Action::CloseOverlay
+            | Action::Screenshot
+            | Action::Quit
+            | Action::QuitNow => None,
         }
     }
 

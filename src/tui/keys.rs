@@ -144,7 +144,7 @@ const fn bind(
     }
 }
 
-/// The key table of DESIGN.md, in the order help lists it.
+/// The key table (README.md's "Keys"), in the order help lists it.
 #[rustfmt::skip]
 pub const KEYS: &[KeyBinding] = &[
     bind(&[Key::plain(KeyCode::Up), Key::ch('k')], Action::SelectUp, "select the stage above", None),

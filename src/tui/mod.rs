@@ -8,9 +8,10 @@
 pub mod app;
 mod dispatch;
 pub mod event_log;
-pub mod history;
 pub mod keys;
 pub mod live;
+pub mod overlay_theory;
+pub mod recent_history;
 pub mod render;
 mod requests;
 mod run;
@@ -18,7 +19,6 @@ pub mod screenshot;
 mod signals;
 pub mod terminal;
 pub mod theme;
-pub mod theory;
 pub mod widgets;
 
 pub use app::{App, HistogramKind, Overlay, QuitState};

@@ -51,7 +51,10 @@ impl Requested {
             Command::Slowdown { stage, factor } => {
                 (Setting::Slowdown(stage), Requested::Slowdown(factor))
             }
-            _ => return None,
+            // One-off commands leave no standing request.
+            Command::Burst { .. } | Command::Crash { .. } | Command::Stop | Command::Abort => {
+                return None;
+            }
         })
     }
 

@@ -11,7 +11,7 @@ use crate::format;
 use crate::metrics::{Latency, Percentiles};
 use crate::tui::app::{App, HistogramKind};
 use crate::tui::theme;
-use crate::tui::widgets::LatencyHistogram;
+use crate::tui::widgets::LatencyBars;
 
 /// Width of the percentile table beside the histogram.
 const TABLE_WIDTH: u16 = 26;
@@ -25,7 +25,10 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
     };
     let title = Line::from(vec![
         Span::raw(format!(" {subject} · {} ", app.histogram.label())),
-        Span::styled("· 5 s window ", theme::label()),
+        Span::styled(
+            format!("· {} s window ", app.info.window_secs),
+            theme::label(),
+        ),
     ]);
     let block = super::panel(title)
         .title(Line::from(Span::styled(" Tab ▸ ", theme::label())).right_aligned());
@@ -48,7 +51,7 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
 
 fn render_histogram(frame: &mut Frame, latency: &Latency, area: Rect) {
     frame.render_widget(
-        LatencyHistogram::default()
+        LatencyBars::default()
             .buckets(&latency.buckets)
             .percentiles(latency.window),
         area,

@@ -9,7 +9,7 @@ use ratatui::widgets::{Axis, Chart, Dataset, GraphType};
 
 use crate::format;
 use crate::tui::app::App;
-use crate::tui::history::{HISTORY_SECONDS, Series};
+use crate::tui::recent_history::{HISTORY_SECONDS, Series};
 use crate::tui::theme;
 
 pub fn render(frame: &mut Frame, app: &App, area: Rect) {

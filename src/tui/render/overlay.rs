@@ -11,9 +11,9 @@ use crate::format;
 use crate::metrics::StageSnapshot;
 use crate::metrics::theory::{self, Prediction, StageTheory};
 use crate::tui::app::{App, Overlay};
-use crate::tui::history::Series;
+use crate::tui::overlay_theory::OverlayTheory;
+use crate::tui::recent_history::Series;
 use crate::tui::theme;
-use crate::tui::theory::OverlayTheory;
 
 pub fn render(frame: &mut Frame, app: &App, overlay: Overlay, area: Rect) {
     let stage = app.selected_stage();
@@ -181,7 +181,8 @@ fn theory(app: &App, stage: &StageSnapshot) -> Vec<Line<'static>> {
         .as_ref()
         .and_then(|s| s.source.rate.per_second());
     let markov = theory::markov(app.info.spec.as_ref(), app.selected);
-    let Some(o) = OverlayTheory::of(stage, &queue, source_rate, markov) else {
+    let window_s = app.info.window_secs as f64;
+    let Some(o) = OverlayTheory::of(stage, &queue, window_s, source_rate, markov) else {
         return vec![Line::from(Span::styled(
             "No service time measured yet.",
             theme::label(),
@@ -227,7 +228,7 @@ fn theory(app: &App, stage: &StageSnapshot) -> Vec<Line<'static>> {
         row(
             "  observed L",
             format!("{:.1}", t.items_in_stage_measured.unwrap_or_default()),
-            "queued (5 s average) + busy workers",
+            &format!("queued ({} s average) + busy workers", app.info.window_secs),
         ),
         Line::raw(""),
     ]);

@@ -49,7 +49,7 @@ fn fraction(value: f64, bad_above: f64) -> Cell<'static> {
 const COLUMNS: &[Column] = &[
     Column { header: "wrk", width: 5, min_table: 0, cell: |s| right(if s.workers == s.workers_target { s.workers.to_string() } else { format!("{}→{}", s.workers, s.workers_target) }) },
     Column { header: "queue", width: 9, min_table: 0, cell: |s| right_styled(
-        format!("{}/{}", format::count(s.queue_len as f64), s.queue_capacity.map_or_else(|| "∞".to_string(), |c| format::count(c as f64))),
+        format::queue_fill(s.queue_len, s.queue_capacity),
         Style::new().fg(theme::occupancy(s.occupancy())),
     ) },
     Column { header: "in/s", width: 7, min_table: WIDE, cell: |s| right(format::count(s.in_rate)) },

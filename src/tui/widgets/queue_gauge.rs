@@ -47,10 +47,7 @@ impl QueueGauge {
     }
 
     fn label_text(&self) -> String {
-        let cap = self
-            .capacity
-            .map_or_else(|| "∞".to_string(), |c| format::count(c as f64));
-        format!("{}/{cap}", format::count(self.len as f64))
+        format::queue_fill(self.len, self.capacity)
     }
 }
 

@@ -137,12 +137,7 @@ impl Widget for StageBox<'_> {
             detail.extend(slowdown);
             [rates, Line::from(detail)]
         } else {
-            let queue = format!(
-                "{}/{}",
-                format::count(s.queue_len as f64),
-                s.queue_capacity
-                    .map_or_else(|| "∞".to_string(), |c| format::count(c as f64))
-            );
+            let queue = format::queue_fill(s.queue_len, s.queue_capacity);
             let mut label = vec![Span::styled(
                 queue,
                 Style::new().fg(theme::occupancy(s.occupancy())),

@@ -26,11 +26,11 @@ struct Sample {
 
 /// A ring of samples covering the last [`HISTORY_SECONDS`].
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct History {
+pub struct RecentHistory {
     samples: VecDeque<Sample>,
 }
 
-impl History {
+impl RecentHistory {
     /// Appends one snapshot and forgets samples older than a minute before it.
     pub fn push(&mut self, snapshot: &Snapshot) {
         let stages = snapshot
@@ -113,7 +113,7 @@ mod tests {
 
     #[test]
     fn samples_older_than_a_minute_are_forgotten() {
-        let mut history = History::default();
+        let mut history = RecentHistory::default();
         for second in 0..=90 {
             history.push(&at(f64::from(second)));
         }

@@ -6,9 +6,6 @@
 use crate::metrics::theory::{self, Measured, Prediction, StageTheory};
 use crate::metrics::{Backpressure, StageSnapshot};
 
-/// Seconds of queue history averaged for the observed L: the latency window.
-pub const WINDOW_S: f64 = 5.0;
-
 /// What the theory overlay shows for a stage.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OverlayTheory {
@@ -25,6 +22,7 @@ pub struct OverlayTheory {
 impl OverlayTheory {
     /// Theory for `stage`, or `None` before it has a service time.
     /// `queue` is the stage's `(seconds before now, queue_len)` history,
+    /// averaged over the last `window_s` seconds (the latency window),
     /// `source_rate` the source's rate (the demand when the stage is held
     /// at capacity) and `markov` whether the stage is an M/M/c queue (see
     /// [`theory::markov`]). Erlang C is computed either way: for a stage
@@ -33,6 +31,7 @@ impl OverlayTheory {
     pub fn of(
         stage: &StageSnapshot,
         queue: &[(f64, f64)],
+        window_s: f64,
         source_rate: Option<f64>,
         markov: Result<(), String>,
     ) -> Option<Self> {
@@ -43,7 +42,7 @@ impl OverlayTheory {
         let markov = markov.and_then(|()| live_markov(stage));
         let recent: Vec<f64> = queue
             .iter()
-            .filter(|(dt, _)| *dt >= -WINDOW_S)
+            .filter(|(dt, _)| *dt >= -window_s)
             .map(|&(_, len)| len)
             .collect();
         let queue_avg = if recent.is_empty() {

@@ -29,12 +29,12 @@ const MARKS: [(&str, Pick, Color); 5] = [
 
 /// A bar chart of a windowed latency histogram.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct LatencyHistogram<'a> {
+pub struct LatencyBars<'a> {
     buckets: &'a [Bucket],
     percentiles: Percentiles,
 }
 
-impl<'a> LatencyHistogram<'a> {
+impl<'a> LatencyBars<'a> {
     /// The distribution to draw, as log-spaced buckets.
     pub fn buckets(mut self, buckets: &'a [Bucket]) -> Self {
         self.buckets = buckets;
@@ -149,7 +149,7 @@ impl<'a> LatencyHistogram<'a> {
     }
 }
 
-impl Widget for LatencyHistogram<'_> {
+impl Widget for LatencyBars<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         if area.is_empty() {
             return;
@@ -203,7 +203,7 @@ mod tests {
             outliers: 2,
         };
         let mut buf = Buffer::empty(Rect::new(0, 0, 60, 10));
-        LatencyHistogram::default()
+        LatencyBars::default()
             .buckets(&buckets)
             .percentiles(p)
             .render(buf.area, &mut buf);
@@ -216,7 +216,7 @@ mod tests {
     #[test]
     fn an_empty_window_says_so() {
         let mut buf = Buffer::empty(Rect::new(0, 0, 40, 3));
-        LatencyHistogram::default().render(buf.area, &mut buf);
+        LatencyBars::default().render(buf.area, &mut buf);
         assert!(text(&buf).contains("no samples"));
     }
 }
