@@ -127,3 +127,40 @@ fn a_panic_in_the_control_thread_fails_the_run_and_marks_the_report() {
         "a failed run is not a finished one"
     );
 }
+
+#[test]
+fn a_scripted_crash_names_the_timeline_as_its_cause() {
+    let pipeline = Pipeline::from_source(IterSource::new(0..u32::MAX))
+        .stage(StageConfig::new("a").workers(1), |n: &u32| {
+            std::thread::sleep(Duration::from_micros(200));
+            Ok::<_, WorkError>(*n)
+        })
+        .sink(|_| {});
+    let options = RunOptions {
+        tick: Duration::from_millis(10),
+        timeline: vec![
+            TimedCommand {
+                at: Duration::from_millis(20),
+                command: Command::Crash { stage: 0 },
+                note: None,
+            },
+            TimedCommand {
+                at: Duration::from_millis(200),
+                command: Command::Stop,
+                note: None,
+            },
+        ],
+        ..RunOptions::default()
+    };
+    let running = pipeline.start(options);
+    let snapshots: Vec<_> = running.snapshots().iter().collect();
+    running.join().expect("the engine ran to its end");
+    let last = snapshots.last().unwrap();
+    let causes: Vec<&str> = last.stages[0]
+        .failures
+        .recent
+        .iter()
+        .map(|f| f.error.as_str())
+        .collect();
+    assert_eq!(causes, ["worker crashed by the timeline"]);
+}

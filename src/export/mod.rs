@@ -1,4 +1,4 @@
-//! Outputs that read snapshots: the JSON report, the JSONL series, the
+//! Outputs that read snapshots: the JSON report (and its summary table), the JSONL series, the
 //! Prometheus `/metrics` endpoint, and SVG frames of the dashboard.
 
 pub mod output_file;
