@@ -176,12 +176,23 @@ impl ControlLoop {
                     self.sampler.absorb(flush, now);
                 }
             }
-            recv(self.exits) -> _ => {}
+            recv(self.exits) -> _ => self.join_exited(),
             default(timeout) => {}
         }
     }
 
+    /// Joins worker threads that have ended (retired, crashed out), so a
+    /// pool resized again and again keeps no stacks of threads long gone.
+    /// A thread wakes the controller as it ends; one that was still
+    /// unwinding then is joined at the next wake-up or tick.
+    fn join_exited(&mut self) {
+        for stage in &mut self.stages {
+            stage.reap();
+        }
+    }
+
     fn tick(&mut self) {
+        self.join_exited();
         let now = self.ctx.clock.now_ns();
         while let Ok(flush) = self.flushes.try_recv() {
             self.sampler.absorb(flush, now);
