@@ -148,3 +148,53 @@ fn a_reader_that_went_away_ends_the_output_quietly() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(out.status.code(), Some(0), "{stderr}");
 }
+
+#[test]
+fn check_refuses_a_file_over_the_size_limit_without_reading_it_all() {
+    // /dev/zero never ends: the check must stop at the limit.
+    cargo_bin_cmd!("pipetop")
+        .args(["check", "/dev/zero"])
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "/dev/zero: is larger than 1024 KiB",
+        ));
+    let big = scenario_file(&format!("# {}\n", "x".repeat(1024 * 1024)));
+    cargo_bin_cmd!("pipetop")
+        .args(["check", big.path().to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("is larger than 1024 KiB"));
+}
+
+#[test]
+fn check_refuses_a_stage_name_that_is_too_long_or_has_escapes_with_its_place() {
+    let demo = std::fs::read_to_string("demos/steady.toml").unwrap();
+    let long = "n".repeat(70_000);
+    for (name, problem) in [
+        (
+            long.as_str(),
+            "is 70000 characters long; a name has at most 64",
+        ),
+        (
+            "\\u001b]0;pwned\\u0007",
+            "must not contain control characters",
+        ),
+    ] {
+        let text = demo.replacen("name = \"ingest\"", &format!("name = \"{name}\""), 1);
+        assert_ne!(text, demo, "steady.toml has an `ingest` stage");
+        let file = scenario_file(&text);
+        let path = file.path().to_str().unwrap().to_string();
+        let check = vec!["check", path.as_str()];
+        let run = vec!["run", path.as_str(), "--headless", "--duration", "1s"];
+        for args in [check, run] {
+            cargo_bin_cmd!("pipetop")
+                .args(args)
+                .assert()
+                .code(2)
+                .stderr(predicate::str::contains(problem))
+                .stderr(predicate::str::contains(format!("{path}:37:")));
+        }
+    }
+}

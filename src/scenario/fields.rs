@@ -2,6 +2,7 @@
 //! byte span and its dotted path, so any error can name `origin:line:col` and
 //! the field, and say what was expected.
 
+use crate::model::MAX_NAME_CHARS;
 use std::ops::Range;
 use std::time::Duration;
 
@@ -101,6 +102,29 @@ pub(crate) struct Value<'a, 'i> {
 
 impl<'a, 'i> Value<'a, 'i> {
     /// An error about this value.
+    /// The value as a name: a string, trimmed, not empty, at most
+    /// [`MAX_NAME_CHARS`] characters and free of control characters
+    /// (which would reach the terminal as escape codes).
+    pub fn name(&self, help: &str) -> Result<String, ScenarioError> {
+        let name = self.str()?.trim();
+        let chars = name.chars().count();
+        let problem = if name.is_empty() {
+            Some("must not be empty".to_string())
+        } else if chars > MAX_NAME_CHARS {
+            Some(format!(
+                "is {chars} characters long; a name has at most {MAX_NAME_CHARS}"
+            ))
+        } else if name.chars().any(char::is_control) {
+            Some("must not contain control characters (tabs, newlines, escapes)".to_string())
+        } else {
+            None
+        };
+        match problem {
+            Some(problem) => Err(self.error(problem).with_help(help)),
+            None => Ok(name.to_string()),
+        }
+    }
+
     pub fn error(&self, message: impl Into<String>) -> ScenarioError {
         self.doc
             .error(&self.span, message)

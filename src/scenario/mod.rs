@@ -86,10 +86,24 @@ pub fn load(arg: &str) -> Result<Scenario, ScenarioError> {
     Err(ScenarioError::file(arg, "is neither a scenario file nor a built-in demo").with_help(help))
 }
 
+/// The largest scenario file read: far beyond any hand-written or recorded
+/// scenario, and small enough that `check /dev/zero` ends at once.
+pub const MAX_SCENARIO_BYTES: u64 = 1024 * 1024;
+
+/// Reads at most [`MAX_SCENARIO_BYTES`] + 1 bytes of `path`.
+fn read_bounded(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(MAX_SCENARIO_BYTES + 1)
+        .read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
 /// Reads and parses a scenario file.
 pub fn load_path(path: &Path) -> Result<Scenario, ScenarioError> {
     let origin = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| {
+    let bytes = read_bounded(path).map_err(|e| {
         let err = ScenarioError::file(&origin, format!("cannot be read: {e}"));
         if e.kind() != std::io::ErrorKind::NotFound {
             return err;
@@ -109,6 +123,16 @@ pub fn load_path(path: &Path) -> Result<Scenario, ScenarioError> {
             }
         })
     })?;
+    if bytes.len() as u64 > MAX_SCENARIO_BYTES {
+        return Err(ScenarioError::file(
+            &origin,
+            format!("is larger than {} KiB", MAX_SCENARIO_BYTES / 1024),
+        )
+        .with_help(
+            "a scenario is a short TOML file: check that this is the file you meant \
+             (a device such as /dev/zero, or data, is not a scenario)",
+        ));
+    }
     let text = String::from_utf8(bytes).map_err(|e| {
         let valid = e.utf8_error().valid_up_to();
         let bytes = e.as_bytes();
@@ -158,13 +182,7 @@ pub fn parse(text: &str, origin: &str) -> Result<Scenario, ScenarioError> {
         top.get(key).map(|v| v.str().map(str::to_owned)).transpose()
     };
     let name = match top.get("name") {
-        Some(v) => {
-            let name = v.str()?.trim().to_owned();
-            if name.is_empty() {
-                return Err(v.error("must not be empty"));
-            }
-            name
-        }
+        Some(v) => v.name("give the scenario a short name, e.g. `name = \"burst\"`")?,
         None => default_name(origin),
     };
     let description = text_field("description")?.unwrap_or_default();

@@ -35,12 +35,8 @@ pub(crate) fn parse(t: &Table<'_, '_>) -> Result<StageSpec, ScenarioError> {
         "name",
         "give every stage a unique name, e.g. `name = \"enrich\"`",
     )?;
-    let name = name_value.str()?.trim();
-    if name.is_empty() {
-        return Err(name_value
-            .error("must not be empty")
-            .with_help("give every stage a unique name, e.g. `name = \"enrich\"`"));
-    }
+    let name = name_value.name("give every stage a short unique name, e.g. `name = \"enrich\"`")?;
+    let name = name.as_str();
     let service_help = "e.g. `service = { dist = \"exp\", mean = \"2ms\" }`";
     let service = service::parse(&t.require("service", service_help)?.table(service_help)?)?;
     let mut stage = StageSpec::new(name, service);
