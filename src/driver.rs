@@ -146,7 +146,7 @@ pub fn drive(
     let engine = running.join();
     outcome?;
     if let Some(saved) = capture.as_ref().and_then(|c| c.saved()) {
-        eprintln!("{saved}");
+        crate::stderr::note(saved);
     }
     let failure = engine.as_ref().err().map(ToString::to_string);
     let report = log.finish(&info, failure)?;

@@ -12,7 +12,7 @@ use crate::{headless, tui};
 pub fn run(session: Session, options: &SessionOptions, headless: bool) -> anyhow::Result<Report> {
     let interactive = std::io::stdout().is_terminal() && std::io::stdin().is_terminal();
     if !headless && !interactive {
-        eprintln!("pipetop: not a terminal, running headless (use --headless to say so)");
+        crate::stderr::note("pipetop: not a terminal, running headless (use --headless to say so)");
     }
     if headless || !interactive {
         headless::run(session, options)

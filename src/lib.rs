@@ -79,5 +79,6 @@ pub mod metrics;
 pub mod model;
 pub mod scenario;
 pub mod session;
+pub mod stderr;
 pub mod stdout;
 pub mod tui;

@@ -37,7 +37,7 @@ fn print(text: &str) -> ExitCode {
     match pipetop::stdout::print(text) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: cannot write to standard output: {e}");
+            pipetop::stderr::note(format!("error: cannot write to standard output: {e}"));
             ExitCode::from(1)
         }
     }
@@ -56,7 +56,7 @@ fn run(args: RunArgs) -> ExitCode {
     match launch::run(session, &options, args.output.headless) {
         Ok(_) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            pipetop::stderr::note(format!("error: {e:#}"));
             // An address that cannot be served or a path that cannot be
             // written is bad usage, found before the run.
             let bad_usage = e.downcast_ref::<BindError>().is_some()
@@ -67,6 +67,6 @@ fn run(args: RunArgs) -> ExitCode {
 }
 
 fn bad_input(error: &ScenarioError) -> ExitCode {
-    eprintln!("error: {error}");
+    pipetop::stderr::note(format!("error: {error}"));
     ExitCode::from(2)
 }

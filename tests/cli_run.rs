@@ -315,3 +315,26 @@ fn a_second_sigterm_in_a_headless_drain_exits_at_once() {
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(143), "{status}");
 }
+
+#[test]
+fn a_full_or_closed_stderr_still_gives_the_report_and_the_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.json");
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("Linux has /dev/full");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_pipetop"))
+        .args(["run", "steady", "--headless", "--duration", "1s", "--report"])
+        .arg(&report)
+        .stdin(std::process::Stdio::null())
+        .stderr(full)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let summary = String::from_utf8_lossy(&output.stdout);
+    assert!(summary.contains("pipetop: steady"), "{summary}");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(json["state"], "done");
+}

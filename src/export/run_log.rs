@@ -54,10 +54,10 @@ impl RunLog {
         let record = claim("recording", &options.record).transpose()?;
         let exporter = options.prometheus.map(Exporter::bind).transpose()?;
         if let Some(exporter) = &exporter {
-            eprintln!(
+            crate::stderr::note(format!(
                 "pipetop: serving /metrics on http://{}/metrics",
                 exporter.addr()
-            );
+            ));
         }
         Ok(Self {
             series: options

@@ -34,7 +34,7 @@ impl Frontend for Headless {
 
     fn open(&mut self, info: &SessionInfo) -> anyhow::Result<()> {
         if !info.lesson.trim().is_empty() {
-            eprintln!("{}\n", info.lesson.trim_end());
+            crate::stderr::note(format!("{}\n", info.lesson.trim_end()));
         }
         self.interrupt = Some(interrupt::Interrupt::install()?);
         Ok(())
@@ -46,17 +46,24 @@ impl Frontend for Headless {
         let mut next_progress_s = 1.0;
         while let Some(snapshot) = run.next_snapshot()? {
             if self.interrupt.as_mut().is_some_and(|i| i.take()) {
-                eprintln!("interrupted: stopping the source and draining (again quits at once)");
+                crate::stderr::note(
+                    "interrupted: stopping the source and draining (again quits at once)",
+                );
                 run.send(Command::Stop);
             }
             if run.just_captured() && stop_after_capture {
                 run.send(Command::Stop);
             }
             for event in &snapshot.events {
-                eprintln!("t={:>5.1}s  {}{}", event.t_s, event.message(), note(event));
+                crate::stderr::note(format!(
+                    "t={:>5.1}s  {}{}",
+                    event.t_s,
+                    event.message(),
+                    note(event)
+                ));
             }
             if snapshot.t_s >= next_progress_s || snapshot.state.is_final() {
-                eprintln!("{}", progress::line(&snapshot));
+                crate::stderr::note(progress::line(&snapshot));
                 while next_progress_s <= snapshot.t_s {
                     next_progress_s += 1.0;
                 }
