@@ -325,7 +325,14 @@ fn a_full_or_closed_stderr_still_gives_the_report_and_the_summary() {
         .open("/dev/full")
         .expect("Linux has /dev/full");
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_pipetop"))
-        .args(["run", "steady", "--headless", "--duration", "1s", "--report"])
+        .args([
+            "run",
+            "steady",
+            "--headless",
+            "--duration",
+            "1s",
+            "--report",
+        ])
         .arg(&report)
         .stdin(std::process::Stdio::null())
         .stderr(full)

@@ -4,6 +4,7 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::ErrorKind;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// An output path that cannot be written.
@@ -57,9 +58,24 @@ impl OutputFile {
         File::create(&self.path).map_err(|e| self.failed(&e))
     }
 
-    /// Replaces the file's contents with `bytes`.
+    /// Replaces the file with one holding `bytes`, whole or not at all: the
+    /// bytes go to a temporary file beside it, synced, which then takes its
+    /// name. A kill or a full disk midway leaves the old file as it was.
     pub fn replace_with(self, bytes: &[u8]) -> anyhow::Result<()> {
-        std::fs::write(&self.path, bytes).map_err(|e| self.failed(&e))
+        let name = self.path.file_name().unwrap_or_default().to_string_lossy();
+        let temporary = self
+            .path
+            .with_file_name(format!(".{name}.pipetop-{}.tmp", std::process::id()));
+        let written = File::create(&temporary)
+            .and_then(|mut file| {
+                file.write_all(bytes)?;
+                file.sync_all()
+            })
+            .and_then(|()| std::fs::rename(&temporary, &self.path));
+        if written.is_err() {
+            let _ = std::fs::remove_file(&temporary);
+        }
+        written.map_err(|e| self.failed(&e))
     }
 
     /// A write that failed during or after the run: a runtime failure
@@ -113,6 +129,22 @@ mod tests {
         );
         claimed.replace_with(b"new").unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
+    }
+
+    #[test]
+    fn a_file_is_replaced_whole_by_a_new_one_not_rewritten_in_place() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("report.json");
+        std::fs::write(&path, "the previous report").unwrap();
+        let before = std::fs::metadata(&path).unwrap().ino();
+        let file = OutputFile::claim("report", &path).unwrap();
+        file.replace_with(b"the new report").unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "the new report");
+        // A new file took the name (rename), so no reader ever saw it half written.
+        assert_ne!(std::fs::metadata(&path).unwrap().ino(), before);
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(left.len(), 1, "no temporary file left behind");
     }
 
     #[test]
