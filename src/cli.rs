@@ -1,6 +1,7 @@
 //! The command line (a contract: tests and users rely on it), parsed with
 //! clap. `pipetop` alone opens the dashboard on the default demo.
 
+use crate::model::MAX_DURATION;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -102,7 +103,7 @@ pub struct RunOutput {
     #[arg(long, value_name = "FILE.svg", requires = "at")]
     pub screenshot: Option<PathBuf>,
     /// When to take the --screenshot (time since the start).
-    #[arg(long, value_parser = humantime::parse_duration, requires = "screenshot")]
+    #[arg(long, value_parser = parse_time_in_run, requires = "screenshot")]
     pub at: Option<Duration>,
     /// Serve /metrics in the Prometheus text format on this address while
     /// the run lasts (e.g. 127.0.0.1:9898; port 0 picks a free one).
@@ -157,7 +158,24 @@ fn parse_run_length(text: &str) -> Result<Duration, String> {
             "the run must last more than 0, got {text} (e.g. 30s, 2m)"
         ));
     }
-    Ok(length)
+    bounded_duration(length, text)
+}
+
+/// A duration the engine can represent (at most [`MAX_DURATION`]).
+fn bounded_duration(d: Duration, text: &str) -> Result<Duration, String> {
+    if d > MAX_DURATION {
+        return Err(format!(
+            "{text} is longer than the most a run can represent ({})",
+            humantime::format_duration(MAX_DURATION)
+        ));
+    }
+    Ok(d)
+}
+
+/// A time in the run, such as `--at`.
+fn parse_time_in_run(text: &str) -> Result<Duration, String> {
+    let at = humantime::parse_duration(text).map_err(|e| e.to_string())?;
+    bounded_duration(at, text)
 }
 
 fn parse_listen_addr(text: &str) -> Result<SocketAddr, String> {

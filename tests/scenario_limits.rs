@@ -10,6 +10,22 @@ fn every_limit_is_enforced_and_located() {
     let cases = [
         (
             "rate = 800",
+            "rate = 1e-300",
+            5,
+            8,
+            "source.rate",
+            "must be at least 0.000001/s, got 1e-300",
+        ),
+        (
+            "duration = \"30s\"",
+            "duration = \"18446744074s\"",
+            2,
+            12,
+            "duration",
+            "longer than the most a run can represent",
+        ),
+        (
+            "rate = 800",
             "rate = 20000000",
             5,
             8,

@@ -13,7 +13,7 @@ pub mod spec;
 pub use command::{Command, TimedCommand};
 pub use event::{Applied, Event, EventKind, Origin, StageRef};
 pub use failure::{DEAD_LETTERS_KEPT, DeadLetter, FAILURES_KEPT, Failure, FailureView};
-pub use limits::{MAX_NAME_CHARS, MAX_QUEUE, MAX_SLOWDOWN, MAX_WORKERS};
+pub use limits::{MAX_DURATION, MAX_NAME_CHARS, MAX_QUEUE, MAX_SLOWDOWN, MAX_WORKERS, MIN_RATE};
 pub use spec::{
     Arrivals, DEFAULT_SEED, FailKind, PipelineSpec, QueueCapacity, QueuePolicy, Rate, ServiceDist,
     SourceSpec, StageSpec, WorkMode,

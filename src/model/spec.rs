@@ -37,7 +37,8 @@ impl Rate {
     /// Whether arrivals can be paced at this rate: `max`, or a finite
     /// number of items per second above 0.
     pub fn is_paceable(self) -> bool {
-        self.per_second().is_none_or(|r| r.is_finite() && r > 0.0)
+        self.per_second()
+            .is_none_or(|r| r.is_finite() && r >= super::limits::MIN_RATE)
     }
 }
 

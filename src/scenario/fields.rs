@@ -2,7 +2,7 @@
 //! byte span and its dotted path, so any error can name `origin:line:col` and
 //! the field, and say what was expected.
 
-use crate::model::MAX_NAME_CHARS;
+use crate::model::{MAX_DURATION, MAX_NAME_CHARS};
 use std::ops::Range;
 use std::time::Duration;
 
@@ -203,10 +203,19 @@ impl<'a, 'i> Value<'a, 'i> {
     pub fn duration(&self) -> Result<Duration, ScenarioError> {
         let example = "write a duration as a string with a unit, e.g. \"250ms\", \"30s\" or \"2m\"";
         match self.value {
-            DeValue::String(s) => humantime::parse_duration(s.trim()).map_err(|e| {
-                self.error(format!("is not a duration: {s:?} ({e})"))
-                    .with_help(example)
-            }),
+            DeValue::String(s) => {
+                let d = humantime::parse_duration(s.trim()).map_err(|e| {
+                    self.error(format!("is not a duration: {s:?} ({e})"))
+                        .with_help(example)
+                })?;
+                if d > MAX_DURATION {
+                    return Err(self.error(format!(
+                        "is {s:?}, longer than the most a run can represent ({})",
+                        humantime::format_duration(MAX_DURATION)
+                    )));
+                }
+                Ok(d)
+            }
             _ => Err(self.wrong_type("a duration string").with_help(example)),
         }
     }

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use toml::de::DeValue;
 
-use crate::model::Rate;
+use crate::model::{MIN_RATE, Rate};
 
 use super::error::ScenarioError;
 use super::fields::{Table, Value};
@@ -292,6 +292,11 @@ fn rate(v: &Value<'_, '_>) -> Result<f64, ScenarioError> {
     }
     if r > MAX_RATE {
         return Err(v.error(format!("must be at most {MAX_RATE}/s, got {r}")));
+    }
+    if r < MIN_RATE {
+        return Err(v
+            .error(format!("must be at least {MIN_RATE}/s, got {r:e}"))
+            .with_help("to stop arrivals use a timeline `pause`"));
     }
     Ok(r)
 }

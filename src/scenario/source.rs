@@ -1,6 +1,6 @@
 //! The `[source]` table: arrival rate, arrival spacing and burst size.
 
-use crate::model::{Arrivals, Rate, SourceSpec};
+use crate::model::{Arrivals, MIN_RATE, Rate, SourceSpec};
 
 use super::error::ScenarioError;
 use super::fields::{Table, Value};
@@ -67,6 +67,11 @@ pub(crate) fn rate(v: &Value<'_, '_>) -> Result<Rate, ScenarioError> {
         return Err(v
             .error(format!("must be greater than 0, got {r}"))
             .with_help("to stop arrivals use a timeline `pause`; for no limit use \"max\""));
+    }
+    if r < MIN_RATE {
+        return Err(v
+            .error(format!("must be at least {MIN_RATE}/s, got {r:e}"))
+            .with_help("to stop arrivals use a timeline `pause`"));
     }
     if r > MAX_RATE {
         return Err(v
