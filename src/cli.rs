@@ -67,8 +67,10 @@ impl Default for RunArgs {
 impl RunArgs {
     /// The options every way of running shares.
     pub fn session_options(&self) -> SessionOptions {
+        let file = std::path::Path::new(&self.scenario);
         SessionOptions {
             record: self.record.clone(),
+            input: file.is_file().then(|| file.to_path_buf()),
             ..self.output.session_options()
         }
     }

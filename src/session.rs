@@ -107,6 +107,8 @@ pub struct SessionOptions {
     pub screenshot_at: Duration,
     /// Columns and rows of the screenshot frame.
     pub screenshot_size: (u16, u16),
+    /// The scenario file the run reads, which no output may overwrite.
+    pub input: Option<PathBuf>,
     /// Serve `/metrics` (Prometheus text format) on exactly this address
     /// while the run lasts; port 0 picks a free port, printed on stderr.
     pub prometheus: Option<SocketAddr>,
@@ -124,6 +126,7 @@ impl Default for SessionOptions {
             screenshot_at: Duration::ZERO,
             screenshot_size: (160, 48),
             prometheus: None,
+            input: None,
         }
     }
 }

@@ -345,3 +345,68 @@ fn a_full_or_closed_stderr_still_gives_the_report_and_the_summary() {
         serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
     assert_eq!(json["state"], "done");
 }
+
+#[test]
+fn outputs_that_would_overwrite_each_other_or_the_scenario_are_bad_usage() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("mine.toml");
+    std::fs::copy("demos/steady.toml", &scenario).unwrap();
+    let same = dir.path().join("out.json");
+    let cases = [
+        (
+            vec![
+                "--report",
+                same.to_str().unwrap(),
+                "--series",
+                same.to_str().unwrap(),
+            ],
+            "also the report",
+        ),
+        (
+            vec!["--report", scenario.to_str().unwrap()],
+            "the scenario file this run reads",
+        ),
+    ];
+    for (flags, reason) in cases {
+        cargo_bin_cmd!("pipetop")
+            .args([
+                "run",
+                scenario.to_str().unwrap(),
+                "--headless",
+                "--duration",
+                "1s",
+            ])
+            .args(flags)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(reason));
+    }
+    let kept = std::fs::read_to_string(&scenario).unwrap();
+    assert_eq!(kept, std::fs::read_to_string("demos/steady.toml").unwrap());
+    assert!(!same.exists(), "nothing was written");
+}
+
+#[test]
+fn a_report_at_a_fifo_with_no_reader_is_refused_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("report.fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    cargo_bin_cmd!("pipetop")
+        .args([
+            "run",
+            "steady",
+            "--headless",
+            "--duration",
+            "1s",
+            "--report",
+        ])
+        .arg(&fifo)
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("a FIFO with no reader"));
+}

@@ -19,6 +19,54 @@ pub struct OutputError {
     pub reason: String,
 }
 
+/// Where a path points, for telling two paths of one file apart from two
+/// files: the file itself if it exists, else its directory's real path and
+/// its name.
+fn identity(path: &Path) -> Option<(u64, u64, PathBuf)> {
+    use std::os::unix::fs::MetadataExt;
+    if let Ok(meta) = std::fs::metadata(path) {
+        return Some((meta.dev(), meta.ino(), PathBuf::new()));
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let real = dir.canonicalize().ok()?.join(path.file_name()?);
+    Some((0, 0, real))
+}
+
+/// Refuses outputs that would write over each other or over `input` (the
+/// scenario file the run reads): one path given twice, under whatever name.
+pub fn refuse_collisions(
+    outputs: &[(&'static str, &Path)],
+    input: Option<&Path>,
+) -> Result<(), OutputError> {
+    let named: Vec<_> = outputs
+        .iter()
+        .map(|&(what, path)| (what, path, identity(path)))
+        .collect();
+    for (i, (what, path, id)) in named.iter().enumerate() {
+        let Some(id) = id else { continue };
+        let clash = named[..i]
+            .iter()
+            .find(|(_, _, other)| other.as_ref() == Some(id))
+            .map(|(other, _, _)| format!("it is also the {other}: give each output its own path"))
+            .or_else(|| {
+                input
+                    .filter(|input| identity(input).as_ref() == Some(id))
+                    .map(|_| "it is the scenario file this run reads: writing it would overwrite the scenario; choose another path".to_string())
+            });
+        if let Some(reason) = clash {
+            return Err(OutputError {
+                what,
+                path: path.to_path_buf(),
+                reason,
+            });
+        }
+    }
+    Ok(())
+}
+
 /// An output path that was found writable before the run. Claiming it
 /// leaves no trace: an existing file keeps its contents and a missing one is
 /// not left behind (empty) if the run is killed before it writes.
@@ -38,7 +86,14 @@ impl OutputFile {
             reason: explain(&e),
         };
         if path.exists() {
-            OpenOptions::new().write(true).open(path).map_err(refused)?;
+            // Non-blocking: a FIFO with no reader refuses at once (ENXIO)
+            // instead of blocking the run before it starts.
+            use std::os::unix::fs::OpenOptionsExt;
+            OpenOptions::new()
+                .write(true)
+                .custom_flags(libc::O_NONBLOCK)
+                .open(path)
+                .map_err(refused)?;
         } else {
             OpenOptions::new()
                 .write(true)
@@ -62,6 +117,10 @@ impl OutputFile {
     /// bytes go to a temporary file beside it, synced, which then takes its
     /// name. A kill or a full disk midway leaves the old file as it was.
     pub fn replace_with(self, bytes: &[u8]) -> anyhow::Result<()> {
+        // A FIFO or a device (`/dev/stdout`) is written to, not replaced.
+        if std::fs::metadata(&self.path).is_ok_and(|m| !m.is_file()) {
+            return std::fs::write(&self.path, bytes).map_err(|e| self.failed(&e));
+        }
         let name = self.path.file_name().unwrap_or_default().to_string_lossy();
         let temporary = self
             .path
@@ -95,6 +154,9 @@ fn explain(error: &std::io::Error) -> String {
         ErrorKind::NotFound => "; its directory does not exist: create it, or choose another path",
         ErrorKind::PermissionDenied => "; no permission to write there: choose another path",
         ErrorKind::IsADirectory => "; that is a directory: give a file name",
+        _ if error.raw_os_error() == Some(libc::ENXIO) => {
+            "; it is a FIFO with no reader: start the reader first, or choose a file"
+        }
         _ => "",
     };
     format!("{error}{hint}")

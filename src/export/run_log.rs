@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 
-use super::output_file::{OutputError, OutputFile};
+use super::output_file::{self, OutputError, OutputFile};
 use super::prometheus::Exporter;
 use super::recording;
 use super::report::Report;
@@ -49,6 +49,16 @@ impl RunLog {
             }
             .into());
         }
+        let outputs: Vec<(&'static str, &std::path::Path)> = [
+            ("report", &options.report),
+            ("series", &options.series),
+            ("recording", &options.record),
+            ("screenshot", &options.screenshot),
+        ]
+        .into_iter()
+        .filter_map(|(what, path)| path.as_deref().map(|p| (what, p)))
+        .collect();
+        output_file::refuse_collisions(&outputs, options.input.as_deref())?;
         let claim = |what, path: &Option<_>| path.as_deref().map(|p| OutputFile::claim(what, p));
         let report = claim("report", &options.report).transpose()?;
         let record = claim("recording", &options.record).transpose()?;
