@@ -53,17 +53,25 @@ fn quoted(text: &str) -> String {
     toml::Value::String(text.to_string()).to_string()
 }
 
-fn micros(d: Duration) -> String {
-    quoted(&format!("{}us", d.as_micros()))
-}
-
-fn millis(d: Duration) -> String {
-    quoted(&format!("{}ms", d.as_millis()))
+/// A duration as a TOML string that parses back to exactly it: in the
+/// largest unit that divides it (`"2s"`, `"250ms"`, `"500ns"`).
+fn exact(d: Duration) -> String {
+    let ns = d.as_nanos();
+    let text = [(1_000_000_000, "s"), (1_000_000, "ms"), (1_000, "us")]
+        .into_iter()
+        .find(|(unit, _)| ns % unit == 0)
+        .map_or_else(
+            || format!("{ns}ns"),
+            |(unit, name)| format!("{}{name}", ns / unit),
+        );
+    quoted(&text)
 }
 
 fn rate(rate: Rate) -> String {
     match rate {
-        Rate::PerSecond(r) => format!("{}", (r * 1000.0).round() / 1000.0),
+        // Debug prints the shortest text that reads back as the same f64,
+        // always as a TOML float (`800.0`, `0.0004`, `1e-6`).
+        Rate::PerSecond(r) => format!("{r:?}"),
         Rate::Max => quoted("max"),
     }
 }
@@ -71,13 +79,13 @@ fn rate(rate: Rate) -> String {
 fn service(dist: &ServiceDist) -> String {
     let body = match *dist {
         ServiceDist::Fixed { mean } | ServiceDist::Exp { mean } => {
-            format!("mean = {}", micros(mean))
+            format!("mean = {}", exact(mean))
         }
         ServiceDist::Uniform { min, max } => {
-            format!("min = {}, max = {}", micros(min), micros(max))
+            format!("min = {}, max = {}", exact(min), exact(max))
         }
         ServiceDist::Normal { mean, stddev } | ServiceDist::LogNormal { mean, stddev } => {
-            format!("mean = {}, stddev = {}", micros(mean), micros(stddev))
+            format!("mean = {}, stddev = {}", exact(mean), exact(stddev))
         }
     };
     format!("{{ dist = {}, {body} }}", quoted(dist.name()))
@@ -95,7 +103,7 @@ pub fn scenario_toml(info: &SessionInfo, spec: &PipelineSpec, timeline: &[TimedC
     let _ = writeln!(out, "description = {}", quoted(&info.description));
     let _ = writeln!(out, "seed = {}", spec.seed);
     if let Some(duration) = info.duration {
-        let _ = writeln!(out, "duration = {}", millis(duration));
+        let _ = writeln!(out, "duration = {}", exact(duration));
     }
     let _ = writeln!(out, "lesson = {}", quoted(&info.lesson));
     let _ = writeln!(out, "\n[source]");
@@ -135,7 +143,7 @@ pub fn scenario_toml(info: &SessionInfo, spec: &PipelineSpec, timeline: &[TimedC
     }
     for entry in timeline {
         let _ = writeln!(out, "\n[[timeline]]");
-        let _ = writeln!(out, "at = {}", millis(entry.at));
+        let _ = writeln!(out, "at = {}", exact(entry.at));
         let _ = writeln!(out, "do = {}", quoted(entry.command.kind()));
         let stage_name = |i: usize| quoted(spec.stages.get(i).map_or("?", |s| s.name.as_str()));
         match &entry.command {
@@ -254,5 +262,63 @@ mod tests {
             Command::Rate(Rate::PerSecond(880.0))
         )));
         assert_eq!(replayed.timeline.len(), original.timeline.len() + 2);
+    }
+
+    fn command_strategy() -> impl proptest::strategy::Strategy<Value = Command> {
+        use proptest::prelude::*;
+        prop_oneof![
+            (0usize..4, 0usize..=crate::model::MAX_WORKERS)
+                .prop_map(|(stage, count)| Command::Workers { stage, count }),
+            (1u64..10_000_000).prop_map(|items| Command::Burst { items }),
+            (crate::model::MIN_RATE..10_000_000.0).prop_map(|r| Command::Rate(Rate::PerSecond(r))),
+            Just(Command::Pause),
+            Just(Command::Resume),
+            (0usize..4, 1.0f64..crate::model::MAX_SLOWDOWN)
+                .prop_map(|(stage, factor)| Command::Slowdown { stage, factor }),
+            (0usize..4).prop_map(|stage| Command::Crash { stage }),
+        ]
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+        /// Whatever a session did, its recording passes `check` and reads
+        /// back as the same values: rates, service times and times to the
+        /// nanosecond.
+        #[test]
+        fn a_recording_always_parses_back_to_what_ran(
+            entries in proptest::collection::vec(
+                (0u64..crate::model::MAX_DURATION.as_nanos() as u64, command_strategy()),
+                0..12,
+            ),
+            rate in crate::model::MIN_RATE..10_000_000.0,
+            service_ns in 1u64..60_000_000_000,
+        ) {
+            let mut original = scenario::load("steady").unwrap();
+            original.pipeline.source.rate = Rate::PerSecond(rate);
+            original.pipeline.stages[0].service =
+                ServiceDist::Fixed { mean: Duration::from_nanos(service_ns) };
+            let mut timeline: Vec<TimedCommand> = entries
+                .into_iter()
+                .map(|(at, command)| TimedCommand {
+                    at: Duration::from_nanos(at),
+                    command,
+                    note: Some("recorded".into()),
+                })
+                .collect();
+            timeline.sort_by_key(|t| t.at);
+            let info = SessionInfo {
+                name: original.name.clone(),
+                spec: Some(original.pipeline.clone()),
+                ..SessionInfo::default()
+            };
+            let text = scenario_toml(&info, &original.pipeline, &timeline);
+            let replayed = scenario::parse(&text, "recording.toml")
+                .map_err(|e| proptest::test_runner::TestCaseError::fail(format!("{e}\n{text}")))?;
+            proptest::prop_assert_eq!(&replayed.pipeline, &original.pipeline);
+            let replayed: Vec<_> = replayed.timeline.iter().map(|t| (t.at, t.command)).collect();
+            let expected: Vec<_> = timeline.iter().map(|t| (t.at, t.command)).collect();
+            proptest::prop_assert_eq!(replayed, expected);
+        }
     }
 }
