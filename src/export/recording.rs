@@ -59,7 +59,7 @@ fn exact(d: Duration) -> String {
     let ns = d.as_nanos();
     let text = [(1_000_000_000, "s"), (1_000_000, "ms"), (1_000, "us")]
         .into_iter()
-        .find(|(unit, _)| ns % unit == 0)
+        .find(|(unit, _)| ns.is_multiple_of(*unit))
         .map_or_else(
             || format!("{ns}ns"),
             |(unit, name)| format!("{}{name}", ns / unit),
