@@ -1,6 +1,21 @@
 //! Human units for everything shown to people: durations (µs/ms/s), rates (k/M per second),
 //! counts, bytes (MiB) and clocks. Every number on screen goes through here.
 
+/// User text made safe for a terminal: control characters (an escape that
+/// would clear the screen or retitle the window, a bell) are shown as their
+/// escapes (`\u{1b}`) instead of being sent; newlines stay, tabs become a
+/// space.
+pub fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\n' => "\n".to_string(),
+            '\t' => " ".to_string(),
+            c if c.is_control() => c.escape_unicode().to_string(),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
 /// A queue's fill as `len/cap`, compact (`1.2k/256`), `∞` for an unbounded queue.
 pub fn queue_fill(len: usize, capacity: Option<usize>) -> String {
     let cap = capacity.map_or_else(|| "∞".to_string(), |c| count(c as f64));

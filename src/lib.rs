@@ -12,9 +12,9 @@
 //!   reads them, rather than in the engine: a second producer of
 //!   snapshots (a simulator) uses the same ones, and metrics then needs
 //!   nothing of the engine.
-//! - [`engine`] → metrics, model: the producer that runs real threads.
-//!   [`scenario`] → model: TOML into a spec and a timeline.
-//! - [`session`] → engine, metrics, scenario: what a run is.
+//! - [`engine`] → metrics, model, format: the producer that runs real
+//!   threads. [`scenario`] → model, format: TOML into a spec and a timeline.
+//! - [`session`] → engine, metrics, scenario, format: what a run is.
 //! - [`export`] → metrics, model, session, format: report, series,
 //!   recording, SVG, `/metrics`, the summary table.
 //! - [`driver`] → engine, export, metrics, model, session: the one run

@@ -59,7 +59,7 @@ impl Session {
     pub fn new(name: impl Into<String>, pipeline: Pipeline) -> Self {
         Self {
             info: SessionInfo {
-                name: name.into(),
+                name: crate::format::printable(&name.into()),
                 seed: pipeline.seed(),
                 burst_items: 1_000,
                 ..SessionInfo::default()

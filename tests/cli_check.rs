@@ -198,3 +198,33 @@ fn check_refuses_a_stage_name_that_is_too_long_or_has_escapes_with_its_place() {
         }
     }
 }
+
+#[test]
+fn escape_codes_in_a_description_or_lesson_never_reach_the_terminal() {
+    let demo = std::fs::read_to_string("demos/steady.toml").unwrap();
+    // Clear the screen, retitle the window, ring the bell.
+    let hostile = "\\u001b[2J\\u001b]0;pwned\\u0007";
+    let text = demo
+        .replacen("description = \"", &format!("description = \"{hostile}"), 1)
+        .replacen("lesson = \"\"\"", &format!("lesson = \"\"\"{hostile}"), 1);
+    assert_ne!(text, demo);
+    let file = scenario_file(&text);
+    let path = file.path().to_str().unwrap().to_string();
+    for args in [
+        vec!["check", path.as_str()],
+        vec!["run", path.as_str(), "--headless", "--duration", "1s"],
+    ] {
+        let output = cargo_bin_cmd!("pipetop").args(&args).output().unwrap();
+        assert!(output.status.success(), "{output:?}");
+        for stream in [&output.stdout, &output.stderr] {
+            assert!(
+                !stream.iter().any(|&b| b == 0x1b || b == 0x07),
+                "{args:?} printed a raw control character"
+            );
+        }
+        let all = String::from_utf8_lossy(&output.stderr) + String::from_utf8_lossy(&output.stdout);
+        if args[0] == "check" {
+            assert!(all.contains("\\u{1b}[2J"), "shown as an escape: {all}");
+        }
+    }
+}

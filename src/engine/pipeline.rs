@@ -36,7 +36,8 @@ impl StageConfig {
     /// One worker, a 256-item blocking queue, three attempts.
     pub fn new(name: impl Into<String>) -> Self {
         Self {
-            name: name.into(),
+            // Shown on a terminal: control characters are made visible.
+            name: crate::format::printable(&name.into()),
             workers: 1,
             queue: QueueCapacity::Bounded(256),
             policy: QueuePolicy::Block,

@@ -14,6 +14,7 @@ mod suggest;
 mod summary;
 mod timeline;
 
+use crate::format;
 use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
@@ -185,8 +186,9 @@ pub fn parse(text: &str, origin: &str) -> Result<Scenario, ScenarioError> {
         Some(v) => v.name("give the scenario a short name, e.g. `name = \"burst\"`")?,
         None => default_name(origin),
     };
-    let description = text_field("description")?.unwrap_or_default();
-    let lesson = text_field("lesson")?.unwrap_or_default();
+    // Shown on a terminal: control characters are made visible, not sent.
+    let description = format::printable(&text_field("description")?.unwrap_or_default());
+    let lesson = format::printable(&text_field("lesson")?.unwrap_or_default());
     let seed = match top.get("seed") {
         Some(v) => {
             let seed = v.int()?;
