@@ -410,3 +410,31 @@ fn a_report_at_a_fifo_with_no_reader_is_refused_at_once() {
         .code(2)
         .stderr(predicate::str::contains("a FIFO with no reader"));
 }
+
+#[test]
+fn a_series_on_a_full_disk_stops_and_the_run_and_its_report_go_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.json");
+    cargo_bin_cmd!("pipetop")
+        .args(["run", "steady", "--headless", "--duration", "1s"])
+        .args(["--series", "/dev/full", "--report"])
+        .arg(&report)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "cannot write the series file /dev/full: No space left on device",
+        ));
+    let json = read_json(&report);
+    assert_eq!(json["state"], "done");
+    let failed: Vec<&Value> = json["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "output-failed")
+        .collect();
+    assert_eq!(failed.len(), 1, "one event when the series stops");
+    assert!(
+        failed[0]["message"].as_str().unwrap().contains("/dev/full"),
+        "{failed:?}"
+    );
+}

@@ -53,11 +53,12 @@ fn quoted(text: &str) -> String {
     toml::Value::String(text.to_string()).to_string()
 }
 
-/// A duration as a TOML string that parses back to exactly it: in the
-/// largest unit that divides it (`"2s"`, `"250ms"`, `"500ns"`).
+/// A duration as a TOML string that parses back to exactly it: whole
+/// milliseconds where it is (`"2000ms"`, as recordings always wrote), else
+/// the largest smaller unit that divides it (`"1500us"`, `"500ns"`).
 fn exact(d: Duration) -> String {
     let ns = d.as_nanos();
-    let text = [(1_000_000_000, "s"), (1_000_000, "ms"), (1_000, "us")]
+    let text = [(1_000_000, "ms"), (1_000, "us")]
         .into_iter()
         .find(|(unit, _)| ns.is_multiple_of(*unit))
         .map_or_else(

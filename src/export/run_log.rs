@@ -13,7 +13,7 @@ use super::recording;
 use super::report::Report;
 use super::series::SeriesWriter;
 use crate::metrics::Snapshot;
-use crate::model::Event;
+use crate::model::{Event, EventKind};
 use crate::session::{SessionInfo, SessionOptions, SnapshotObserver};
 
 /// Keeps what a run's outputs need while the run goes on.
@@ -91,8 +91,22 @@ impl RunLog {
         if let Some(observer) = &mut self.observer {
             observer(snapshot)?;
         }
-        if let Some(series) = &mut self.series {
-            series.write(snapshot)?;
+        if let Some(series) = &mut self.series
+            && let Err(e) = series.write(snapshot)
+        {
+            // The run goes on without its series, and says so.
+            let error = format!("{e:#}");
+            crate::stderr::note(format!(
+                "pipetop: {error}; the run goes on without it (its lines so far are whole)"
+            ));
+            self.events.push(Event::new(
+                snapshot.t_s,
+                EventKind::OutputFailed {
+                    what: "series".into(),
+                    error,
+                },
+            ));
+            self.series = None;
         }
         if let Some(exporter) = &self.exporter {
             exporter.publish(snapshot);

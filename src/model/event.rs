@@ -219,6 +219,14 @@ pub enum EventKind {
         /// The last panic's message, if one was kept.
         cause: Option<String>,
     },
+    /// An output could not be written any more (a full disk, say): the
+    /// run goes on without it.
+    OutputFailed {
+        /// Which output ("series").
+        what: String,
+        /// The error, naming the file.
+        error: String,
+    },
     /// The bottleneck moved (or cleared, with no stage).
     Bottleneck {
         /// The stage that now limits the pipeline.
@@ -244,6 +252,7 @@ impl EventKind {
             Self::DropsEnd { .. } => "drops-end",
             Self::Restart { .. } => "restart",
             Self::Bottleneck { .. } => "bottleneck",
+            Self::OutputFailed { .. } => "output-failed",
         }
     }
 
@@ -260,7 +269,8 @@ impl EventKind {
             Self::Ignored { .. }
             | Self::SourceDone
             | Self::Unadmitted { .. }
-            | Self::MemoryCap { .. } => None,
+            | Self::MemoryCap { .. }
+            | Self::OutputFailed { .. } => None,
         }
     }
 
@@ -321,6 +331,9 @@ impl EventKind {
                 reason,
             } => format!("bottleneck: {reason}"),
             Self::Bottleneck { stage: None, .. } => "no bottleneck: nothing is held back".into(),
+            Self::OutputFailed { what, error } => {
+                format!("{error}: the run goes on without its {what}")
+            }
         }
     }
 
@@ -352,6 +365,7 @@ impl EventKind {
             | Self::Ignored { .. }
             | Self::SourceDone
             | Self::MemoryCap { .. }
+            | Self::OutputFailed { .. }
             | Self::Bottleneck { .. } => {}
         }
         fields

@@ -89,7 +89,10 @@ pub fn event_kind(kind: &EventKind) -> Color {
             command: ignored, ..
         } => command(ignored),
         EventKind::DrainWorker { .. } => ACCENT,
-        EventKind::Restart { .. } | EventKind::Drops { .. } | EventKind::SpawnRefused { .. } => BAD,
+        EventKind::Restart { .. }
+        | EventKind::Drops { .. }
+        | EventKind::SpawnRefused { .. }
+        | EventKind::OutputFailed { .. } => BAD,
         EventKind::Unadmitted { .. } | EventKind::MemoryCap { .. } => WARN,
         EventKind::SourceDone | EventKind::DropsEnd { .. } | EventKind::Bottleneck { .. } => MUTED,
     }
