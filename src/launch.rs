@@ -3,9 +3,20 @@
 
 use std::io::IsTerminal;
 
+use crate::export::output_file::OutputError;
+use crate::export::prometheus::BindError;
 use crate::export::report::Report;
 use crate::session::{Session, SessionOptions};
 use crate::{headless, tui};
+
+/// The exit status for a run that failed: 2 for bad usage found before the
+/// run (an address that cannot be served, an output path that cannot be
+/// written), 1 for a failure at run time (the engine's among them).
+pub fn exit_status(error: &anyhow::Error) -> u8 {
+    let bad_usage = error.downcast_ref::<BindError>().is_some()
+        || error.downcast_ref::<OutputError>().is_some();
+    if bad_usage { 2 } else { 1 }
+}
 
 /// Runs `session` in the dashboard, or headless if `headless` is asked for
 /// or stdin/stdout is not a terminal; returns the report.

@@ -6,8 +6,6 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use pipetop::cli::{Cli, Cmd, RunArgs};
-use pipetop::export::output_file::OutputError;
-use pipetop::export::prometheus::BindError;
 use pipetop::launch;
 use pipetop::scenario::{self, ScenarioError};
 use pipetop::session::Session;
@@ -57,11 +55,7 @@ fn run(args: RunArgs) -> ExitCode {
         Ok(_) => ExitCode::SUCCESS,
         Err(e) => {
             pipetop::stderr::note(format!("error: {e:#}"));
-            // An address that cannot be served or a path that cannot be
-            // written is bad usage, found before the run.
-            let bad_usage = e.downcast_ref::<BindError>().is_some()
-                || e.downcast_ref::<OutputError>().is_some();
-            ExitCode::from(if bad_usage { 2 } else { 1 })
+            ExitCode::from(launch::exit_status(&e))
         }
     }
 }

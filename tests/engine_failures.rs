@@ -111,6 +111,7 @@ fn a_panic_in_the_control_thread_fails_the_run_and_marks_the_report() {
         ..SessionOptions::default()
     };
     let error = pipetop::headless::run(session, &options).expect_err("the engine failed");
+    assert_eq!(pipetop::launch::exit_status(&error), 1, "a runtime failure");
     let message = format!("{error:#}");
     assert!(
         message.contains("the control thread panicked: injected fault spawning pipetop:a#2"),
