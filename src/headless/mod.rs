@@ -29,7 +29,7 @@ impl Frontend for Headless {
         options: &SessionOptions,
         info: &SessionInfo,
     ) -> Option<Box<dyn FrameCapture>> {
-        DashboardCapture::from_options(options, info).map(|c| Box::new(c) as Box<dyn FrameCapture>)
+        DashboardCapture::boxed(options, info)
     }
 
     fn open(&mut self, info: &SessionInfo) -> anyhow::Result<()> {

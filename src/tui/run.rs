@@ -32,7 +32,7 @@ impl Frontend for Dashboard {
         options: &SessionOptions,
         info: &SessionInfo,
     ) -> Option<Box<dyn FrameCapture>> {
-        DashboardCapture::from_options(options, info).map(|c| Box::new(c) as Box<dyn FrameCapture>)
+        DashboardCapture::boxed(options, info)
     }
 
     fn open(&mut self, _info: &SessionInfo) -> anyhow::Result<()> {

@@ -56,6 +56,12 @@ pub struct DashboardCapture {
 }
 
 impl DashboardCapture {
+    /// The `--screenshot` renderer every front end lends the driver, if the
+    /// options ask for one.
+    pub fn boxed(options: &SessionOptions, info: &SessionInfo) -> Option<Box<dyn FrameCapture>> {
+        Self::from_options(options, info).map(|c| Box::new(c) as Box<dyn FrameCapture>)
+    }
+
     /// A capture if the options ask for one.
     pub fn from_options(options: &SessionOptions, info: &SessionInfo) -> Option<Self> {
         let path = options.screenshot.clone()?;
