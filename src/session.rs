@@ -9,7 +9,7 @@ use std::time::Duration;
 use crate::engine::{
     Pipeline, PipelineSpec, RunOptions, RunningPipeline, Spawner, TimedCommand, simulate,
 };
-use crate::metrics::{DEFAULT_WINDOW_SECS, Snapshot};
+use crate::metrics::{DEFAULT_WINDOW_SECS, Snapshot, default_memory_cap};
 use crate::model::DEFAULT_SEED;
 use crate::scenario::Scenario;
 
@@ -23,7 +23,8 @@ pub struct Session {
     pub info: SessionInfo,
     /// The pipeline to start.
     pub pipeline: Pipeline,
-    /// Abort when the process's RSS passes this many bytes.
+    /// Abort when the process's RSS passes this many bytes: the scenario's
+    /// cap, or else half of the machine's memory.
     pub memory_cap: Option<u64>,
     /// Called with every snapshot, in the dashboard and headless alike.
     pub observer: Option<SnapshotObserver>,
@@ -47,7 +48,7 @@ impl From<Scenario> for Session {
                 spec: Some(scenario.pipeline),
                 window_secs: DEFAULT_WINDOW_SECS,
             },
-            memory_cap: scenario.memory_cap,
+            memory_cap: scenario.memory_cap.or_else(default_memory_cap),
             observer: None,
             spawner: Spawner::default(),
         }
@@ -65,7 +66,7 @@ impl Session {
                 ..SessionInfo::default()
             },
             pipeline,
-            memory_cap: None,
+            memory_cap: default_memory_cap(),
             observer: None,
             spawner: Spawner::default(),
         }

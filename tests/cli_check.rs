@@ -228,3 +228,22 @@ fn escape_codes_in_a_description_or_lesson_never_reach_the_terminal() {
         }
     }
 }
+
+#[test]
+fn a_scenario_without_a_memory_cap_gets_half_the_machine_s_memory() {
+    let half_mib = pipetop::metrics::default_memory_cap().expect("Linux says its memory") >> 20;
+    cargo_bin_cmd!("pipetop")
+        .args(["check", "steady"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(format!(
+            "memory cap: {half_mib} MiB (the default, half of this machine's memory"
+        )));
+    let session = pipetop::session::Session::from(pipetop::scenario::load("steady").unwrap());
+    let cap = session.memory_cap.expect("the run has a cap");
+    assert_eq!(
+        cap >> 20,
+        half_mib,
+        "the run is held to the cap check shows"
+    );
+}

@@ -9,6 +9,14 @@ use super::snapshot::ProcessSnapshot;
 /// sysinfo needs this long between CPU readings for a meaningful figure.
 const MIN_REFRESH: Duration = Duration::from_millis(200);
 
+/// The memory cap of a run that declares none: half of this machine's
+/// physical memory (`None` where the platform does not say how much).
+pub fn default_memory_cap() -> Option<u64> {
+    let mut system = System::new().ok()?;
+    system.refresh_memory();
+    Some(system.total_memory() / 2).filter(|&half| half > 0)
+}
+
 /// Reads CPU % and RSS of the current process, at most every 200 ms.
 pub struct ProcessProbe {
     /// `None` where the platform gives no process information.

@@ -65,12 +65,23 @@ pub fn check_summary(s: &Scenario) -> String {
             failures(st)
         );
     }
-    if let Some(cap) = s.memory_cap {
-        let _ = writeln!(
-            out,
-            "  memory cap: {} MiB (the run aborts past it)",
-            cap >> 20
-        );
+    match (s.memory_cap, crate::metrics::default_memory_cap()) {
+        (Some(cap), _) => {
+            let _ = writeln!(
+                out,
+                "  memory cap: {} MiB (the run aborts past it)",
+                cap >> 20
+            );
+        }
+        (None, Some(cap)) => {
+            let _ = writeln!(
+                out,
+                "  memory cap: {} MiB (the default, half of this machine's memory; \
+                 `memory_cap` sets another)",
+                cap >> 20
+            );
+        }
+        (None, None) => {}
     }
     let n = s.timeline.len();
     let _ = writeln!(
