@@ -5,7 +5,8 @@
 //!
 //! - [`model`]: the vocabulary every layer shares (the pipeline spec,
 //!   [`model::Command`], the typed [`model::Event`], failures, limits);
-//!   it imports nothing. [`mod@format`] (human units) imports nothing either.
+//!   it imports nothing. [`mod@format`] (human units, safe user text),
+//!   [`stdout`] and [`stderr`] import nothing either.
 //! - [`metrics`] → model: snapshots, the per-thread recorders and the
 //!   sampler that build them, and pure analysis (bottleneck, theory,
 //!   derived events). The recorders stay here, beside the sampler that
@@ -13,7 +14,8 @@
 //!   snapshots (a simulator) uses the same ones, and metrics then needs
 //!   nothing of the engine.
 //! - [`engine`] → metrics, model, format: the producer that runs real
-//!   threads. [`scenario`] → model, format: TOML into a spec and a timeline.
+//!   threads. [`scenario`] → model, format, metrics: TOML into a spec and a
+//!   timeline (and `check`'s summary, with the default memory cap).
 //! - [`session`] → engine, metrics, scenario, format: what a run is.
 //! - [`export`] → metrics, model, session, format: report, series,
 //!   recording, SVG, `/metrics`, the summary table.
