@@ -140,3 +140,18 @@ fn an_example_takes_pipetop_runs_output_flags() {
         "one snapshot per tick:\n{lines}"
     );
 }
+
+#[test]
+fn an_example_refuses_a_rate_of_zero_instead_of_never_ending() {
+    let output = Command::new(example("logs"))
+        .args(["--rate", "0", "--headless"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("a rate of 0 sends nothing and never ends"),
+        "{stderr}"
+    );
+}

@@ -42,8 +42,10 @@ impl Rate {
     }
 }
 
-/// Reads `"max"` or a number of items per second (0 or more): the form a
-/// command-line option such as an example's `--rate` takes.
+/// Reads `"max"` or a number of items per second (at least
+/// [`MIN_RATE`](super::limits::MIN_RATE)): the form a command-line option
+/// such as an example's `--rate` takes. 0 is refused: a source that never
+/// sends keeps the run from ever ending.
 impl FromStr for Rate {
     type Err = String;
 
@@ -52,9 +54,15 @@ impl FromStr for Rate {
             return Ok(Rate::Max);
         }
         match text.parse::<f64>() {
-            Ok(r) if r.is_finite() && r >= 0.0 => Ok(Rate::PerSecond(r)),
+            Ok(r) if r.is_finite() && r >= super::limits::MIN_RATE => Ok(Rate::PerSecond(r)),
+            Ok(0.0) => Err(
+                "a rate of 0 sends nothing and never ends: give items per second, or \"max\" \
+                 (to stop the source, pause it or give a --duration)"
+                    .to_string(),
+            ),
             _ => Err(format!(
-                "`{text}` is not a rate: give items per second (0 or more) or \"max\""
+                "`{text}` is not a rate: give items per second (at least {}) or \"max\"",
+                super::limits::MIN_RATE
             )),
         }
     }
@@ -294,7 +302,13 @@ mod tests {
     fn a_rate_reads_max_or_items_per_second_and_refuses_the_rest() {
         assert_eq!("max".parse::<Rate>(), Ok(Rate::Max));
         assert_eq!("250".parse::<Rate>(), Ok(Rate::PerSecond(250.0)));
-        assert_eq!("0".parse::<Rate>(), Ok(Rate::PerSecond(0.0)));
+        // A rate of 0 would keep an example's run from ever ending (issue 14).
+        let zero = "0".parse::<Rate>().unwrap_err();
+        assert!(zero.contains("never ends"), "{zero}");
+        assert!(
+            "1e-300".parse::<Rate>().is_err(),
+            "below MIN_RATE the arrival gap wraps"
+        );
         for bad in ["-5", "fast", "", "inf", "NaN"] {
             let err = bad.parse::<Rate>().unwrap_err();
             assert!(err.contains("not a rate"), "{bad}: {err}");
