@@ -13,7 +13,7 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
@@ -266,13 +266,58 @@ fn route(path: &str) -> String {
     out
 }
 
+/// The longest line read from `--input`: an access log's lines are far
+/// shorter, and a file with no newlines (`/dev/zero`) must not be read into
+/// memory whole.
+const MAX_LINE_BYTES: u64 = 64 * 1024;
+
+/// The lines of `reader`, each at most [`MAX_LINE_BYTES`]; reading stops,
+/// saying so, at a longer line or a read error.
+fn bounded_lines(
+    mut reader: impl BufRead + Send + 'static,
+    path: PathBuf,
+) -> impl Iterator<Item = String> + Send {
+    let mut number = 0u64;
+    std::iter::from_fn(move || {
+        let mut line = Vec::new();
+        number += 1;
+        let read = (&mut reader)
+            .take(MAX_LINE_BYTES + 1)
+            .read_until(b'\n', &mut line);
+        match read {
+            Ok(0) => None,
+            Ok(_) if line.len() as u64 > MAX_LINE_BYTES => {
+                eprintln!(
+                    "logs: {}: line {number} is longer than {} KiB: not a log file? Stopping there.",
+                    path.display(),
+                    MAX_LINE_BYTES / 1024
+                );
+                None
+            }
+            Ok(_) => {
+                while line.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
+                    line.pop();
+                }
+                Some(String::from_utf8_lossy(&line).into_owned())
+            }
+            Err(e) => {
+                eprintln!("logs: {}: {e}; stopping there", path.display());
+                None
+            }
+        }
+    })
+}
+
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let lines: Box<dyn Iterator<Item = String> + Send> = match &args.input {
         Some(path) => {
+            if path.is_dir() {
+                anyhow::bail!("{} is a directory: give a log file", path.display());
+            }
             let file =
                 File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-            Box::new(BufReader::new(file).lines().map_while(Result::ok))
+            Box::new(bounded_lines(BufReader::new(file), path.clone()))
         }
         None => Box::new(synthetic_lines(args.lines)),
     };

@@ -155,3 +155,19 @@ fn an_example_refuses_a_rate_of_zero_instead_of_never_ending() {
         "{stderr}"
     );
 }
+
+#[test]
+fn logs_refuses_a_directory_and_stops_at_a_file_with_no_line_ends() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(example("logs"))
+        .args(["--headless", "--input"])
+        .arg(dir.path())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!output.status.success(), "{output:?}");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("is a directory: give a log file"));
+    // /dev/zero is one endless line: read at most 64 KiB of it, then stop.
+    let stdout = run_to_completion("logs", &["--input", "/dev/zero"]);
+    assert!(stdout.contains("generated 0"), "{stdout}");
+}
