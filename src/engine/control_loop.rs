@@ -76,8 +76,7 @@ impl ControlLoop {
         let mut refused = Vec::new();
         for (index, stage) in parts.stages.iter_mut().enumerate() {
             if let Err(e) = stage.start(ctx.clone(), &mut sampler) {
-                let name = stage.name().to_string();
-                refused.push((StageRef { index, name }, e));
+                refused.push((index, e));
             }
         }
         let mut timeline = options.timeline;
@@ -108,8 +107,8 @@ impl ControlLoop {
             rate,
             events: Vec::new(),
         };
-        for (stage, refused) in refused {
-            control.refused_spawn(stage, refused);
+        for (index, refused) in refused {
+            control.refused_spawn(index, refused);
         }
         Ok(control)
     }
@@ -252,30 +251,37 @@ impl ControlLoop {
             Ok(None) => return,
             Err(why) => EventKind::Ignored { command, why },
         };
-        let ending = match kind {
-            EventKind::Applied(Applied::Stop) => Some(Command::Stop),
-            EventKind::Applied(Applied::Abort) => Some(Command::Abort),
-            _ => None,
-        };
+        // Stop and abort act once they are logged, so that what they cause
+        // (an `unadmitted` count, say) comes after them.
+        let stop = matches!(kind, EventKind::Applied(Applied::Stop));
+        let abort = matches!(kind, EventKind::Applied(Applied::Abort));
         self.events.push(Event {
             origin,
             note,
             ..Event::new(self.now_s(), kind)
         });
-        match ending {
-            Some(Command::Stop) => self.begin_drain(),
-            Some(Command::Abort) => self.abort(),
-            _ => {}
+        if stop {
+            self.begin_drain();
+        } else if abort {
+            self.abort();
+        }
+    }
+
+    /// Stage `index` (which exists), named for an event.
+    fn named(&self, index: usize) -> StageRef {
+        StageRef {
+            index,
+            name: self.stages[index].name().to_string(),
         }
     }
 
     /// The stage at `index`, named, or why a command for it is ignored.
     fn stage_ref(&self, index: usize) -> Result<StageRef, String> {
-        let stage = self.stages.get(index).ok_or(format!("no stage {index}"))?;
-        Ok(StageRef {
-            index,
-            name: stage.name().to_string(),
-        })
+        if index < self.stages.len() {
+            Ok(self.named(index))
+        } else {
+            Err(format!("no stage {index}"))
+        }
     }
 
     /// Carries out one command (`Stop` and `Abort` only once logged, by
@@ -351,14 +357,13 @@ impl ControlLoop {
     /// Resizes stage `index`'s pool; a thread the OS refused becomes an event.
     fn resize(&mut self, index: usize, count: usize) {
         if let Err(refused) = self.stages[index].resize(count, &mut self.sampler) {
-            let name = self.stages[index].name().to_string();
-            self.refused_spawn(StageRef { index, name }, refused);
+            self.refused_spawn(index, refused);
         }
     }
 
-    fn refused_spawn(&mut self, stage: StageRef, refused: SpawnRefused) {
+    fn refused_spawn(&mut self, index: usize, refused: SpawnRefused) {
         let kind = EventKind::SpawnRefused {
-            stage,
+            stage: self.named(index),
             running: refused.running,
             error: refused.error.to_string(),
         };
@@ -403,10 +408,7 @@ impl ControlLoop {
             if self.stages[index].target() > 0 {
                 continue;
             }
-            let stage = StageRef {
-                index,
-                name: self.stages[index].name().to_string(),
-            };
+            let stage = self.named(index);
             self.resize(index, 1);
             if self.stages[index].target() == 0 {
                 // No thread to drain it with: what is left is reported.

@@ -157,8 +157,8 @@ impl<In: Send + 'static, Out: Send + 'static> StagePool<In, Out> {
             _exit: live.enlist(),
         };
         let name = format!("pipetop:{}#{}", self.name, self.next_serial);
-        // A refused thread never ran: its stats stay at idle and its exit
-        // notice is dropped with the closure, as a thread that ended.
+        // A refused thread never ran: its stats are marked exited, and its
+        // exit notice is dropped with the closure, as a thread that ended.
         let handle = ctx
             .spawner
             .spawn(name, move || worker.run())
@@ -247,6 +247,11 @@ impl<In: Send + 'static, Out: Send + 'static> StageControl for StagePool<In, Out
         if live == 0 {
             self.join_all();
             return 0;
+        }
+        // No thread has ended since the last look: nothing to join (this
+        // runs at every tick and every thread exit).
+        if live == self.threads.len() {
+            return live;
         }
         let (done, running): (Vec<_>, Vec<_>) =
             self.threads.drain(..).partition(|t| t.is_finished());
