@@ -17,12 +17,29 @@ use crate::scenario::Scenario;
 /// persist the checkpoint watermark); an error ends the run.
 pub type SnapshotObserver = Box<dyn FnMut(&Snapshot) -> anyhow::Result<()> + Send>;
 
-/// What to run: the pipeline, and what it is called and scripted to do.
+/// What makes the run's snapshots.
+pub enum Producer {
+    /// The engine: real threads in real time (the default).
+    Engine(Pipeline),
+    /// Any other producer (the virtual-time simulator, a Flink watcher):
+    /// it starts from the same run options and returns the same handle.
+    Other(Box<dyn StartProducer>),
+}
+
+/// A producer of snapshots other than the engine. It knows nothing of
+/// front ends; [`RunningPipeline::spawn_producer`] gives it the same
+/// handle the engine has.
+pub trait StartProducer: Send {
+    /// Starts the run and returns at once.
+    fn start(self: Box<Self>, options: RunOptions) -> RunningPipeline;
+}
+
+/// What to run: the producer, and what it is called and scripted to do.
 pub struct Session {
-    /// Everything about the run but the pipeline itself.
+    /// Everything about the run but the producer itself.
     pub info: SessionInfo,
-    /// The pipeline to start.
-    pub pipeline: Pipeline,
+    /// What makes the snapshots: the pipeline's engine, or another producer.
+    pub producer: Producer,
     /// Abort when the process's RSS passes this many bytes: the scenario's
     /// cap, or else half of the machine's memory.
     pub memory_cap: Option<u64>,
@@ -36,7 +53,7 @@ impl From<Scenario> for Session {
     /// A scenario's simulated pipeline with its script.
     fn from(scenario: Scenario) -> Self {
         Self {
-            pipeline: simulate::build(&scenario.pipeline),
+            producer: Producer::Engine(simulate::build(&scenario.pipeline)),
             info: SessionInfo {
                 name: scenario.name,
                 description: scenario.description,
@@ -65,7 +82,7 @@ impl Session {
                 burst_items: 1_000,
                 ..SessionInfo::default()
             },
-            pipeline,
+            producer: Producer::Engine(pipeline),
             memory_cap: default_memory_cap(),
             observer: None,
             spawner: Spawner::default(),
@@ -176,7 +193,7 @@ impl Default for SessionInfo {
 }
 
 impl Session {
-    /// Starts the pipeline; returns it running, with the session's info.
+    /// Starts the producer; returns it running, with the session's info.
     pub fn start(self, options: &SessionOptions) -> (RunningPipeline, SessionInfo) {
         let run = RunOptions {
             tick: options.tick,
@@ -186,6 +203,10 @@ impl Session {
             window_secs: self.info.window_secs,
             spawner: self.spawner,
         };
-        (self.pipeline.start(run), self.info)
+        let running = match self.producer {
+            Producer::Engine(pipeline) => pipeline.start(run),
+            Producer::Other(producer) => producer.start(run),
+        };
+        (running, self.info)
     }
 }

@@ -164,19 +164,43 @@ impl Pipeline {
     pub fn start(self, options: RunOptions) -> RunningPipeline {
         panic_guard::install();
         let stage_names = self.stage_names();
+        let spawner = options.spawner.clone();
+        RunningPipeline::spawn_producer(
+            "pipetop:control",
+            stage_names,
+            &spawner,
+            move |commands, snapshots| control_thread(self, options, commands, snapshots),
+        )
+    }
+}
+
+impl RunningPipeline {
+    /// Runs any producer of snapshots on a thread of its own and returns
+    /// its handle: the engine's control thread, the virtual-time simulator
+    /// and a Flink watcher all start this way, so the driver and every
+    /// front end treat them alike. `body` reads commands, sends one
+    /// snapshot per tick (the last with a final state) and returns when
+    /// the run has ended; dropping its sender ends the snapshot stream.
+    pub fn spawn_producer(
+        thread_name: &str,
+        stage_names: Vec<String>,
+        spawner: &Spawner,
+        body: impl FnOnce(Receiver<Command>, Sender<Arc<Snapshot>>) -> Result<(), EngineFailure>
+        + Send
+        + 'static,
+    ) -> RunningPipeline {
         let (commands_tx, commands) = unbounded();
         let (snapshots_tx, snapshots) = unbounded();
         let (result_tx, result) = crossbeam_channel::bounded(1);
-        let spawner = options.spawner.clone();
-        let started = spawner.spawn("pipetop:control".into(), move || {
-            let _ = result_tx.send(control_thread(self, options, commands, snapshots_tx));
+        let started = spawner.spawn(thread_name.into(), move || {
+            let _ = result_tx.send(body(commands, snapshots_tx));
         });
         let (thread, not_started) = match started {
             Ok(thread) => (Some(ControlThread { thread, result }), None),
             Err(e) => (
                 None,
                 Some(EngineFailure(format!(
-                    "the OS refused to start the control thread: {e}"
+                    "the OS refused to start the {thread_name} thread: {e}"
                 ))),
             ),
         };
