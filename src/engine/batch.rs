@@ -54,6 +54,24 @@ impl<T> Batch<T> {
         }
     }
 
+    /// The items, oldest first.
+    pub fn items(&self) -> &[Item<T>] {
+        match self {
+            Self::One(item) => std::slice::from_ref(item),
+            Self::Many(items) => items,
+        }
+    }
+
+    /// Marks every item as admitted into a queue at `now_ns`: its wait
+    /// there runs from here.
+    #[inline]
+    pub fn admit_at(&mut self, now_ns: u64) {
+        match self {
+            Self::One(item) => item.enqueued_ns = now_ns,
+            Self::Many(items) => items.iter_mut().for_each(|item| item.enqueued_ns = now_ns),
+        }
+    }
+
     /// The items gathered in `buffer`, leaving it empty. A single item moves
     /// out alone, so the buffer keeps its memory for the next gathering.
     pub fn take_from(buffer: &mut Vec<Item<T>>) -> Self {

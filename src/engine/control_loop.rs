@@ -196,7 +196,7 @@ impl ControlLoop {
         while let Ok(flush) = self.flushes.try_recv() {
             self.sampler.absorb(flush, now);
         }
-        let gauges: Vec<StageGauge> = self.stages.iter_mut().map(|s| s.gauge()).collect();
+        let gauges: Vec<StageGauge> = self.stages.iter_mut().map(|s| s.gauge(now)).collect();
         let (pending, lag_ms) = self
             .source
             .as_ref()

@@ -40,7 +40,7 @@ pub trait StageControl: Send {
     /// ordered it.
     fn crash(&self, origin: Origin);
     /// The live gauges for the sampler.
-    fn gauge(&mut self) -> StageGauge;
+    fn gauge(&mut self, now_ns: u64) -> StageGauge;
     /// Joins workers that have exited; returns how many are still running.
     /// Each exit wakes the controller, so it need not poll.
     fn reap(&mut self) -> usize;
@@ -226,7 +226,7 @@ impl<In: Send + 'static, Out: Send + 'static> StageControl for StagePool<In, Out
         let _ = self.crash_tx.send(origin);
     }
 
-    fn gauge(&mut self) -> StageGauge {
+    fn gauge(&mut self, now_ns: u64) -> StageGauge {
         let version = self.shared.failures.version();
         if version != self.failures.0 {
             self.failures = (version, self.shared.failures.view());
@@ -234,6 +234,7 @@ impl<In: Send + 'static, Out: Send + 'static> StageControl for StagePool<In, Out
         StageGauge {
             failures: self.failures.1.clone(),
             queue_len: self.input.control.len(),
+            queue_length_integral: self.input.length_integral(now_ns),
             queue_capacity: self.input.control.capacity(),
             policy: self.input.control.policy(),
             workers_target: self.target,

@@ -33,6 +33,9 @@ pub struct Pushed {
 
 /// What a producer hears about while it pushes.
 pub trait PushObserver {
+    /// The engine's clock: items are admitted (and their wait starts) at
+    /// the reading taken when they go in.
+    fn now_ns(&mut self) -> u64;
     /// The queue is full under `block`: the wait starts.
     fn blocked(&mut self);
     /// Called every few milliseconds while blocked, with how many of the
@@ -121,10 +124,10 @@ impl<T> Clone for QueueReader<T> {
 
 impl<T> QueueReader<T> {
     /// The oldest batch, if one is queued (`Disconnected` once the queue is
-    /// drained and every producer is gone).
+    /// drained and every producer is gone); it leaves the queue at `now_ns`.
     #[inline]
-    pub fn try_take(&self) -> Result<Batch<T>, TryRecvError> {
-        self.rx.try_recv().map(|batch| self.took(batch))
+    pub fn try_take(&self, now_ns: u64) -> Result<Batch<T>, TryRecvError> {
+        self.rx.try_recv().map(|batch| self.took(batch, now_ns))
     }
 
     /// The channel, to wait on in a `select!`: whatever it gives must go
@@ -133,11 +136,18 @@ impl<T> QueueReader<T> {
         &self.rx
     }
 
-    /// Accounts a batch received from [`Self::receiver`]: its room is free.
+    /// Accounts a batch received from [`Self::receiver`] at `now_ns`: its
+    /// room is free, and its items' wait here ends.
     #[inline]
-    pub fn took(&self, batch: Batch<T>) -> Batch<T> {
-        self.control.room.release(batch.len());
+    pub fn took(&self, batch: Batch<T>, now_ns: u64) -> Batch<T> {
+        self.control.room.release(batch.len(), now_ns);
         batch
+    }
+
+    /// The area under this queue's length curve up to `now_ns` (see
+    /// [`Room::length_integral`]).
+    pub fn length_integral(&self, now_ns: u64) -> u64 {
+        self.control.room.length_integral(now_ns)
     }
 }
 
@@ -202,10 +212,16 @@ impl<T> QueueWriter<T> {
     /// on every retry so a policy switch frees a blocked producer. What
     /// fits goes in at once, oldest items first; the rest is dropped, makes
     /// room by eviction, or waits, as the policy says.
-    pub fn push(&self, batch: Batch<T>, observer: &mut impl PushObserver) -> Pushed {
+    /// Each item's wait in the queue runs from the moment it goes in, not
+    /// from when the producer first offered it: time spent blocked before
+    /// that is the producer's.
+    pub fn push(&self, mut batch: Batch<T>, observer: &mut impl PushObserver) -> Pushed {
         let wanted = batch.len();
         let got = self.control.room.reserve(wanted);
         if got == wanted {
+            let now = observer.now_ns();
+            batch.admit_at(now);
+            self.control.room.admitted(wanted, now);
             let aborted = self.tx.send(batch).is_err();
             return Pushed {
                 accepted: if aborted { 0 } else { wanted as u64 },
@@ -226,6 +242,12 @@ impl<T> QueueWriter<T> {
         loop {
             if reserved > 0 {
                 let mut front: Vec<_> = waiting.drain(..reserved).collect();
+                // Items an eviction put back keep the time they first went in.
+                let now = observer.now_ns();
+                for item in front.iter_mut().skip(requeued) {
+                    item.enqueued_ns = now;
+                }
+                self.control.room.admitted(reserved, now);
                 if self.tx.send(Batch::take_from(&mut front)).is_err() {
                     pushed.aborted = true;
                     return pushed;
@@ -287,7 +309,7 @@ impl<T> QueueWriter<T> {
         let Ok(oldest) = self.evict.try_recv() else {
             return 0; // consumers emptied it meanwhile: there is room now
         };
-        self.control.room.release(oldest.len());
+        self.control.room.release(oldest.len(), observer.now_ns());
         let mut oldest = oldest.into_vec();
         let evicted = waiting.len().min(oldest.len());
         for item in oldest.drain(..evicted) {
@@ -315,6 +337,9 @@ mod tests {
     }
 
     impl PushObserver for Heard {
+        fn now_ns(&mut self) -> u64 {
+            0
+        }
         fn blocked(&mut self) {
             self.blocked += 1;
         }
@@ -341,7 +366,7 @@ mod tests {
     /// Every id left in the queue, oldest first.
     fn drain(reader: &QueueReader<()>) -> Vec<u64> {
         let mut ids = Vec::new();
-        while let Ok(batch) = reader.try_take() {
+        while let Ok(batch) = reader.try_take(0) {
             ids.extend(batch.into_iter().map(|item| item.id));
         }
         ids
@@ -359,7 +384,7 @@ mod tests {
             }
         );
         assert_eq!(reader.control.len(), 4);
-        assert_eq!(reader.try_take().expect("queued").len(), 4);
+        assert_eq!(reader.try_take(0).expect("queued").len(), 4);
         assert_eq!(reader.control.len(), 0);
     }
 
@@ -407,7 +432,7 @@ mod tests {
                 .receiver()
                 .recv_timeout(Duration::from_secs(10))
                 .expect("the producer delivers");
-            let batch = reader.took(batch);
+            let batch = reader.took(batch, 0);
             assert!(reader.control.len() <= 3);
             ids.extend(batch.into_iter().map(|item| item.id));
         }

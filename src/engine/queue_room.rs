@@ -7,8 +7,16 @@
 //!
 //! The wait is a condition variable taken only on the slow path: a consumer
 //! looks at it (one load) only when a producer has said it is waiting.
+//!
+//! The room also integrates the queue's length over time, exactly: each
+//! admission adds `items × time` to one sum and each departure to another,
+//! so `left − admitted + len × now` is the area under the length curve
+//! (item-nanoseconds). The sampler turns it into `queue_len_mean`, which is
+//! measured independently of the items' waits: Little's law between the two
+//! is a check, not an identity. The sums wrap; only their differences
+//! between ticks are read, which are far below 2^64.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -21,6 +29,10 @@ pub struct Room {
     capacity: Option<usize>,
     /// Items reserved by producers and not yet taken by consumers.
     len: CachePadded<AtomicUsize>,
+    /// Σ items × admission time (ns), wrapping.
+    admitted_area: CachePadded<AtomicU64>,
+    /// Σ items × departure time (ns), wrapping.
+    left_area: CachePadded<AtomicU64>,
     /// Producers asleep (or about to be) until room is freed.
     waiting: AtomicUsize,
     lock: Mutex<()>,
@@ -32,6 +44,8 @@ impl Room {
         Self {
             capacity,
             len: CachePadded::new(AtomicUsize::new(0)),
+            admitted_area: CachePadded::new(AtomicU64::new(0)),
+            left_area: CachePadded::new(AtomicU64::new(0)),
             waiting: AtomicUsize::new(0),
             lock: Mutex::new(()),
             freed: Condvar::new(),
@@ -70,10 +84,32 @@ impl Room {
         }
     }
 
-    /// Gives back room for `taken` items (a consumer took them, or a
-    /// producer evicted them), waking a producer that waits for it.
+    /// Marks `items` reserved items as admitted at `now_ns`: from here on
+    /// they count in the length's integral (see the module doc).
     #[inline]
-    pub fn release(&self, taken: usize) {
+    pub fn admitted(&self, items: usize, now_ns: u64) {
+        self.admitted_area
+            .fetch_add((items as u64).wrapping_mul(now_ns), Ordering::Relaxed);
+    }
+
+    /// The area under the queue's length curve up to `now_ns`, in
+    /// item-nanoseconds, modulo 2^64: subtract two readings (wrapping) for
+    /// the area between them.
+    pub fn length_integral(&self, now_ns: u64) -> u64 {
+        let admitted = self.admitted_area.load(Ordering::Relaxed);
+        let left = self.left_area.load(Ordering::Relaxed);
+        let len = self.len() as u64;
+        left.wrapping_add(len.wrapping_mul(now_ns))
+            .wrapping_sub(admitted)
+    }
+
+    /// Gives back room for `taken` items that left the queue at `now_ns` (a
+    /// consumer took them, or a producer evicted them), waking a producer
+    /// that waits for it.
+    #[inline]
+    pub fn release(&self, taken: usize, now_ns: u64) {
+        self.left_area
+            .fetch_add((taken as u64).wrapping_mul(now_ns), Ordering::Relaxed);
         self.len.fetch_sub(taken, Ordering::SeqCst);
         // A producer counts itself waiting before it looks at `len`, and
         // does both under the lock: either it sees this release, or it is
@@ -146,8 +182,40 @@ mod tests {
         assert_eq!(room.reserve(8), 6);
         assert_eq!(room.reserve(1), 0);
         assert_eq!(room.len(), 10);
-        room.release(3);
+        room.release(3, 0);
         assert_eq!(room.reserve(5), 3);
+    }
+
+    #[test]
+    fn the_length_integral_is_the_area_under_the_length_curve() {
+        let room = Room::new(Some(10));
+        // 3 items from t=10 to t=40, 2 more from t=20 to t=30.
+        room.reserve(3);
+        room.admitted(3, 10);
+        room.reserve(2);
+        room.admitted(2, 20);
+        assert_eq!(room.length_integral(20), 30);
+        room.release(2, 30);
+        assert_eq!(room.length_integral(35), 3 * 25 + 2 * 10);
+        room.release(3, 40);
+        let end = room.length_integral(40);
+        assert_eq!(end, 3 * 30 + 2 * 10);
+        assert_eq!(
+            room.length_integral(1_000),
+            end,
+            "an empty queue adds nothing"
+        );
+    }
+
+    #[test]
+    fn the_length_integral_survives_its_sums_wrapping() {
+        let room = Room::new(None);
+        let late = u64::MAX / 3;
+        room.reserve(5);
+        room.admitted(5, late);
+        let before = room.length_integral(late);
+        room.release(5, late + 7);
+        assert_eq!(room.length_integral(late + 100).wrapping_sub(before), 35);
     }
 
     #[test]
@@ -172,7 +240,7 @@ mod tests {
         while room.waiting.load(Ordering::SeqCst) == 0 {
             std::thread::yield_now();
         }
-        room.release(1);
+        room.release(1, 0);
         assert_eq!(producer.join().expect("producer"), 1);
         assert_eq!(room.len(), 2);
     }
@@ -198,7 +266,7 @@ mod tests {
         // producer that let go of the lock but is not yet in its sleep also
         // sees the notification, so a missing hand-on hangs this test in
         // about a third of runs, not in all.)
-        room.release(2);
+        room.release(2, 0);
         for producer in producers {
             assert_eq!(producer.join().expect("producer"), 1);
         }

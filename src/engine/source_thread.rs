@@ -274,6 +274,10 @@ struct SourceObserver<'a> {
 }
 
 impl PushObserver for SourceObserver<'_> {
+    fn now_ns(&mut self) -> u64 {
+        self.ctx.clock.now_ns()
+    }
+
     fn blocked(&mut self) {
         self.stats
             .time

@@ -188,32 +188,52 @@ impl<In: Send + 'static, Out: Send + 'static> Worker<In, Out> {
             return None;
         }
         let batch = self.take_from_queue(shift)?;
-        shift.hand.take(batch);
+        self.take_in_hand(batch, shift.now, shift);
         while shift.hand.len() < shift.batch_items {
-            let Ok(more) = self.input.try_take() else {
+            let Ok(more) = self.input.try_take(shift.now) else {
                 break;
             };
-            shift.hand.take(more);
+            self.take_in_hand(more, shift.now, shift);
         }
         WorkerStats::bump(&self.stats.taken, shift.hand.len() as u64);
         shift.hand.next()
     }
 
-    /// The oldest batch in the queue, waiting idle for one if need be.
+    /// Puts a batch that left the queue at `now` in the hand; its items'
+    /// wait in the queue ends here (time in the hand is the worker's).
+    fn take_in_hand(&mut self, batch: Batch<In>, now: u64, shift: &mut Shift<In, Out>) {
+        for item in batch.items() {
+            self.recorder
+                .now
+                .wait
+                .record(now.saturating_sub(item.enqueued_ns));
+        }
+        shift.hand.take(batch);
+    }
+
+    /// The oldest batch in the queue, waiting idle for one if need be; it
+    /// left the queue at `shift.now`.
     fn take_from_queue(&mut self, shift: &mut Shift<In, Out>) -> Option<Batch<In>> {
         // A queue that is empty now is often refilled within microseconds:
         // yield a few times before parking the thread (see `wait`; those
         // microseconds still count as busy).
-        let look = || match self.input.try_take() {
-            Ok(batch) => Some(Some(batch)),
-            Err(TryRecvError::Disconnected) => Some(None),
-            Err(TryRecvError::Empty) => None,
+        let clock = self.clock;
+        let input = &self.input;
+        let taken_at = std::cell::Cell::new(shift.now);
+        let mut look = || {
+            taken_at.set(clock.now_ns());
+            match input.try_take(taken_at.get()) {
+                Ok(batch) => Some(Some(batch)),
+                Err(TryRecvError::Disconnected) => Some(None),
+                Err(TryRecvError::Empty) => None,
+            }
         };
         if let Some(taken) = look() {
+            shift.now = taken_at.get();
             return taken;
         }
-        if let Some(taken) = wait::yield_until(look) {
-            shift.now = self.clock.now_ns();
+        if let Some(taken) = wait::yield_until(&mut look) {
+            shift.now = taken_at.get();
             return taken;
         }
         shift.now = self.clock.now_ns();
@@ -223,7 +243,7 @@ impl<In: Send + 'static, Out: Send + 'static> Worker<In, Out> {
             let taken = select! {
                 recv(self.input.receiver()) -> msg => {
                     shift.now = self.clock.now_ns();
-                    return msg.ok().map(|batch| self.input.took(batch));
+                    return msg.ok().map(|batch| self.input.took(batch, shift.now));
                 }
                 recv(self.signals.retire) -> _ => Signal::Retire,
                 recv(self.signals.crash) -> origin => match origin {
@@ -251,10 +271,6 @@ impl<In: Send + 'static, Out: Send + 'static> Worker<In, Out> {
     /// dead-lettered. False when the run was aborted while it waited.
     fn handle(&mut self, item: Item<In>, shift: &mut Shift<In, Out>) -> bool {
         self.stats.time.enter(WorkerState::Busy, shift.now);
-        self.recorder
-            .now
-            .wait
-            .record(shift.now.saturating_sub(item.enqueued_ns));
         let passed_on = match self.attempt(&item, shift) {
             Some(output) => self.pass_on(&item, output, shift),
             None => {
@@ -405,6 +421,10 @@ pub struct ProducerObserver<'a> {
 }
 
 impl PushObserver for ProducerObserver<'_> {
+    fn now_ns(&mut self) -> u64 {
+        self.clock.now_ns()
+    }
+
     fn blocked(&mut self) {
         self.blocked = true;
         self.stats

@@ -33,6 +33,12 @@ pub struct StageReport {
     pub out_rate: f64,
     /// The longest the input queue was, sampled each tick (a queue found full counts as full).
     pub queue_max: usize,
+    /// Items admitted into the input queue (what was dropped at its door is not).
+    pub admitted: u64,
+    /// The input queue's length averaged over the run (integrated at every
+    /// admission and departure): Little's law's L, beside `theory.queue_len_little`
+    /// = admitted/duration × `wait_ms.mean`.
+    pub queue_len_mean: f64,
     /// Time a worker spent on one attempt, over the whole run.
     pub service_ms: Percentiles,
     /// Time an item waited in the input queue, over the whole run.
@@ -199,6 +205,7 @@ impl Report {
                     queue_capacity: s.queue_capacity,
                     queue_len: s.queue_len,
                     items_in_stage: None,
+                    queue_len_mean: Some(s.queue_len_mean),
                     source_rate: last.source.rate.per_second(),
                 };
                 StageReport {
@@ -213,6 +220,8 @@ impl Report {
                     restarts: s.restarts,
                     out_rate: per_second(s.processed),
                     queue_max: s.queue_max,
+                    admitted: s.accepted,
+                    queue_len_mean: s.queue_len_mean,
                     service_ms: s.service_ms.total,
                     wait_ms: s.wait_ms.total,
                     busy: s.utilization_total.busy,

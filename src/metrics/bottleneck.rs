@@ -69,6 +69,8 @@ mod tests {
             queue_len,
             queue_capacity: Some(64),
             queue_max: queue_len,
+            queue_len_mean: queue_len as f64,
+            window: Default::default(),
             policy: QueuePolicy::Block,
             in_service: 0,
             in_rate: 0.0,

@@ -13,6 +13,7 @@ pub(crate) mod process;
 pub(crate) mod recorder;
 pub(crate) mod sampler;
 pub(crate) mod snapshot;
+pub(crate) mod stage_window;
 pub mod theory;
 pub(crate) mod time_account;
 pub(crate) mod worker_group;
@@ -22,5 +23,5 @@ pub use latency::DEFAULT_WINDOW_SECS;
 pub use process::default_memory_cap;
 pub use snapshot::{
     Backpressure, Bucket, Latency, Percentiles, ProcessSnapshot, RunState, Snapshot,
-    SourceSnapshot, StageSnapshot, Totals, Utilization,
+    SourceSnapshot, StageSnapshot, StageWindow, Totals, Utilization,
 };

@@ -13,6 +13,7 @@ use super::latency::WindowedLatency;
 use super::process::ProcessProbe;
 use super::recorder::{Flush, FlushOrigin};
 use super::snapshot::{Backpressure, RunState, Snapshot, SourceSnapshot, StageSnapshot, Totals};
+use super::stage_window::WindowTrail;
 use super::time_account::StateTimes;
 use super::worker_group::{GroupSample, SharedWorkerStats, WorkerGroup, utilization};
 use crate::model::{Event, FailureView, QueuePolicy, Rate};
@@ -21,6 +22,9 @@ use crate::model::{Event, FailureView, QueuePolicy, Rate};
 #[derive(Debug, Clone, PartialEq)]
 pub struct StageGauge {
     pub queue_len: usize,
+    /// The area under the queue's length curve since the start, in
+    /// item-nanoseconds, modulo 2^64 (only differences are read).
+    pub queue_length_integral: u64,
     pub queue_capacity: Option<usize>,
     pub policy: QueuePolicy,
     pub workers_target: usize,
@@ -56,6 +60,11 @@ struct StageTrack {
     service: WindowedLatency,
     wait: WindowedLatency,
     queue_max: usize,
+    /// The last `queue_length_integral` and the area summed from the
+    /// differences, in item-seconds.
+    last_length_integral: u64,
+    queue_area: f64,
+    window: WindowTrail,
     time_total: StateTimes,
     last_accepted: u64,
     last_processed: u64,
@@ -90,6 +99,9 @@ impl Sampler {
                     service: WindowedLatency::new(window_secs),
                     wait: WindowedLatency::new(window_secs),
                     queue_max: 0,
+                    last_length_integral: 0,
+                    queue_area: 0.0,
+                    window: WindowTrail::new(window_secs),
                     time_total: [0; 3],
                     last_accepted: 0,
                     last_processed: 0,
@@ -156,6 +168,12 @@ impl Sampler {
                 track.queue_max = track.queue_max.max(cap);
             }
             track.queue_max = track.queue_max.max(gauge.queue_len);
+            let area = gauge
+                .queue_length_integral
+                .wrapping_sub(track.last_length_integral);
+            track.last_length_integral = gauge.queue_length_integral;
+            track.queue_area += area as f64 / 1e9;
+            let elapsed_s = now_ns as f64 / 1e9;
             let now = groups[i].utilization();
             for (total, delta) in track.time_total.iter_mut().zip(groups[i].time) {
                 *total += delta;
@@ -167,6 +185,12 @@ impl Sampler {
                 queue_len: gauge.queue_len,
                 queue_capacity: gauge.queue_capacity,
                 queue_max: track.queue_max,
+                queue_len_mean: if elapsed_s > 0.0 {
+                    track.queue_area / elapsed_s
+                } else {
+                    0.0
+                },
+                window: track.window.record(now_ns, accepted, track.queue_area),
                 policy: gauge.policy,
                 in_service: groups[i].in_hand,
                 in_rate: per_second(accepted.saturating_sub(track.last_accepted)),

@@ -180,6 +180,17 @@ impl Default for Utilization {
     }
 }
 
+/// A stage's rates and mean queue length over the latency window.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct StageWindow {
+    /// How many seconds the window covers now (less at the start of a run).
+    pub seconds: f64,
+    /// λ: items per second admitted into the queue over the window.
+    pub in_rate: f64,
+    /// The queue's time-averaged length over the window.
+    pub queue_len_mean: f64,
+}
+
 /// One stage at one tick.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StageSnapshot {
@@ -196,6 +207,12 @@ pub struct StageSnapshot {
     /// Highest queue length seen since the start (sampled each tick; a queue
     /// that filled up between ticks counts as full).
     pub queue_max: usize,
+    /// The queue's length averaged over time since the start, integrated
+    /// at every admission and departure (not sampled): Little's law's L.
+    pub queue_len_mean: f64,
+    /// Arrivals and queue length over the latency window (the seconds the
+    /// windowed percentiles cover), for theory that must not jump by tick.
+    pub window: StageWindow,
     /// What the input queue does when it is full.
     pub policy: QueuePolicy,
     /// Items in workers' hands (taken from the queue, not yet passed on).

@@ -1,7 +1,8 @@
-//! The theory overlay's inputs for one stage: its recent measurements (the
-//! latency window, the last tick's rates and busy time, the queue averaged
-//! over the window) handed to [`crate::metrics::theory`], which does all the
-//! arithmetic for the dashboard and the report alike.
+//! The theory overlay's inputs for one stage: its measurements over the
+//! latency window (λ admitted, the mean wait and service, the queue's
+//! integrated mean length) handed to [`crate::metrics::theory`], which does
+//! all the arithmetic for the dashboard and the report alike. One span for
+//! every figure, so ρ and Little's law do not jump from tick to tick.
 
 use crate::metrics::theory::{self, Measured, Prediction, StageTheory};
 use crate::metrics::{Backpressure, StageSnapshot};
@@ -21,17 +22,13 @@ pub struct OverlayTheory {
 
 impl OverlayTheory {
     /// Theory for `stage`, or `None` before it has a service time.
-    /// `queue` is the stage's `(seconds before now, queue_len)` history,
-    /// averaged over the last `window_s` seconds (the latency window),
-    /// `source_rate` the source's rate (the demand when the stage is held
+    /// `source_rate` is the source's rate (the demand when the stage is held
     /// at capacity) and `markov` whether the stage is an M/M/c queue (see
     /// [`theory::markov`]). Erlang C is computed either way: for a stage
     /// that is not M/M/c it is what an M/M/c stage would do, and
     /// `theory.model_note` says why it does not apply.
     pub fn of(
         stage: &StageSnapshot,
-        queue: &[(f64, f64)],
-        window_s: f64,
         source_rate: Option<f64>,
         markov: Result<(), String>,
     ) -> Option<Self> {
@@ -40,20 +37,11 @@ impl OverlayTheory {
             return None;
         }
         let markov = markov.and_then(|()| live_markov(stage));
-        let recent: Vec<f64> = queue
-            .iter()
-            .filter(|(dt, _)| *dt >= -window_s)
-            .map(|&(_, len)| len)
-            .collect();
-        let queue_avg = if recent.is_empty() {
-            stage.queue_len as f64
-        } else {
-            recent.iter().sum::<f64>() / recent.len() as f64
-        };
+        let queue_avg = stage.window.queue_len_mean;
         let workers = stage.workers_target;
         let theory = StageTheory::new(
             Measured {
-                arrival_rate: stage.in_rate,
+                arrival_rate: stage.window.in_rate,
                 service_ms,
                 wait_ms: stage.wait_ms.window.mean,
                 workers,
@@ -61,6 +49,7 @@ impl OverlayTheory {
                 queue_capacity: stage.queue_capacity,
                 queue_len: stage.queue_len,
                 items_in_stage: Some(queue_avg + stage.busy * workers as f64),
+                queue_len_mean: Some(queue_avg),
                 source_rate,
             },
             markov,

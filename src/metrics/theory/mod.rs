@@ -4,7 +4,10 @@
 //! bring ρ under [`HEADROOM`]. Pure arithmetic; the report and the
 //! dashboard's theory overlay both use it.
 //!
-//! Little's law is checked two ways. `items_in_stage` is L = λ·W with W the
+//! Little's law is checked at the queue, exactly: `queue_len_little` is
+//! λ × the mean wait, `queue_len_measured` the queue's length integrated
+//! over time (by the engine, at every admission and departure) over the
+//! same span. And for the whole stage, two ways. `items_in_stage` is L = λ·W with W the
 //! measured mean wait + mean service; `items_in_stage_measured` is the
 //! observed mean number in the stage when the caller has samples (the
 //! dashboard: `queue_len` averaged over its recent history plus busy × c;
@@ -47,6 +50,9 @@ pub struct Measured {
     pub queue_len: usize,
     /// Time-average of queued + in-service items, when sampled.
     pub items_in_stage: Option<f64>,
+    /// The queue's time-averaged length over the same span as `arrival_rate`
+    /// and `wait_ms` (integrated, not sampled), when known.
+    pub queue_len_mean: Option<f64>,
     /// The source's rate, items/s, when known: the demand a stage at capacity
     /// would see if nothing upstream were held back.
     pub source_rate: Option<f64>,
@@ -88,6 +94,11 @@ pub struct StageTheory {
     pub items_in_stage: f64,
     /// Time-averaged sampled queue_len + in_service; null when not sampled.
     pub items_in_stage_measured: Option<f64>,
+    /// Little's law for the queue alone: λ × the measured mean wait, items.
+    pub queue_len_little: f64,
+    /// The queue's measured time-averaged length over the same span (compare
+    /// with `queue_len_little`); null when not known.
+    pub queue_len_measured: Option<f64>,
     /// "M/M/c" when the Erlang C predictions apply, else null.
     pub model: Option<String>,
     /// Why there is no M/M/c prediction (null when there is one).
@@ -148,6 +159,8 @@ impl StageTheory {
             time_in_stage_ms,
             items_in_stage: lambda * time_in_stage_ms / 1e3,
             items_in_stage_measured: m.items_in_stage,
+            queue_len_little: lambda * m.wait_ms.max(0.0) / 1e3,
+            queue_len_measured: m.queue_len_mean,
             model: None,
             model_note: None,
             p_wait: None,

@@ -86,6 +86,7 @@ fn measured(lambda: f64, service_ms: f64, workers: usize) -> Measured {
         queue_capacity: Some(256),
         queue_len: 56,
         items_in_stage: None,
+        queue_len_mean: None,
         source_rate: None,
     }
 }

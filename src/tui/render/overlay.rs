@@ -12,7 +12,6 @@ use crate::metrics::StageSnapshot;
 use crate::metrics::theory::{self, Prediction, StageTheory};
 use crate::tui::app::{App, Overlay};
 use crate::tui::overlay_theory::OverlayTheory;
-use crate::tui::recent_history::Series;
 use crate::tui::theme;
 
 pub fn render(frame: &mut Frame, app: &App, overlay: Overlay, area: Rect) {
@@ -174,15 +173,14 @@ fn saturation(t: &StageTheory) -> Option<Line<'static>> {
 }
 
 fn theory(app: &App, stage: &StageSnapshot) -> Vec<Line<'static>> {
-    let queue = app.view().history.points(app.selected, Series::QueueLen);
     let source_rate = app
         .view()
         .latest
         .as_ref()
         .and_then(|s| s.source.rate.per_second());
     let markov = theory::markov(app.info.spec.as_ref(), app.selected);
-    let window_s = app.info.window_secs as f64;
-    let Some(o) = OverlayTheory::of(stage, &queue, window_s, source_rate, markov) else {
+    let window_s = stage.window.seconds;
+    let Some(o) = OverlayTheory::of(stage, source_rate, markov) else {
         return vec![Line::from(Span::styled(
             "No service time measured yet.",
             theme::label(),
@@ -193,7 +191,13 @@ fn theory(app: &App, stage: &StageSnapshot) -> Vec<Line<'static>> {
         row(
             "arrival rate λ",
             format::rate(t.arrival_rate),
-            "measured in/s",
+            &match source_rate {
+                Some(set) => format!(
+                    "admitted, {window_s:.0} s average (source set to {})",
+                    format::rate(set)
+                ),
+                None => format!("admitted, {window_s:.0} s average"),
+            },
         ),
         row(
             "service rate μ",
@@ -221,14 +225,26 @@ fn theory(app: &App, stage: &StageSnapshot) -> Vec<Line<'static>> {
     lines.extend([
         Line::raw(""),
         row(
-            "Little's law L = λW",
-            format!("{:.1}", t.items_in_stage),
-            "predicted, W = wait + service",
+            "Little's law, queue",
+            format!("{:.2}", t.queue_len_measured.unwrap_or_default()),
+            &format!("L measured: mean queue length, {window_s:.0} s"),
         ),
         row(
-            "  observed L",
-            format!("{:.1}", t.items_in_stage_measured.unwrap_or_default()),
-            &format!("queued ({} s average) + busy workers", app.info.window_secs),
+            "  λ × W",
+            format!("{:.2}", t.queue_len_little),
+            &format!(
+                "{} × {} mean wait",
+                format::rate(t.arrival_rate),
+                format::millis(o.wait_ms)
+            ),
+        ),
+        row(
+            "  whole stage",
+            format!("{:.1}", t.items_in_stage),
+            &format!(
+                "λ × (wait + service); measured {:.1} queued + busy",
+                t.items_in_stage_measured.unwrap_or_default()
+            ),
         ),
         Line::raw(""),
     ]);
