@@ -13,7 +13,7 @@ use super::latency::WindowedLatency;
 use super::process::ProcessProbe;
 use super::recorder::{Flush, FlushOrigin};
 use super::snapshot::{Backpressure, RunState, Snapshot, SourceSnapshot, StageSnapshot, Totals};
-use super::stage_window::WindowTrail;
+use super::stage_window::{WindowCounts, WindowTrail};
 use super::time_account::StateTimes;
 use super::worker_group::{GroupSample, SharedWorkerStats, WorkerGroup, utilization};
 use crate::model::{Event, FailureView, QueuePolicy, Rate};
@@ -190,7 +190,15 @@ impl Sampler {
                 } else {
                     0.0
                 },
-                window: track.window.record(now_ns, accepted, track.queue_area),
+                window: track.window.record(
+                    now_ns,
+                    WindowCounts {
+                        accepted,
+                        processed: processed + own.dead_lettered,
+                        dropped: producer.dropped_next + producer.evicted_next,
+                    },
+                    track.queue_area,
+                ),
                 policy: gauge.policy,
                 in_service: groups[i].in_hand,
                 in_rate: per_second(accepted.saturating_sub(track.last_accepted)),
@@ -225,12 +233,14 @@ impl Sampler {
         let source_backpressure = Backpressure::from_blocked(source_blocked);
         // A run that has ended limits nothing: its workers are gone and its
         // queues empty, whatever the last interval's blocked time says.
-        let bottleneck = if input.state.is_final() {
+        let found = if input.state.is_final() {
             None
         } else {
             bottleneck::find(source_backpressure, &stages)
         };
-        let bottleneck_reason = bottleneck.map(|i| bottleneck::reason(source_blocked, &stages, i));
+        let bottleneck = found.map(|(i, _)| i);
+        let bottleneck_reason =
+            found.map(|(i, cause)| bottleneck::reason(source_blocked, &stages, i, cause));
 
         let snapshot = Snapshot {
             tick: self.tick,

@@ -187,6 +187,10 @@ pub struct StageWindow {
     pub seconds: f64,
     /// λ: items per second admitted into the queue over the window.
     pub in_rate: f64,
+    /// Items per second the stage finished over the window.
+    pub out_rate: f64,
+    /// Items per second dropped at the queue over the window.
+    pub drop_rate: f64,
     /// The queue's time-averaged length over the window.
     pub queue_len_mean: f64,
 }
@@ -285,7 +289,8 @@ pub struct Snapshot {
     pub end_to_end_ms: Latency,
     /// Every stage, in pipeline order.
     pub stages: Vec<StageSnapshot>,
-    /// Index of the stage that limits the pipeline now, if any stage is blocked.
+    /// Index of the stage that limits the pipeline now: the cause of
+    /// backpressure, or else a saturated stage (see README, "bottleneck").
     pub bottleneck: Option<usize>,
     /// Why that stage is the bottleneck, in one line.
     pub bottleneck_reason: Option<String>,
