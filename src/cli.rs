@@ -98,6 +98,11 @@ pub struct RunOutput {
     /// Write one snapshot per tick (JSON lines) here.
     #[arg(long, value_name = "FILE.jsonl")]
     pub series: Option<PathBuf>,
+    /// After the source stops, wait at most this long for the queues to
+    /// drain (e.g. 30s, 2m), then abort and report what is left in flight;
+    /// `none` waits however long the drain takes.
+    #[arg(long, value_name = "DUR|none", value_parser = parse_drain_timeout, default_value = "30s")]
+    pub drain_timeout: DrainTimeout,
     /// Sampling period, 10ms to 10s.
     #[arg(long, value_parser = parse_tick, default_value = "250ms")]
     pub tick: Duration,
@@ -118,6 +123,7 @@ impl Default for RunOutput {
         Self {
             headless: false,
             duration: None,
+            drain_timeout: DrainTimeout(SessionOptions::default().drain_timeout),
             report: None,
             series: None,
             tick: SessionOptions::default().tick,
@@ -133,6 +139,7 @@ impl RunOutput {
     pub fn session_options(&self) -> SessionOptions {
         SessionOptions {
             duration: self.duration,
+            drain_timeout: self.drain_timeout.0,
             tick: self.tick,
             report: self.report.clone(),
             series: self.series.clone(),
@@ -142,6 +149,22 @@ impl RunOutput {
             ..SessionOptions::default()
         }
     }
+}
+
+/// `--drain-timeout`: a limit, or none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DrainTimeout(pub Option<Duration>);
+
+fn parse_drain_timeout(text: &str) -> Result<DrainTimeout, String> {
+    if text == "none" {
+        return Ok(DrainTimeout(None));
+    }
+    let limit = humantime::parse_duration(text)
+        .map_err(|e| format!("{e} (a duration such as 30s or 2m, or `none`)"))?;
+    if limit.is_zero() {
+        return Err("the drain timeout must be more than 0 (or `none` for no limit)".into());
+    }
+    bounded_duration(limit, text).map(|d| DrainTimeout(Some(d)))
 }
 
 fn parse_tick(text: &str) -> Result<Duration, String> {

@@ -152,5 +152,15 @@ pub fn drive(
     let report = log.finish(&info, failure)?;
     crate::stdout::print(&summary::table(&report))?;
     engine?;
+    if let Some(limit) = report.limit_reached() {
+        return Err(LimitReached(limit).into());
+    }
     Ok(report)
 }
+
+/// The run was cut short by a limit it declared (the memory cap, the drain
+/// timeout): the report and summary are written, and the exit status is 1,
+/// since not everything that was generated finished.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the run was cut short: {0}")]
+pub struct LimitReached(pub String);

@@ -127,6 +127,9 @@ pub struct SessionOptions {
     pub screenshot_size: (u16, u16),
     /// The scenario file the run reads, which no output may overwrite.
     pub input: Option<PathBuf>,
+    /// Abort a drain that lasts longer than this, reporting what is left in
+    /// flight; `None` waits for the drain however long it takes.
+    pub drain_timeout: Option<Duration>,
     /// Serve `/metrics` (Prometheus text format) on exactly this address
     /// while the run lasts; port 0 picks a free port, printed on stderr.
     pub prometheus: Option<SocketAddr>,
@@ -145,6 +148,7 @@ impl Default for SessionOptions {
             screenshot_size: (160, 48),
             prometheus: None,
             input: None,
+            drain_timeout: Some(crate::engine::DEFAULT_DRAIN_TIMEOUT),
         }
     }
 }
@@ -200,6 +204,7 @@ impl Session {
             timeline: self.info.timeline.clone(),
             stop_after: options.duration.or(self.info.duration),
             memory_cap: self.memory_cap,
+            drain_timeout: options.drain_timeout,
             window_secs: self.info.window_secs,
             spawner: self.spawner,
         };

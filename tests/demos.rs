@@ -109,6 +109,14 @@ fn run_demo(name: &str, dir: &Path) -> Duration {
             hit_cap,
             "{name}: did not stop at its memory cap: {events:?}"
         );
+        // A declared limit that cuts the run short exits 1, with the
+        // reason in the summary.
+        assert_eq!(output.status.code(), Some(1), "{name}: {output:?}");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            stdout.contains("ended by a limit: memory cap reached"),
+            "{name}: {stdout}"
+        );
     } else {
         assert!(
             output.status.success(),

@@ -386,6 +386,7 @@ fn burst_with_drops() -> App {
         dropped: 6_949,
         dead_lettered: 0,
         in_flight: 1_047,
+        unadmitted: 0,
     };
     snapshot.checkpoint = 9_950;
     app.on_snapshot(std::sync::Arc::new(snapshot));
@@ -457,6 +458,7 @@ fn header_drops_low_priority_parts_whole_when_every_field_is_at_its_widest() {
         dropped: 6_949_001,
         dead_lettered: 12_345,
         in_flight: 1_048_000,
+        unadmitted: 0,
     };
     snapshot.checkpoint = 10_224_000;
     snapshot.process.rss_bytes = 12 * 1024 * 1024 * 1024;

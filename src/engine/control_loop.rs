@@ -44,6 +44,11 @@ pub(crate) struct ControlLoop {
     /// Stages whose output is closed during a drain.
     closed: Vec<bool>,
     memory_cap: Option<u64>,
+    /// The longest a drain may last, and when the current one started.
+    drain_timeout: Option<Duration>,
+    drain_started_ns: Option<u64>,
+    /// Arrivals the source left due and never admitted (known once it is joined).
+    unadmitted: u64,
     events: Vec<Event>,
 }
 
@@ -91,6 +96,9 @@ impl ControlLoop {
         let mut control = Self {
             closed: vec![false; parts.stages.len()],
             memory_cap: options.memory_cap,
+            drain_timeout: options.drain_timeout,
+            drain_started_ns: None,
+            unadmitted: 0,
             ctx,
             stages: parts.stages,
             source: Some(source),
@@ -139,6 +147,9 @@ impl ControlLoop {
             if self.state == RunState::Draining {
                 self.advance_drain();
             }
+            if self.state == RunState::Draining && self.drain_overdue(now) {
+                self.cut_drain_short();
+            }
             if self.state.is_final() || now >= self.next_tick_ns {
                 // A tick may itself end the run (the memory cap): the final
                 // snapshot then comes on the next turn.
@@ -159,6 +170,9 @@ impl ControlLoop {
         let mut deadline = self.next_tick_ns;
         if let Some(next) = self.timeline.front() {
             deadline = deadline.min(next.at.as_nanos() as u64);
+        }
+        if let Some(left) = self.drain_left_s(now) {
+            deadline = deadline.min(now + (left * 1e9) as u64);
         }
         let timeout = Duration::from_nanos(deadline.saturating_sub(now));
         select! {
@@ -206,7 +220,9 @@ impl ControlLoop {
             paused: self.state == RunState::Paused,
             pending,
             lag_ms,
+            unadmitted: self.unadmitted,
         };
+        let drain_left_s = self.drain_left_s(now);
         let mut snapshot = self.sampler.sample(TickInput {
             now_ns: now,
             state: self.state,
@@ -214,6 +230,7 @@ impl ControlLoop {
             stages: &gauges,
             events: std::mem::take(&mut self.events),
         });
+        snapshot.drain_left_s = drain_left_s;
         let derived = self.watch.events(&snapshot);
         snapshot.events.extend(derived);
         let rss = snapshot.process.rss_bytes;
@@ -373,6 +390,31 @@ impl ControlLoop {
     fn begin_drain(&mut self) {
         self.send_source(SourceCommand::Stop);
         self.state = RunState::Draining;
+        self.drain_started_ns.get_or_insert(self.ctx.clock.now_ns());
+    }
+
+    /// Seconds left before the drain is cut short, while draining.
+    fn drain_left_s(&self, now: u64) -> Option<f64> {
+        let started = self
+            .drain_started_ns
+            .filter(|_| self.state == RunState::Draining)?;
+        let limit = self.drain_timeout?.as_nanos() as u64;
+        Some(limit.saturating_sub(now.saturating_sub(started)) as f64 / 1e9)
+    }
+
+    fn drain_overdue(&self, now: u64) -> bool {
+        self.drain_left_s(now).is_some_and(|left| left <= 0.0)
+    }
+
+    /// The drain outlasted its limit: abort, reporting what is in flight.
+    fn cut_drain_short(&mut self) {
+        let limit_s = self.drain_timeout.unwrap_or_default().as_secs_f64();
+        let in_flight = self.sampler.in_flight_at_last_tick();
+        self.events.push(Event::new(
+            self.now_s(),
+            EventKind::DrainTimeout { limit_s, in_flight },
+        ));
+        self.abort();
     }
 
     /// Joins the source thread, if it still runs. Arrivals it left due and
@@ -384,6 +426,7 @@ impl ControlLoop {
         };
         let _ = source.thread.join();
         let left = source.status.unadmitted();
+        self.unadmitted = left;
         if left > 0 {
             self.events.push(Event::new(
                 self.now_s(),

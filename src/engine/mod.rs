@@ -36,7 +36,7 @@ pub use crate::model::{
     StageSpec, TimedCommand, WorkMode,
 };
 pub use pipeline::{Pipeline, PipelineBuilder, SourceBuilder, StageConfig};
-pub use run::{Controller, EngineFailure, RunOptions, RunningPipeline};
+pub use run::{Controller, DEFAULT_DRAIN_TIMEOUT, EngineFailure, RunOptions, RunningPipeline};
 pub use source::{IterSource, SimulatedSource, Source};
 pub use spawn::{OsThreads, Spawn, Spawner, ThreadBody};
 pub use work::{Work, WorkError};

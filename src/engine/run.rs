@@ -15,6 +15,9 @@ use super::spawn::Spawner;
 use crate::metrics::{DEFAULT_WINDOW_SECS, Snapshot};
 use crate::model::{Command, TimedCommand};
 
+/// How long a drain may last unless the run says otherwise.
+pub const DEFAULT_DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// How a run is sampled and scripted.
 #[derive(Debug, Clone)]
 pub struct RunOptions {
@@ -28,6 +31,8 @@ pub struct RunOptions {
     pub stop_after: Option<Duration>,
     /// Abort once the process's resident memory passes this many bytes.
     pub memory_cap: Option<u64>,
+    /// Abort a drain that lasts longer than this (`None`: wait for it).
+    pub drain_timeout: Option<Duration>,
     /// Starts the engine's threads: the OS's, unless a test says otherwise.
     pub spawner: Spawner,
 }
@@ -40,6 +45,7 @@ impl Default for RunOptions {
             timeline: Vec::new(),
             stop_after: None,
             memory_cap: None,
+            drain_timeout: Some(DEFAULT_DRAIN_TIMEOUT),
             spawner: Spawner::default(),
         }
     }

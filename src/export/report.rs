@@ -257,6 +257,22 @@ impl Report {
     }
 }
 
+impl Report {
+    /// What ended the run early, if a declared limit did (the memory cap,
+    /// the drain timeout): the event's message.
+    pub fn limit_reached(&self) -> Option<String> {
+        self.events
+            .iter()
+            .find(|e| {
+                matches!(
+                    e.kind,
+                    EventKind::MemoryCap { .. } | EventKind::DrainTimeout { .. }
+                )
+            })
+            .map(|e| e.message())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -21,10 +21,24 @@ pub fn table(report: &Report) -> String {
         report.seed,
         report.state.as_str()
     );
+    if let Some(limit) = report.limit_reached() {
+        let _ = writeln!(out, "ended by a limit: {limit}");
+    }
     let _ = writeln!(
         out,
-        "generated {}  completed {}  dropped {}  dead-lettered {}  in flight {}  checkpoint {}",
-        t.generated, t.completed, t.dropped, t.dead_lettered, t.in_flight, report.checkpoint
+        "generated {}  completed {}  dropped {}  dead-lettered {}  in flight {}  unadmitted {}  checkpoint {}",
+        t.generated,
+        t.completed,
+        t.dropped,
+        t.dead_lettered,
+        t.in_flight,
+        t.unadmitted,
+        report.checkpoint
+    );
+    let _ = writeln!(
+        out,
+        "(generated = completed + dropped + dead-lettered + in flight; \
+         unadmitted arrivals were due and never let in, so never generated)"
     );
     let e = &report.end_to_end_ms;
     let _ = writeln!(

@@ -41,6 +41,8 @@ pub struct SourceGauge {
     pub paused: bool,
     pub pending: u64,
     pub lag_ms: f64,
+    /// Arrivals due and never admitted, once the source has stopped.
+    pub unadmitted: u64,
 }
 
 /// The live state a tick is sampled from.
@@ -80,6 +82,7 @@ pub struct Sampler {
     end_to_end: WindowedLatency,
     checkpoint: Checkpoint,
     process: ProcessProbe,
+    last_in_flight: u64,
 }
 
 impl Sampler {
@@ -110,6 +113,7 @@ impl Sampler {
             end_to_end: WindowedLatency::new(window_secs),
             checkpoint: Checkpoint::starting_at(first_id),
             process: ProcessProbe::new(),
+            last_in_flight: 0,
         }
     }
 
@@ -135,6 +139,11 @@ impl Sampler {
         for &(start, len) in &flush.finished.runs {
             self.checkpoint.finish_run(start, len);
         }
+    }
+
+    /// Items in flight at the last snapshot.
+    pub fn in_flight_at_last_tick(&self) -> u64 {
+        self.last_in_flight
     }
 
     /// The snapshot at `input.now_ns`.
@@ -261,6 +270,7 @@ impl Sampler {
                 dropped,
                 dead_lettered,
                 in_flight,
+                unadmitted: input.source.unadmitted,
             },
             checkpoint: self.checkpoint.watermark(),
             end_to_end_ms: self.end_to_end.latency(second),
@@ -268,8 +278,10 @@ impl Sampler {
             bottleneck,
             bottleneck_reason,
             process: self.process.read(),
+            drain_left_s: None,
             events: input.events,
         };
+        self.last_in_flight = in_flight;
         self.tick += 1;
         self.last_ns = now_ns;
         self.last_generated = source.counts.pushed;

@@ -148,6 +148,10 @@ pub struct Totals {
     pub dead_lettered: u64,
     /// Items generated but not yet completed, dropped or dead-lettered.
     pub in_flight: u64,
+    /// Arrivals that were due when the source stopped and were never
+    /// admitted (0 until it stops). They were never generated, so they are
+    /// outside the law above: items due = generated + unadmitted.
+    pub unadmitted: u64,
 }
 
 /// CPU and memory of this process.
@@ -296,6 +300,8 @@ pub struct Snapshot {
     pub bottleneck_reason: Option<String>,
     /// CPU and memory of this process.
     pub process: ProcessSnapshot,
+    /// While draining: seconds left before `--drain-timeout` cuts it short.
+    pub drain_left_s: Option<f64>,
     /// Events since the previous snapshot.
     pub events: Vec<Event>,
 }

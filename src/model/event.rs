@@ -182,6 +182,14 @@ pub enum EventKind {
         /// The cap, in bytes.
         cap_bytes: u64,
     },
+    /// The drain outlasted `--drain-timeout`; the run aborts and reports
+    /// what was still in flight.
+    DrainTimeout {
+        /// The limit, in seconds.
+        limit_s: f64,
+        /// Items still in flight when it passed.
+        in_flight: u64,
+    },
     /// A stage left at zero workers got one back so that the drain can end.
     DrainWorker {
         /// The stage.
@@ -246,6 +254,7 @@ impl EventKind {
             Self::SourceDone => "source-done",
             Self::Unadmitted { .. } => "unadmitted",
             Self::MemoryCap { .. } => "memory-cap",
+            Self::DrainTimeout { .. } => "drain-timeout",
             Self::DrainWorker { .. } => "workers",
             Self::SpawnRefused { .. } => "spawn-refused",
             Self::Drops { .. } => "drops",
@@ -270,6 +279,7 @@ impl EventKind {
             | Self::SourceDone
             | Self::Unadmitted { .. }
             | Self::MemoryCap { .. }
+            | Self::DrainTimeout { .. }
             | Self::OutputFailed { .. } => None,
         }
     }
@@ -291,6 +301,10 @@ impl EventKind {
                 "memory cap reached: RSS {:.1} MiB > {:.1} MiB, aborting",
                 *rss_bytes as f64 / 1_048_576.0,
                 *cap_bytes as f64 / 1_048_576.0
+            ),
+            Self::DrainTimeout { limit_s, in_flight } => format!(
+                "the drain outlasted its {limit_s}s limit (--drain-timeout): \
+                 aborting with {in_flight} items in flight"
             ),
             Self::DrainWorker { stage } => {
                 format!("{}: one worker back to drain the queue", stage.name)
@@ -367,6 +381,7 @@ impl EventKind {
             | Self::MemoryCap { .. }
             | Self::OutputFailed { .. }
             | Self::Bottleneck { .. } => {}
+            Self::DrainTimeout { in_flight, .. } => fields.items = Some(*in_flight),
         }
         fields
     }

@@ -107,6 +107,7 @@ mod tests {
             bottleneck: None,
             bottleneck_reason: None,
             process: ProcessSnapshot::default(),
+            drain_left_s: None,
             events: Vec::new(),
         }
     }

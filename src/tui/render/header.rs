@@ -173,9 +173,14 @@ fn totals(s: &Snapshot, inner: usize) -> Line<'static> {
 /// (then their lag), end-to-end latency.
 fn groups(s: &Snapshot, quit: QuitState) -> Vec<Part> {
     let state = if quit == QuitState::Draining && !s.state.is_final() {
-        "stopping"
+        "stopping".to_string()
     } else {
-        s.state.as_str()
+        s.state.as_str().to_string()
+    };
+    // The drain's countdown to --drain-timeout.
+    let state = match s.drain_left_s {
+        Some(left) => format!("{state}, {left:.0}s left"),
+        None => state,
     };
     let state = Span::styled(
         format!("● {state}"),
@@ -309,6 +314,7 @@ mod tests {
                 dropped: 6_949,
                 dead_lettered: 0,
                 in_flight: 1_047,
+                unadmitted: 0,
             },
             checkpoint: 9_950,
             end_to_end_ms: Latency {
@@ -323,6 +329,7 @@ mod tests {
                 cpu_percent: 61.0,
                 rss_bytes: 48 * 1024 * 1024,
             },
+            drain_left_s: None,
             events: Vec::new(),
         }));
         app

@@ -1,0 +1,91 @@
+//! `--drain-timeout`: a drain that outlasts it is cut short. The run aborts
+//! as Ctrl-C twice does, still writes its summary and report, counts what
+//! was left in flight (so conservation holds), logs a `drain-timeout`
+//! event, and exits 1 like every run cut short by a declared limit.
+
+use std::time::Duration;
+
+use assert_cmd::cargo::cargo_bin_cmd;
+use serde_json::Value;
+
+/// 2000 items/s into one worker that serves 100/s: after the source stops,
+/// the backlog would take many seconds to drain.
+const SLOW_DRAIN: &str = r#"
+name = "slow-drain"
+seed = 5
+[source]
+rate = 2000
+arrivals = "uniform"
+[[stage]]
+name = "slow"
+workers = 1
+queue = "unbounded"
+service = { dist = "fixed", mean = "10ms" }
+"#;
+
+#[test]
+fn a_drain_past_its_timeout_aborts_and_reports_what_was_left() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("slow.toml");
+    std::fs::write(&scenario, SLOW_DRAIN).unwrap();
+    let report = dir.path().join("r.json");
+    let output = cargo_bin_cmd!("pipetop")
+        .arg("run")
+        .arg(&scenario)
+        .args(["--headless", "--duration", "1s", "--drain-timeout", "500ms"])
+        .arg("--report")
+        .arg(&report)
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("ended by a limit: the drain outlasted its 0.5s limit"),
+        "{stdout}"
+    );
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(report["state"], "aborted");
+    let t = &report["totals"];
+    let n = |k: &str| t[k].as_u64().unwrap();
+    assert!(n("in_flight") > 0, "items were left: {t}");
+    assert_eq!(
+        n("generated"),
+        n("completed") + n("dropped") + n("dead_lettered") + n("in_flight"),
+        "{t}"
+    );
+    let timeout = report["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "drain-timeout")
+        .expect("a drain-timeout event");
+    assert!(timeout["items"].as_u64().unwrap() > 0, "{timeout}");
+}
+
+#[test]
+fn the_drain_timeout_takes_a_duration_or_none() {
+    for bad in [
+        "--drain-timeout=0s",
+        "--drain-timeout=soon",
+        "--drain-timeout=-1s",
+    ] {
+        cargo_bin_cmd!("pipetop")
+            .args(["run", "steady", "--headless", bad])
+            .timeout(Duration::from_secs(30))
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains("drain-timeout"));
+    }
+    let parsed = <pipetop::cli::Cli as clap::Parser>::try_parse_from([
+        "pipetop",
+        "run",
+        "--drain-timeout",
+        "none",
+    ])
+    .expect("none is a valid limit");
+    let Some(pipetop::cli::Cmd::Run(args)) = parsed.command else {
+        panic!("a run");
+    };
+    assert_eq!(args.session_options().drain_timeout, None);
+}
