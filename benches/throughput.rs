@@ -54,13 +54,18 @@ struct BareItem {
 
 /// One run of the bare crossbeam pipeline; returns the wall time.
 fn run_bare(items: u64, workers: usize) -> Duration {
+    run_bare_stages(items, workers, STAGES)
+}
+
+/// One run of a bare crossbeam pipeline of `stages` stages.
+fn run_bare_stages(items: u64, workers: usize, stages: usize) -> Duration {
     let epoch = Instant::now();
     let completed = Arc::new(AtomicU64::new(0));
     let (first_tx, first_rx) = bounded::<BareItem>(QUEUE);
     let mut input: Receiver<BareItem> = first_rx;
     let mut threads = Vec::new();
-    for stage in 0..STAGES {
-        let last = stage + 1 == STAGES;
+    for stage in 0..stages {
+        let last = stage + 1 == stages;
         let (tx, rx) = bounded::<BareItem>(QUEUE);
         for _ in 0..workers {
             let input = input.clone();
@@ -156,6 +161,68 @@ fn throughput(c: &mut Criterion) {
 }
 
 /// CPU time this process has used, all threads, in seconds.
+/// A saturating scenario (`rate = "max"`) of `stages` stages of one
+/// worker each, every stage's service `service` in `mode`, run for `secs`
+/// (then drained); returns its items/s and the last snapshot.
+fn run_scenario(
+    stages: usize,
+    service: &str,
+    mode: &str,
+    secs: u64,
+) -> (f64, Arc<pipetop::metrics::Snapshot>) {
+    let mut text = String::from("name = \"zero-work\"\n[source]\nrate = \"max\"\n");
+    for i in 0..stages {
+        text.push_str(&format!(
+            "[[stage]]\nname = \"s{i}\"\nworkers = 1\nqueue = {QUEUE}\nmode = \"{mode}\"\nservice = {{ dist = \"fixed\", mean = \"{service}\" }}\n"
+        ));
+    }
+    let scenario = pipetop::scenario::parse(&text, "bench.toml").expect("valid scenario");
+    let options = RunOptions {
+        stop_after: Some(Duration::from_secs(secs)),
+        ..RunOptions::default()
+    };
+    let running = pipetop::engine::simulate::build(&scenario.pipeline).start(options);
+    let last = running.snapshots().iter().last().expect("a final snapshot");
+    running.join().expect("the engine ran to its end");
+    (last.totals.completed as f64 / last.t_s, last)
+}
+
+/// Issue 15: the scenario path against bare crossbeam of the same shape (4
+/// stages, 1 worker each), interleaved; and what a short spin costs.
+fn scenario_summary(repeats: usize) {
+    const SCENARIO_STAGES: usize = 4;
+    for mode in ["sleep", "spin"] {
+        let (mut bare, mut ours, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+        for _ in 0..repeats {
+            let b = ITEMS as f64 / run_bare_stages(ITEMS, 1, SCENARIO_STAGES).as_secs_f64();
+            let (o, _) = run_scenario(SCENARIO_STAGES, "0ns", mode, 1);
+            bare.push(b);
+            ours.push(o);
+            ratios.push(o / b);
+        }
+        let (bm, _, _) = stats(&mut bare);
+        let (pm, plo, phi) = stats(&mut ours);
+        let (rm, rlo, rhi) = stats(&mut ratios);
+        println!(
+            "scenario, 4 zero-work stages, {mode}: bare {:.0}k items/s  scenario {:.0}k items/s [{:.0}k..{:.0}k]  ratio (median of pairs) {rm:.2} [{rlo:.2}..{rhi:.2}]",
+            bm / 1e3,
+            pm / 1e3,
+            plo / 1e3,
+            phi / 1e3,
+        );
+    }
+    for spin in ["1ns", "100ns", "1us", "10us", "100us"] {
+        let (_, last) = run_scenario(1, spin, "spin", 1);
+        let service = &last.stages[0].service_ms.total;
+        println!(
+            "spin {spin}: measured service mean {:.3} µs, p50 {:.3} µs ({} items)",
+            service.mean * 1e3,
+            service.p50 * 1e3,
+            service.count
+        );
+    }
+}
+
 fn process_cpu_secs() -> f64 {
     let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
     // SAFETY: getrusage fills the struct it is given; RUSAGE_SELF is valid.
@@ -230,6 +297,7 @@ fn summary() {
     let (fb, _, _) = stats(&mut fixed_bare);
     let (fo, _, _) = stats(&mut fixed_ours);
     println!("fixed cost of a 1-item run (median of 5): bare {fb:.2} ms, pipetop {fo:.2} ms");
+    scenario_summary(repeats);
 }
 
 fn main() {

@@ -222,3 +222,25 @@ fn every_limit_is_enforced_and_located() {
         "must be at least 10ms, got 5ms",
     );
 }
+
+#[test]
+fn a_stage_with_no_work_is_valid_and_other_zero_means_point_to_it() {
+    let zero = common::GOOD.replacen(
+        "service = { dist = \"exp\", mean = \"1ms\" }",
+        "service = { dist = \"fixed\", mean = \"0ms\" }",
+        1,
+    );
+    let s =
+        pipetop::scenario::parse(&zero, "demos/t.toml").expect("fixed 0 is a stage with no work");
+    assert_eq!(
+        s.pipeline.stages[0].service,
+        pipetop::engine::ServiceDist::Fixed {
+            mean: std::time::Duration::ZERO
+        }
+    );
+    let e = common::break_good("mean = \"1ms\"", "mean = \"0ms\"");
+    assert!(
+        e.to_string().contains("dist = \"fixed\", mean = \"0ms\""),
+        "the error suggests fixed: {e}"
+    );
+}

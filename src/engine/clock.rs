@@ -102,11 +102,43 @@ pub fn sleep_until(deadline: Instant) {
 /// Burns `cpu` of this thread's CPU time, like CPU-bound work would: when
 /// the cores are oversubscribed this takes longer in wall time.
 pub fn spin_for_cpu(cpu: Duration) {
+    if cpu.is_zero() {
+        return;
+    }
+    // A thread CPU clock reading is a system call (hundreds of ns): short
+    // spins follow the time-stamp counter instead, as wall time, which a
+    // spin this short is seldom preempted out of.
+    if cpu < WALL_SPIN_BELOW {
+        spin_wall(cpu);
+        return;
+    }
     let start = thread_cpu_time();
     let mut x = 0u64;
     while thread_cpu_time().saturating_sub(start) < cpu {
         for i in 0..64u64 {
             x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(i));
+        }
+    }
+}
+
+/// Spins shorter than this follow the wall clock (see [`spin_for_cpu`]).
+const WALL_SPIN_BELOW: Duration = Duration::from_micros(20);
+
+/// Spins for `time` of wall time, reading the cheapest clock there is.
+fn spin_wall(time: Duration) {
+    let wanted = time.as_nanos() as u64;
+    match tsc::scale() {
+        Some(scale) => {
+            let start = scale.ticks();
+            while scale.nanos(scale.ticks().wrapping_sub(start)) < wanted {
+                std::hint::spin_loop();
+            }
+        }
+        None => {
+            let start = Instant::now();
+            while start.elapsed() < time {
+                std::hint::spin_loop();
+            }
         }
     }
 }

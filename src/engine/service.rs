@@ -61,6 +61,9 @@ impl ServiceTime {
 
 /// Spends `time` as the mode says.
 pub fn spend(time: Duration, mode: WorkMode) {
+    if time.is_zero() {
+        return; // a stage with no work: measure the engine's own cost
+    }
     match mode {
         WorkMode::Sleep => clock::sleep_until(Instant::now() + time),
         WorkMode::Spin => clock::spin_for_cpu(time),

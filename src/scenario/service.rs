@@ -45,7 +45,9 @@ pub(crate) fn parse(t: &Table<'_, '_>) -> Result<ServiceDist, ScenarioError> {
         )?;
         let d = v.duration()?;
         if d.is_zero() && !allow_zero {
-            return Err(v.error("must be greater than 0"));
+            return Err(v.error("must be greater than 0").with_help(
+                "for a stage with no work, use `service = { dist = \"fixed\", mean = \"0ms\" }`",
+            ));
         }
         if d > MAX_SERVICE {
             return Err(v.error(format!(
@@ -57,8 +59,10 @@ pub(crate) fn parse(t: &Table<'_, '_>) -> Result<ServiceDist, ScenarioError> {
         Ok(d)
     };
     Ok(match dist {
+        // A stage with no work (fixed 0) is how the engine's own cost is
+        // measured; other distributions need a mean to shape.
         "fixed" => ServiceDist::Fixed {
-            mean: param("mean", false)?,
+            mean: param("mean", true)?,
         },
         "exp" => ServiceDist::Exp {
             mean: param("mean", false)?,
