@@ -41,19 +41,6 @@ pub enum Cause {
     QueueGrowing,
 }
 
-impl Cause {
-    /// The words the reason line uses.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::UpstreamBlocked => "upstream blocked",
-            Self::NoWorkers => "no workers",
-            Self::Dropping => "dropping",
-            Self::QueueFull => "queue full",
-            Self::QueueGrowing => "queue growing",
-        }
-    }
-}
-
 /// The bottleneck's index and why, if any stage limits the pipeline.
 pub fn find(source_backpressure: Backpressure, stages: &[StageSnapshot]) -> Option<(usize, Cause)> {
     held_back_by(source_backpressure, stages).or_else(|| saturated(stages))
