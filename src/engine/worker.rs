@@ -45,6 +45,10 @@ use crate::model::Origin;
 /// checked as each one joins (a slow item served meanwhile can stretch it).
 const OUTBOX_NS: u64 = 5_000;
 
+/// How often an idle worker with nothing to flush looks up (at the abort
+/// flag) when no message wakes it.
+const IDLE_LOOK_NS: u64 = 1_000_000_000;
+
 /// The longest a failed attempt waits before the retry.
 const MAX_BACKOFF: Duration = Duration::from_millis(50);
 
@@ -239,7 +243,15 @@ impl<In: Send + 'static, Out: Send + 'static> Worker<In, Out> {
         shift.now = self.clock.now_ns();
         self.stats.time.enter(WorkerState::Idle, shift.now);
         loop {
-            let timeout = self.clock.instant_at(self.recorder.next_flush_ns());
+            // Nothing to flush: no reason to wake but a message (an abort
+            // dismisses idle workers with one) or, rarely, to look at the
+            // abort flag. Thousands of idle workers then cost no CPU.
+            let wake_ns = if self.recorder.has_pending() {
+                self.recorder.next_flush_ns()
+            } else {
+                self.clock.now_ns() + IDLE_LOOK_NS
+            };
+            let timeout = self.clock.instant_at(wake_ns);
             let taken = select! {
                 recv(self.input.receiver()) -> msg => {
                     shift.now = self.clock.now_ns();

@@ -5,6 +5,13 @@
 //! every stage: see docs/PERFORMANCE.md). At the flush the non-zero buckets
 //! become [`LatencyCounts`], which the sampler adds to real hdrhistograms:
 //! the result is exactly what recording there directly would have given.
+//!
+//! The flat array is what a busy worker needs; a slow one (a few items per
+//! flush) would keep tens of KiB of mostly zero counts for nothing, and a
+//! pool of thousands of such workers would hold hundreds of MiB. So an
+//! interval starts *sparse* (a few `(bucket, count)` pairs) and turns dense
+//! only once it sees more distinct buckets than those hold; a flush that
+//! saw few items gives the array's memory back.
 
 use super::latency::{CEILING_NS, LatencyCounts};
 
@@ -35,11 +42,21 @@ fn lowest_value_at(index: usize) -> u64 {
     (sub_bucket as u64) << bucket
 }
 
+/// Distinct buckets an interval records before it turns dense.
+const SPARSE_MAX: usize = 16;
+
+/// A dense interval that recorded fewer items than this gives its array back
+/// at the flush.
+const KEEP_DENSE_FROM: u64 = 4096;
+
 /// Latencies in nanoseconds recorded by one thread since its last flush.
 #[derive(Debug, Clone, Default)]
 pub struct LatencyTally {
-    /// Per bucket, grown to the largest bucket used.
+    /// Per bucket, grown to the largest bucket used (dense intervals only).
     counts: Vec<u32>,
+    /// `(bucket, count)` pairs while the interval is sparse.
+    sparse: Vec<(u32, u32)>,
+    dense: bool,
     recorded: u64,
     outliers: u64,
 }
@@ -56,12 +73,46 @@ impl LatencyTally {
             nanos.max(1)
         };
         let index = index_of(value);
+        self.recorded += 1;
+        if !self.dense {
+            self.record_sparse(index);
+            return;
+        }
         match self.counts.get_mut(index) {
             // A flush comes every 100 ms at most: no bucket nears 2³² by then.
             Some(count) => *count = count.wrapping_add(1),
             None => self.grow_to_record(index),
         }
-        self.recorded += 1;
+    }
+
+    /// Records into the sparse pairs, turning dense when they are full.
+    #[inline]
+    fn record_sparse(&mut self, index: usize) {
+        let key = index as u32;
+        if let Some(pair) = self.sparse.iter_mut().find(|(bucket, _)| *bucket == key) {
+            pair.1 = pair.1.wrapping_add(1);
+        } else if self.sparse.len() < SPARSE_MAX {
+            self.sparse.push((key, 1));
+        } else {
+            self.turn_dense(index);
+        }
+    }
+
+    /// Moves the sparse pairs into the flat array and records `index` there.
+    #[cold]
+    fn turn_dense(&mut self, index: usize) {
+        self.dense = true;
+        for (bucket, count) in self.sparse.drain(..) {
+            let bucket = bucket as usize;
+            if bucket >= self.counts.len() {
+                self.counts.resize(bucket + 1, 0);
+            }
+            self.counts[bucket] += count;
+        }
+        match self.counts.get_mut(index) {
+            Some(count) => *count += 1,
+            None => self.grow_to_record(index),
+        }
     }
 
     /// Records into a bucket beyond the array's end, growing it.
@@ -75,14 +126,28 @@ impl LatencyTally {
         self.recorded == 0
     }
 
-    /// Hands over what was recorded and starts afresh (keeping the memory).
+    /// Hands over what was recorded and starts afresh: a busy tally keeps
+    /// its array, a quiet one gives it back and starts sparse.
     pub fn take_counts(&mut self) -> LatencyCounts {
         let mut counts = Vec::new();
-        for (index, count) in self.counts.iter_mut().enumerate() {
-            if *count > 0 {
-                counts.push((lowest_value_at(index), u64::from(*count)));
-                *count = 0;
+        if self.dense {
+            for (index, count) in self.counts.iter_mut().enumerate() {
+                if *count > 0 {
+                    counts.push((lowest_value_at(index), u64::from(*count)));
+                    *count = 0;
+                }
             }
+            if self.recorded < KEEP_DENSE_FROM {
+                self.counts = Vec::new();
+                self.dense = false;
+            }
+        } else {
+            self.sparse.sort_unstable_by_key(|(bucket, _)| *bucket);
+            counts.extend(
+                self.sparse
+                    .drain(..)
+                    .map(|(bucket, count)| (lowest_value_at(bucket as usize), u64::from(count))),
+            );
         }
         let taken = LatencyCounts::new(counts, self.outliers);
         self.recorded = 0;
@@ -149,6 +214,34 @@ mod tests {
                 values.iter().filter(|&&v| v > CEILING_NS).count() as u64
             );
         }
+    }
+
+    #[test]
+    fn a_quiet_tally_stays_small_and_a_busy_one_turns_dense_and_back() {
+        let mut tally = LatencyTally::default();
+        for v in [5_000_000, 5_000_001, 7_000_000] {
+            tally.record(v);
+        }
+        assert!(!tally.dense, "three buckets fit the sparse pairs");
+        assert!(
+            tally.counts.capacity() == 0,
+            "no flat array for a quiet worker"
+        );
+        // Many distinct buckets in one interval: dense, and it stays dense
+        // while busy.
+        for v in 0..(KEEP_DENSE_FROM * 2) {
+            tally.record(1_000 + v * 997);
+        }
+        assert!(tally.dense);
+        let busy = tally.take_counts();
+        let mut hist = LatencyHistogram::new();
+        hist.add_counts(&busy);
+        assert_eq!(hist.percentiles().count, KEEP_DENSE_FROM * 2 + 3);
+        assert!(tally.dense, "a busy interval keeps its array");
+        tally.record(9);
+        tally.take_counts();
+        assert!(!tally.dense, "a quiet interval gives it back");
+        assert_eq!(tally.counts.capacity(), 0);
     }
 
     #[test]
