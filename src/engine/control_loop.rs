@@ -5,7 +5,7 @@
 
 use std::collections::VecDeque;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender, select, unbounded};
 
@@ -49,6 +49,8 @@ pub(crate) struct ControlLoop {
     drain_started_ns: Option<u64>,
     /// Arrivals the source left due and never admitted (known once it is joined).
     unadmitted: u64,
+    /// How long the previous tick's sampling took, ms (the next snapshot shows it).
+    last_tick_ms: f64,
     events: Vec<Event>,
 }
 
@@ -99,6 +101,7 @@ impl ControlLoop {
             drain_timeout: options.drain_timeout,
             drain_started_ns: None,
             unadmitted: 0,
+            last_tick_ms: 0.0,
             ctx,
             stages: parts.stages,
             source: Some(source),
@@ -207,6 +210,7 @@ impl ControlLoop {
     fn tick(&mut self) {
         self.join_exited();
         let now = self.ctx.clock.now_ns();
+        let tick_started = Instant::now();
         while let Ok(flush) = self.flushes.try_recv() {
             self.sampler.absorb(flush, now);
         }
@@ -231,10 +235,12 @@ impl ControlLoop {
             events: std::mem::take(&mut self.events),
         });
         snapshot.drain_left_s = drain_left_s;
+        snapshot.process.tick_ms = self.last_tick_ms;
         let derived = self.watch.events(&snapshot);
         snapshot.events.extend(derived);
         let rss = snapshot.process.rss_bytes;
         let _ = self.snapshots.send(Arc::new(snapshot));
+        self.last_tick_ms = tick_started.elapsed().as_secs_f64() * 1e3;
         if let Some(cap) = self.memory_cap
             && rss > cap
             && !self.state.is_final()

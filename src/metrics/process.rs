@@ -59,6 +59,7 @@ impl ProcessProbe {
             self.last = ProcessSnapshot {
                 cpu_percent: f64::from(process.cpu_usage()),
                 rss_bytes: process.memory(),
+                tick_ms: 0.0,
             };
         }
         self.last

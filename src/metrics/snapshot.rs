@@ -161,6 +161,9 @@ pub struct ProcessSnapshot {
     pub cpu_percent: f64,
     /// Resident set size, in bytes.
     pub rss_bytes: u64,
+    /// How long the producer's previous tick took to sample the pipeline, ms:
+    /// pipetop's own overhead per tick.
+    pub tick_ms: f64,
 }
 
 /// Fractions of worker time spent busy, idle and blocked; they sum to 1.

@@ -328,6 +328,7 @@ mod tests {
             process: ProcessSnapshot {
                 cpu_percent: 61.0,
                 rss_bytes: 48 * 1024 * 1024,
+                tick_ms: 0.0,
             },
             drain_left_s: None,
             events: Vec::new(),
