@@ -46,9 +46,7 @@ fn run(args: RunArgs) -> ExitCode {
         Ok(s) => s,
         Err(e) => return bad_input(&e),
     };
-    if let Some(seed) = args.seed {
-        scenario.pipeline.seed = seed;
-    }
+    args.override_scenario(&mut scenario);
     let options = args.session_options();
     let session = Session::from(scenario);
     match launch::run(session, &options, args.output.headless) {
