@@ -26,7 +26,7 @@ pub struct Cli {
 pub enum Cmd {
     /// Run a scenario: the dashboard, or with --headless a progress line
     /// each second and a summary at the end.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// List the built-in demos, one line each.
     Demos,
     /// Validate a scenario file; errors name file:line:col and the field.

@@ -13,7 +13,7 @@ use pipetop::session::Session;
 fn main() -> ExitCode {
     match Cli::parse().command {
         None => run(RunArgs::default()),
-        Some(Cmd::Run(args)) => run(args),
+        Some(Cmd::Run(args)) => run(*args),
         Some(Cmd::Check { file }) => match scenario::load(&file) {
             Ok(s) => print(&scenario::check_summary(&s)),
             Err(e) => bad_input(&e),
