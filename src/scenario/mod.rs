@@ -2,9 +2,11 @@
 //! [`PipelineSpec`] plus a timeline of [`TimedCommand`]s. Every error names
 //! `origin:line:col` and the field, says what was wrong and how to fix it.
 
+pub mod capacity;
 pub mod demos;
 mod error;
 mod fields;
+pub mod machine_limits;
 mod memory;
 mod profile;
 mod service;

@@ -6,11 +6,12 @@ use std::time::Duration;
 use crate::model::{Arrivals, FailKind, ServiceDist, StageSpec};
 
 use super::Scenario;
+use super::capacity::{self, Footprint};
 use super::memory::MemoryCap;
 
-/// Name, source, each stage (workers, queue, policy, service, utilization)
-/// and the timeline's length.
-pub fn check_summary(s: &Scenario) -> String {
+/// Name, source, each stage (workers, queue, policy, service, utilization),
+/// the memory cap, the run's estimated footprint and the timeline's length.
+pub fn check_summary(s: &Scenario, footprint: &Footprint) -> String {
     let p = &s.pipeline;
     let mut out = String::new();
     let _ = writeln!(out, "{}: ok, scenario `{}`", s.origin, s.name);
@@ -88,6 +89,7 @@ pub fn check_summary(s: &Scenario) -> String {
             let _ = writeln!(out, "  memory cap: none (`memory_cap = \"none\"`)");
         }
     }
+    let _ = writeln!(out, "{}", capacity::summary_line(footprint));
     let n = s.timeline.len();
     let _ = writeln!(
         out,
