@@ -26,6 +26,13 @@ pub fn table(report: &Report) -> String {
         "generated {}  completed {}  dropped {}  dead-lettered {}  in flight {}  checkpoint {}",
         t.generated, t.completed, t.dropped, t.dead_lettered, t.in_flight, report.checkpoint
     );
+    if report.ticks_skipped > 0 {
+        let _ = writeln!(
+            out,
+            "ticks skipped: {} (sampling fell behind; a longer --tick keeps every one)",
+            report.ticks_skipped
+        );
+    }
     let e = &report.end_to_end_ms;
     let _ = writeln!(
         out,
