@@ -3,6 +3,17 @@
 //! restart skip straight to it. Kill it part way and run it again: no line is
 //! skipped, and only lines that were in flight are processed twice.
 //!
+//! Delivery is **at least once**. The watermark is saved once a tick, so a
+//! kill re-emits what finished after the last save: the lines in the queues
+//! and in workers' hands, and up to a tick and a half of lines at the rate
+//! (about 1 000 at 4 000 lines/s and the default 250 ms tick). Each output
+//! line starts with its line number, so a reader can drop the repeats.
+//!
+//! A line that cannot be written (a full disk, `--output /dev/full`) stops
+//! the run with an error and a non-zero exit, and the checkpoint is not
+//! saved again: it never runs ahead of what was written, so the next run
+//! starts at or before the first line that was lost.
+//!
 //! ```sh
 //! cargo run --release --example resume -- --headless
 //! ```
@@ -118,22 +129,43 @@ fn main() -> anyhow::Result<()> {
         .map(|(n, text)| (n as u64, text))
         .skip(start as usize);
     let out = Arc::new(Mutex::new(
-        OpenOptions::new().create(true).append(true).open(&output)?,
+        OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&output)
+            .with_context(|| format!("cannot open {}", output.display()))?,
     ));
+    // The first write that failed. A sink cannot fail an item, so the
+    // observer below reads this before it saves the watermark.
+    let lost: Arc<Mutex<Option<String>>> = Arc::default();
+    let lost_in_sink = lost.clone();
+    let output_name = output.display().to_string();
     let pipeline = Pipeline::from_source(IterSource::starting_at(lines, start))
         .rate(Rate::PerSecond(args.rate))
         .arrivals(Arrivals::Uniform)
         .stage(StageConfig::new("parse").workers(2).queue(64), parse)
         .stage(StageConfig::new("digest").workers(2).queue(64), digest)
         .sink(move |(line, hash): (u64, u64)| {
-            // Written through before the item counts as done, so the
-            // watermark never runs ahead of the output.
+            // Written through before the item counts as done; a failed
+            // write is kept before it does, so the snapshot whose
+            // watermark covers this line finds it.
+            let mut lost = lost_in_sink.lock().unwrap_or_else(|e| e.into_inner());
+            if lost.is_some() {
+                return; // After a lost line, nothing more: no holes.
+            }
             let record = format!("{line}\t{hash:016x}\n");
             let mut file = out.lock().unwrap_or_else(|e| e.into_inner());
-            let _ = file.write_all(record.as_bytes());
+            if let Err(e) = file.write_all(record.as_bytes()) {
+                *lost = Some(format!("cannot write line {line} to {output_name}: {e}"));
+            }
         });
-    let session = Session::new("resume", pipeline)
-        .on_snapshot(move |snapshot| write_checkpoint(&checkpoint, snapshot.checkpoint));
+    let session = Session::new("resume", pipeline).on_snapshot(move |snapshot| {
+        if let Some(why) = lost.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+            // The watermark may cover the lost line: it is not saved.
+            anyhow::bail!("{why}; the checkpoint stays where the output is whole");
+        }
+        write_checkpoint(&checkpoint, snapshot.checkpoint)
+    });
     let options = args.run.session_options();
     let report = pipetop::launch::run(session, &options, args.run.headless)?;
     eprintln!(

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::scenario::demos;
+use crate::scenario::{self, MemoryCap, demos};
 use crate::session::SessionOptions;
 
 /// Run a data pipeline in-process and watch its queues, latency,
@@ -26,7 +26,7 @@ pub struct Cli {
 pub enum Cmd {
     /// Run a scenario: the dashboard, or with --headless a progress line
     /// each second and a summary at the end.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// List the built-in demos, one line each.
     Demos,
     /// Validate a scenario file; errors name file:line:col and the field.
@@ -48,6 +48,11 @@ pub struct RunArgs {
     /// Write the operator's actions as a replayable scenario (TOML) here.
     #[arg(long, value_name = "FILE.toml")]
     pub record: Option<PathBuf>,
+    /// Abort once the process's resident memory passes this size (e.g.
+    /// 512MiB, 2GiB), or "none" for no cap; overrides the scenario's
+    /// `memory_cap` and the default (half of the machine's memory).
+    #[arg(long, value_name = "SIZE|none", value_parser = parse_memory_cap)]
+    pub memory_cap: Option<MemoryCap>,
     /// How to show the run and what to write.
     #[command(flatten)]
     pub output: RunOutput,
@@ -59,12 +64,24 @@ impl Default for RunArgs {
             scenario: demos::DEFAULT.to_string(),
             seed: None,
             record: None,
+            memory_cap: None,
             output: RunOutput::default(),
         }
     }
 }
 
 impl RunArgs {
+    /// What the command line overrides in the scenario: its seed and its
+    /// memory cap.
+    pub fn override_scenario(&self, scenario: &mut scenario::Scenario) {
+        if let Some(seed) = self.seed {
+            scenario.pipeline.seed = seed;
+        }
+        if let Some(cap) = self.memory_cap {
+            scenario.memory_cap = cap;
+        }
+    }
+
     /// The options every way of running shares.
     pub fn session_options(&self) -> SessionOptions {
         let file = std::path::Path::new(&self.scenario);
@@ -201,6 +218,10 @@ fn bounded_duration(d: Duration, text: &str) -> Result<Duration, String> {
 fn parse_time_in_run(text: &str) -> Result<Duration, String> {
     let at = humantime::parse_duration(text).map_err(|e| e.to_string())?;
     bounded_duration(at, text)
+}
+
+fn parse_memory_cap(text: &str) -> Result<MemoryCap, String> {
+    scenario::parse_memory_cap(text).map_err(|e| format!("{text:?} {e}"))
 }
 
 fn parse_listen_addr(text: &str) -> Result<SocketAddr, String> {

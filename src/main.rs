@@ -7,17 +7,24 @@ use std::process::ExitCode;
 use clap::Parser;
 use pipetop::cli::{Cli, Cmd, RunArgs};
 use pipetop::launch;
-use pipetop::scenario::{self, ScenarioError};
+use pipetop::scenario::machine_limits::MachineLimits;
+use pipetop::scenario::{self, ScenarioError, capacity};
 use pipetop::session::Session;
 
 fn main() -> ExitCode {
     match Cli::parse().command {
         None => run(RunArgs::default()),
-        Some(Cmd::Run(args)) => run(args),
-        Some(Cmd::Check { file }) => match scenario::load(&file) {
-            Ok(s) => print(&scenario::check_summary(&s)),
-            Err(e) => bad_input(&e),
-        },
+        Some(Cmd::Run(args)) => run(*args),
+        Some(Cmd::Check { file }) => {
+            let checked = scenario::load(&file).and_then(|s| {
+                let footprint = capacity::check(&s, &MachineLimits::read(), 0)?;
+                Ok(scenario::check_summary(&s, &footprint))
+            });
+            match checked {
+                Ok(summary) => print(&summary),
+                Err(e) => bad_input(&e),
+            }
+        }
         Some(Cmd::Demos) => {
             let demos = scenario::demos::all();
             let width = demos.iter().map(|d| d.name.len()).max().unwrap_or(0);
@@ -46,10 +53,20 @@ fn run(args: RunArgs) -> ExitCode {
         Ok(s) => s,
         Err(e) => return bad_input(&e),
     };
-    if let Some(seed) = args.seed {
-        scenario.pipeline.seed = seed;
-    }
+    args.override_scenario(&mut scenario);
     let options = args.session_options();
+    // What the machine cannot hold, or a tick it cannot keep, is refused
+    // before anything starts.
+    let exporter = if options.prometheus.is_some() {
+        capacity::EXPORTER_THREADS
+    } else {
+        0
+    };
+    let fits = capacity::check(&scenario, &MachineLimits::read(), exporter)
+        .and_then(|footprint| capacity::refuse_short_tick(&scenario, &footprint, options.tick));
+    if let Err(e) = fits {
+        return bad_input(&e);
+    }
     let session = Session::from(scenario);
     match launch::run(session, &options, args.output.headless) {
         Ok(_) => ExitCode::SUCCESS,

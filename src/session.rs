@@ -65,7 +65,7 @@ impl From<Scenario> for Session {
                 spec: Some(scenario.pipeline),
                 window_secs: DEFAULT_WINDOW_SECS,
             },
-            memory_cap: scenario.memory_cap.or_else(default_memory_cap),
+            memory_cap: scenario.memory_cap.bytes(),
             observer: None,
             spawner: Spawner::default(),
         }

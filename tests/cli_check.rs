@@ -247,3 +247,49 @@ fn a_scenario_without_a_memory_cap_gets_half_the_machine_s_memory() {
         "the run is held to the cap check shows"
     );
 }
+
+#[test]
+fn memory_cap_none_or_the_command_line_overrides_the_default_cap() {
+    use clap::Parser;
+    use pipetop::cli::{Cli, Cmd};
+    use pipetop::session::Session;
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("uncapped.toml");
+    std::fs::write(
+        &file,
+        "memory_cap = \"none\"\n[source]\nrate = 50\n[[stage]]\nname = \"a\"\nservice = { dist = \"fixed\", mean = \"1ms\" }\n",
+    )
+    .unwrap();
+    let scenario = pipetop::scenario::load(file.to_str().unwrap()).unwrap();
+    assert_eq!(Session::from(scenario).memory_cap, None, "no cap at all");
+    cargo_bin_cmd!("pipetop")
+        .arg("check")
+        .arg(&file)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("memory cap: none"));
+
+    // The demo declares 64MiB; the command line wins, either way.
+    let overridden = |cap: &str| {
+        let Some(Cmd::Run(args)) =
+            Cli::try_parse_from(["pipetop", "run", "unbounded-memory", "--memory-cap", cap])
+                .unwrap()
+                .command
+        else {
+            panic!("a run");
+        };
+        let mut scenario = pipetop::scenario::load(&args.scenario).unwrap();
+        assert_eq!(Session::from(scenario.clone()).memory_cap, Some(64 << 20));
+        args.override_scenario(&mut scenario);
+        Session::from(scenario).memory_cap
+    };
+    assert_eq!(overridden("none"), None);
+    assert_eq!(overridden("1GiB"), Some(1 << 30));
+
+    cargo_bin_cmd!("pipetop")
+        .args(["run", "steady", "--headless", "--memory-cap", "12MB"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("ambiguous"));
+}

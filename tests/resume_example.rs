@@ -105,3 +105,34 @@ fn killed_and_restarted_it_skips_no_line() {
             .all(|(id, _)| *id >= resumed_at)
     );
 }
+
+#[test]
+fn a_write_error_stops_it_and_the_checkpoint_never_passes_the_output() {
+    let dir = tempfile::tempdir().unwrap();
+    // The input is made on the first run.
+    let output = Command::new(example())
+        .arg("--headless")
+        .arg("--input")
+        .arg(dir.path().join("input.txt"))
+        .args(["--output", "/dev/full"])
+        .arg("--checkpoint")
+        .arg(dir.path().join("checkpoint"))
+        .args(["--rate", &RATE.to_string(), "--duration", "5s"])
+        .stdout(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        !output.status.success(),
+        "a lost line is a failure: {stderr}"
+    );
+    assert!(
+        stderr.contains("cannot write line") && stderr.contains("/dev/full"),
+        "{stderr}"
+    );
+    // Nothing was written, so no watermark past line 0 was saved.
+    let saved = std::fs::read_to_string(dir.path().join("checkpoint"))
+        .map(|t| t.trim().parse::<u64>().unwrap())
+        .unwrap_or(0);
+    assert_eq!(saved, 0, "the checkpoint ran ahead of the output");
+}

@@ -393,12 +393,12 @@ fn memory_cap_wants_a_binary_size_in_range() {
         ),
         (
             "\"1MiB\"",
-            "must be 16MiB..=16GiB, got 1MiB",
+            "must be 16MiB..=16GiB or \"none\", got 1MiB",
             "resident memory",
         ),
         (
             "\"32GiB\"",
-            "must be 16MiB..=16GiB, got 32GiB",
+            "must be 16MiB..=16GiB or \"none\", got 32GiB",
             "resident memory",
         ),
         ("\"lots\"", "is not a size: \"lots\"", "\"256MiB\""),

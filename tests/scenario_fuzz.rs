@@ -3,13 +3,16 @@
 //! timelines and hundreds of stages. Every outcome of `check` is a summary
 //! or an error that names its place (file:line:col or the file), never a
 //! panic; a sample of the accepted mutants runs briefly and ends with
-//! conservation holding.
+//! conservation holding, through the library and through the binary
+//! (exit 0, or 2 with a place: never a panic, a signal or a hang).
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Duration;
 
+use assert_cmd::cargo::cargo_bin_cmd;
 use pipetop::engine::Command;
-use pipetop::scenario::{self, demos};
+use pipetop::scenario::machine_limits::MachineLimits;
+use pipetop::scenario::{self, Scenario, capacity, demos};
 use pipetop::session::Session;
 
 /// A small deterministic generator (SplitMix64): same seed, same mutants.
@@ -115,6 +118,7 @@ fn mutate(text: &str, rng: &mut Rng) -> String {
 #[test]
 fn mutated_demos_give_a_summary_or_a_located_error_never_a_panic() {
     let mut rng = Rng(20_261_203);
+    let limits = MachineLimits::read();
     let mut accepted = Vec::new();
     let mut refused = 0;
     for round in 0..1_500 {
@@ -126,13 +130,15 @@ fn mutated_demos_give_a_summary_or_a_located_error_never_a_panic() {
         }
         let origin = format!("fuzz/{round}.toml");
         let outcome = catch_unwind(AssertUnwindSafe(|| {
-            scenario::parse(&text, &origin).inspect(|s| {
-                let _ = scenario::check_summary(s);
+            scenario::parse(&text, &origin).and_then(|s| {
+                let footprint = capacity::check(&s, &limits, 0)?;
+                let _ = scenario::check_summary(&s, &footprint);
+                Ok(s)
             })
         }));
         match outcome {
             Err(_) => panic!("check panicked on mutant {round}:\n{text}"),
-            Ok(Ok(s)) => accepted.push(s),
+            Ok(Ok(s)) => accepted.push((s, text)),
             Ok(Err(e)) => {
                 refused += 1;
                 let message = e.to_string();
@@ -148,12 +154,16 @@ fn mutated_demos_give_a_summary_or_a_located_error_never_a_panic() {
         "{refused} refused, {} accepted",
         accepted.len()
     );
+    runs_through_the_binary(&accepted);
     // A sample of the accepted mutants runs, briefly, to its end.
-    for s in accepted.into_iter().step_by(150).take(8) {
+    for (s, _) in accepted.into_iter().step_by(150).take(8) {
         let name = s.name.clone();
+        // The shortest tick `run` would allow for this many stages.
+        let footprint = capacity::estimate(&s, 0, 2 << 20);
+        let tick = capacity::smallest_tick(&footprint).max(Duration::from_millis(20));
         let session = Session::from(s);
         let options = pipetop::session::SessionOptions {
-            tick: Duration::from_millis(20),
+            tick,
             ..Default::default()
         };
         let (running, _) = session.start(&options);
@@ -173,5 +183,82 @@ fn mutated_demos_give_a_summary_or_a_located_error_never_a_panic() {
         }
         running.join().expect("the engine ran to its end");
         assert!(last.expect("a final snapshot").state.is_final(), "{name}");
+    }
+}
+
+/// A sample of accepted mutants runs through the real binary for 300 ms:
+/// each ends with exit 0 and a report that holds conservation, or exit 2
+/// with an error naming the file (what the machine cannot hold, say);
+/// never a panic (101), a signal or a hang (the timeout fails the test).
+fn runs_through_the_binary(accepted: &[(Scenario, String)]) {
+    let dir = tempfile::tempdir().unwrap();
+    let sample: Vec<_> = accepted
+        .iter()
+        .step_by((accepted.len() / 10).max(1))
+        .take(10)
+        .enumerate()
+        .map(|(k, (_, text))| {
+            let file = dir.path().join(format!("mutant{k}.toml"));
+            std::fs::write(&file, text).unwrap();
+            let report = dir.path().join(format!("mutant{k}.json"));
+            let child = std::process::Command::new(env!("CARGO_BIN_EXE_pipetop"))
+                .arg("run")
+                .arg(&file)
+                .args(["--headless", "--duration", "300ms", "--report"])
+                .arg(&report)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            (file, report, child, text)
+        })
+        .collect();
+    let _ = cargo_bin_cmd!("pipetop"); // the binary is built
+    for (file, report, child, text) in sample {
+        let output = wait_at_most(child, Duration::from_secs(60), &file);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        match output.status.code() {
+            Some(0) => {
+                let report: serde_json::Value =
+                    serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+                let t = &report["totals"];
+                let n = |k: &str| t[k].as_u64().unwrap();
+                assert_eq!(
+                    n("generated"),
+                    n("completed") + n("dropped") + n("dead_lettered") + n("in_flight"),
+                    "conservation in the report of {}",
+                    file.display()
+                );
+            }
+            Some(2) => assert!(
+                stderr.contains(&format!("error: {}:", file.display())),
+                "exit 2 without the file's place: {stderr}\n{text}"
+            ),
+            code => panic!(
+                "{} ended with {code:?} (a signal, or a panic at 101): {stderr}\n{text}",
+                file.display()
+            ),
+        }
+    }
+}
+
+/// The child's output, or a failure naming the mutant if it takes longer
+/// than `limit` (it is killed first, so a hang never blocks the suite).
+fn wait_at_most(
+    mut child: std::process::Child,
+    limit: Duration,
+    file: &std::path::Path,
+) -> std::process::Output {
+    let started = std::time::Instant::now();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            return child.wait_with_output().unwrap();
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{} hung: no exit after {limit:?}", file.display());
+        }
+        std::thread::sleep(Duration::from_millis(20));
     }
 }

@@ -16,6 +16,7 @@ use super::run::RunOptions;
 use super::run_context::RunContext;
 use super::source_thread::{SourceCommand, SourceHandle};
 use super::stage_shared::AbortFlag;
+use super::tick_schedule::SkippedTicks;
 use crate::metrics::derived_events::EventWatch;
 use crate::metrics::recorder::Flush;
 use crate::metrics::sampler::{Sampler, SourceGauge, StageGauge, TickInput};
@@ -52,6 +53,8 @@ pub(crate) struct ControlLoop {
     /// How long the previous tick's sampling took, ms (the next snapshot shows it).
     last_tick_ms: f64,
     events: Vec<Event>,
+    /// Ticks whose time passed with no snapshot, counted and reported.
+    skipped: SkippedTicks,
 }
 
 impl ControlLoop {
@@ -117,6 +120,7 @@ impl ControlLoop {
             state: RunState::Running,
             rate,
             events: Vec::new(),
+            skipped: SkippedTicks::default(),
         };
         for (index, refused) in refused {
             control.refused_spawn(index, refused);
@@ -219,6 +223,10 @@ impl ControlLoop {
             .source
             .as_ref()
             .map_or((0, 0.0), |s| s.status.backlog(now));
+        if let Some((skipped, total)) = self.skipped.report(now, self.state.is_final()) {
+            let kind = EventKind::TicksSkipped { skipped, total };
+            self.events.push(Event::new(self.now_s(), kind));
+        }
         let source = SourceGauge {
             rate: self.rate,
             paused: self.state == RunState::Paused,
@@ -254,9 +262,8 @@ impl ControlLoop {
             ));
             self.abort();
         }
-        while self.next_tick_ns <= now {
-            self.next_tick_ns += self.tick_ns;
-        }
+        self.skipped
+            .advance(&mut self.next_tick_ns, now, self.tick_ns);
     }
 
     fn send_source(&self, command: SourceCommand) {

@@ -172,6 +172,9 @@ pub struct Report {
     pub bottleneck: BottleneckSummary,
     /// The watermark at the end: every id below it finished.
     pub checkpoint: u64,
+    /// Ticks whose time passed with no snapshot (the `ticks-skipped`
+    /// events summed): the series has a gap there.
+    pub ticks_skipped: u64,
     /// Every event of the run, in order.
     pub events: Vec<Event>,
     /// The dead letters kept (the last 100 per stage).
@@ -247,6 +250,16 @@ impl Report {
             stages,
             bottleneck,
             checkpoint: last.checkpoint,
+            ticks_skipped: events
+                .iter()
+                .filter_map(|e| {
+                    if let EventKind::TicksSkipped { skipped, .. } = e.kind {
+                        Some(skipped)
+                    } else {
+                        None
+                    }
+                })
+                .sum(),
             events,
             dead_letters: last
                 .stages

@@ -40,6 +40,13 @@ pub fn table(report: &Report) -> String {
         "(generated = completed + dropped + dead-lettered + in flight; \
          unadmitted arrivals were due and never let in, so never generated)"
     );
+    if report.ticks_skipped > 0 {
+        let _ = writeln!(
+            out,
+            "ticks skipped: {} (sampling fell behind; a longer --tick keeps every one)",
+            report.ticks_skipped
+        );
+    }
     let e = &report.end_to_end_ms;
     let _ = writeln!(
         out,

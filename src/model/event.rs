@@ -235,6 +235,14 @@ pub enum EventKind {
         /// The error, naming the file.
         error: String,
     },
+    /// The control loop fell behind and sampled late: ticks whose time
+    /// came and went with no snapshot (too many stages for the tick).
+    TicksSkipped {
+        /// Ticks skipped since the last such event.
+        skipped: u64,
+        /// Ticks skipped since the start.
+        total: u64,
+    },
     /// The bottleneck moved (or cleared, with no stage).
     Bottleneck {
         /// The stage that now limits the pipeline.
@@ -262,6 +270,7 @@ impl EventKind {
             Self::Restart { .. } => "restart",
             Self::Bottleneck { .. } => "bottleneck",
             Self::OutputFailed { .. } => "output-failed",
+            Self::TicksSkipped { .. } => "ticks-skipped",
         }
     }
 
@@ -280,7 +289,8 @@ impl EventKind {
             | Self::Unadmitted { .. }
             | Self::MemoryCap { .. }
             | Self::DrainTimeout { .. }
-            | Self::OutputFailed { .. } => None,
+            | Self::OutputFailed { .. }
+            | Self::TicksSkipped { .. } => None,
         }
     }
 
@@ -348,6 +358,10 @@ impl EventKind {
             Self::OutputFailed { what, error } => {
                 format!("{error}: the run goes on without its {what}")
             }
+            Self::TicksSkipped { skipped, total } => format!(
+                "sampling fell behind: {skipped} tick(s) skipped ({total} in the run); \
+                 a longer --tick keeps every one"
+            ),
         }
     }
 
@@ -369,6 +383,7 @@ impl EventKind {
             Self::Drops { policy, .. } => fields.policy = Some(*policy),
             Self::DropsEnd { dropped, .. } => fields.items = Some(*dropped),
             Self::Restart { count, .. } => fields.count = Some(*count),
+            Self::TicksSkipped { skipped, .. } => fields.count = Some(*skipped),
             Self::Applied(
                 Applied::Pause
                 | Applied::Resume
@@ -520,6 +535,25 @@ mod tests {
             })
             .message(),
             "enrich: workers 4 → 5"
+        );
+    }
+
+    #[test]
+    fn skipped_ticks_serialize_with_their_count_and_the_run_s_total() {
+        let event = Event::new(
+            3.0,
+            EventKind::TicksSkipped {
+                skipped: 4,
+                total: 9,
+            },
+        );
+        let json = serde_json::to_value(&event).unwrap();
+        assert_eq!(json["kind"], "ticks-skipped");
+        assert_eq!(json["count"], 4);
+        let message = json["message"].as_str().unwrap();
+        assert!(
+            message.contains("4 tick(s) skipped (9 in the run)"),
+            "{message}"
         );
     }
 

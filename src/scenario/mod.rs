@@ -2,9 +2,11 @@
 //! [`PipelineSpec`] plus a timeline of [`TimedCommand`]s. Every error names
 //! `origin:line:col` and the field, says what was wrong and how to fix it.
 
+pub mod capacity;
 pub mod demos;
 mod error;
 mod fields;
+pub mod machine_limits;
 mod memory;
 mod profile;
 mod service;
@@ -24,7 +26,7 @@ use toml::de::DeTable;
 use crate::model::{PipelineSpec, TimedCommand};
 
 pub use error::{Position, ScenarioError};
-pub use memory::{MAX_MEMORY_CAP, MIN_MEMORY_CAP};
+pub use memory::{CapError, MAX_MEMORY_CAP, MIN_MEMORY_CAP, MemoryCap, parse_memory_cap};
 pub use profile::MAX_COMMANDS;
 pub use source::default_burst;
 pub use summary::check_summary;
@@ -48,8 +50,9 @@ pub struct Scenario {
     pub pipeline: PipelineSpec,
     /// Commands sorted by `at`, rate profiles expanded into their steps.
     pub timeline: Vec<TimedCommand>,
-    /// Abort the run when the process's RSS passes this many bytes.
-    pub memory_cap: Option<u64>,
+    /// What the process's RSS is held to: the default (half the machine's
+    /// memory), a size, or no cap (`memory_cap = "none"`).
+    pub memory_cap: MemoryCap,
     /// The path as given, or `demos/<name>.toml` for a built-in demo.
     pub origin: String,
 }
@@ -212,7 +215,8 @@ pub fn parse(text: &str, origin: &str) -> Result<Scenario, ScenarioError> {
     let memory_cap = top
         .get("memory_cap")
         .map(|v| memory::memory_cap(&v))
-        .transpose()?;
+        .transpose()?
+        .unwrap_or_default();
 
     let source_help = "e.g.\n        [source]\n        rate = 800";
     let source = source::parse(&top.require("source", MINIMAL)?.table(source_help)?)?;

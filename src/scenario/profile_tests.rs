@@ -155,10 +155,14 @@ fn memory_cap_reads_binary_sizes() {
             .map(|s| s.memory_cap)
             .map_err(|e| e.to_string())
     };
-    assert_eq!(cap("512MiB"), Ok(Some(512 << 20)));
-    assert_eq!(cap("1GiB"), Ok(Some(1 << 30)));
-    assert_eq!(cap("1.5 GiB"), Ok(Some(3 << 29)));
-    assert_eq!(cap("16384KiB"), Ok(Some(16 << 20)));
-    assert_eq!(cap("16GiB"), Ok(Some(16 << 30)));
-    assert_eq!(parse(HEAD, "m.toml").unwrap().memory_cap, None);
+    assert_eq!(cap("512MiB"), Ok(MemoryCap::Bytes(512 << 20)));
+    assert_eq!(cap("1GiB"), Ok(MemoryCap::Bytes(1 << 30)));
+    assert_eq!(cap("1.5 GiB"), Ok(MemoryCap::Bytes(3 << 29)));
+    assert_eq!(cap("16384KiB"), Ok(MemoryCap::Bytes(16 << 20)));
+    assert_eq!(cap("16GiB"), Ok(MemoryCap::Bytes(16 << 30)));
+    assert_eq!(
+        parse(HEAD, "m.toml").unwrap().memory_cap,
+        MemoryCap::Default
+    );
+    assert_eq!(cap("none"), Ok(MemoryCap::Off));
 }

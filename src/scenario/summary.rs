@@ -6,10 +6,12 @@ use std::time::Duration;
 use crate::model::{Arrivals, FailKind, ServiceDist, StageSpec};
 
 use super::Scenario;
+use super::capacity::{self, Footprint};
+use super::memory::MemoryCap;
 
-/// Name, source, each stage (workers, queue, policy, service, utilization)
-/// and the timeline's length.
-pub fn check_summary(s: &Scenario) -> String {
+/// Name, source, each stage (workers, queue, policy, service, utilization),
+/// the memory cap, the run's estimated footprint and the timeline's length.
+pub fn check_summary(s: &Scenario, footprint: &Footprint) -> String {
     let p = &s.pipeline;
     let mut out = String::new();
     let _ = writeln!(out, "{}: ok, scenario `{}`", s.origin, s.name);
@@ -65,24 +67,29 @@ pub fn check_summary(s: &Scenario) -> String {
             failures(st)
         );
     }
-    match (s.memory_cap, crate::metrics::default_memory_cap()) {
-        (Some(cap), _) => {
+    match s.memory_cap {
+        MemoryCap::Bytes(cap) => {
             let _ = writeln!(
                 out,
                 "  memory cap: {} MiB (the run aborts past it)",
                 cap >> 20
             );
         }
-        (None, Some(cap)) => {
-            let _ = writeln!(
-                out,
-                "  memory cap: {} MiB (the default, half of this machine's memory; \
-                 `memory_cap` sets another)",
-                cap >> 20
-            );
+        MemoryCap::Default => {
+            if let Some(cap) = s.memory_cap.bytes() {
+                let _ = writeln!(
+                    out,
+                    "  memory cap: {} MiB (the default, half of this machine's memory; \
+                     `memory_cap` sets another, \"none\" turns it off)",
+                    cap >> 20
+                );
+            }
         }
-        (None, None) => {}
+        MemoryCap::Off => {
+            let _ = writeln!(out, "  memory cap: none (`memory_cap = \"none\"`)");
+        }
     }
+    let _ = writeln!(out, "{}", capacity::summary_line(footprint));
     let n = s.timeline.len();
     let _ = writeln!(
         out,

@@ -339,7 +339,12 @@ fn bottleneck_demo_overloads_enrich_then_fixes_it_at_20s() {
 #[test]
 fn check_summary_names_stages_and_timeline() {
     let s = load("burst").unwrap();
-    let text = check_summary(&s);
+    let footprint = capacity::estimate(&s, 0, machine_limits::DEFAULT_STACK_BYTES);
+    let text = check_summary(&s, &footprint);
+    assert!(
+        text.contains(&capacity::summary_line(&footprint)),
+        "the estimate is shown: {text}"
+    );
     assert!(
         text.contains("demos/burst.toml: ok, scenario `burst`"),
         "{text}"

@@ -95,7 +95,8 @@ pub fn event_kind(kind: &EventKind) -> Color {
         | EventKind::OutputFailed { .. } => BAD,
         EventKind::Unadmitted { .. }
         | EventKind::MemoryCap { .. }
-        | EventKind::DrainTimeout { .. } => WARN,
+        | EventKind::DrainTimeout { .. }
+        | EventKind::TicksSkipped { .. } => WARN,
         EventKind::SourceDone | EventKind::DropsEnd { .. } | EventKind::Bottleneck { .. } => MUTED,
     }
 }
