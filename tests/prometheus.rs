@@ -208,11 +208,11 @@ fn metrics_are_served_with_stage_labels_and_move_between_scrapes() {
     for quantile in ["0.5", "0.9", "0.99"] {
         value(
             &second,
-            &format!("pipetop_end_to_end_seconds{{quantile=\"{quantile}\"}}"),
+            &format!("pipetop_end_to_end_window_seconds{{quantile=\"{quantile}\"}}"),
         );
         for name in [
-            "pipetop_stage_service_seconds",
-            "pipetop_stage_wait_seconds",
+            "pipetop_stage_service_window_seconds",
+            "pipetop_stage_wait_window_seconds",
         ] {
             value(
                 &second,
@@ -220,8 +220,36 @@ fn metrics_are_served_with_stage_labels_and_move_between_scrapes() {
             );
         }
     }
-    assert!(second.contains("# TYPE pipetop_stage_service_seconds summary\n"));
-    assert!(second.contains("# TYPE pipetop_end_to_end_seconds summary\n"));
+    assert!(second.contains("# TYPE pipetop_stage_service_window_seconds summary\n"));
+    assert!(second.contains("# TYPE pipetop_end_to_end_window_seconds summary\n"));
+    assert!(second.contains("# TYPE pipetop_stage_service_seconds histogram\n"));
+    assert!(second.contains("# TYPE pipetop_end_to_end_seconds histogram\n"));
+    // The histograms hold every item counted so far, in one bucket each.
+    // (prometheus-client writes `le` before the other labels.)
+    for stage in [None, Some("enrich"), Some("store")] {
+        let (name, labels, after_le) = match stage {
+            None => ("pipetop_end_to_end_seconds", String::new(), String::new()),
+            Some(stage) => (
+                "pipetop_stage_wait_seconds",
+                format!("{{stage=\"{stage}\"}}"),
+                format!(",stage=\"{stage}\""),
+            ),
+        };
+        let count = value(&second, &format!("{name}_count{labels}"));
+        let inf = value(&second, &format!("{name}_bucket{{le=\"+Inf\"{after_le}}}"));
+        assert_eq!(count, inf, "{name}{labels}");
+        let summary_count = value(
+            &second,
+            &format!(
+                "{}_window_seconds_count{labels}",
+                name.trim_end_matches("_seconds")
+            ),
+        );
+        assert_eq!(
+            count, summary_count,
+            "{name}{labels}: histogram and summary count alike"
+        );
+    }
     assert!(second.contains("# TYPE pipetop_generated_total counter\n"));
 
     let ratios: f64 = ["busy", "idle", "blocked"]
@@ -389,10 +417,13 @@ fn a_burst_exposes_backpressure_levels_the_bottleneck_and_source_lag() {
         snapshot.checkpoint as f64
     );
     let e2e = snapshot.end_to_end_ms;
-    let p99 = value(&body, "pipetop_end_to_end_seconds{quantile=\"0.99\"}");
+    let p99 = value(
+        &body,
+        "pipetop_end_to_end_window_seconds{quantile=\"0.99\"}",
+    );
     assert!((p99 - e2e.window.p99 / 1e3).abs() < 1e-9, "{p99}");
     assert_eq!(
-        value(&body, "pipetop_end_to_end_seconds_count"),
+        value(&body, "pipetop_end_to_end_window_seconds_count"),
         e2e.total.count as f64
     );
     let enrich = &snapshot.stages[2];
@@ -421,4 +452,52 @@ fn with_no_blocked_stage_there_is_no_bottleneck() {
         let ok = format!("pipetop_stage_backpressure{{stage=\"{stage}\",level=\"OK\"}}");
         assert_eq!(value(&body, &ok), 1.0, "{ok}");
     }
+}
+
+#[test]
+fn an_eight_stage_scrape_stays_within_its_200_kb_budget() {
+    use pipetop::export::prometheus::{Histograms, encode_with, to_classic_text};
+    use pipetop::metrics::LatencyCounts;
+
+    // Eight stages with long names, every latency bucket counted in the
+    // millions (the widest numbers), window quantiles set.
+    let mut snapshot = fixture::snapshot(fixture::Scene::Burst, 240, 1.0);
+    let template = snapshot.stages[2].clone();
+    snapshot.stages = (0..8)
+        .map(|i| {
+            let mut stage = template.clone();
+            stage.name = format!("stage-with-a-rather-long-name-{i}");
+            stage
+        })
+        .collect();
+    let everywhere = LatencyCounts::new(
+        (0..40u32)
+            .map(|i| (1_000 * 1.6f64.powi(i as i32) as u64, 9_876_543))
+            .collect(),
+        0,
+    );
+    let mut histograms = Histograms::default();
+    for _ in 0..100 {
+        snapshot.end_to_end_ms.recorded = everywhere.clone();
+        for stage in &mut snapshot.stages {
+            stage.service_ms.recorded = everywhere.clone();
+            stage.wait_ms.recorded = everywhere.clone();
+        }
+        histograms.add(&snapshot);
+    }
+    let openmetrics = encode_with(Some(&snapshot), &std::sync::Arc::new(histograms));
+    let classic = to_classic_text(&openmetrics);
+    for (format, body) in [("OpenMetrics", &openmetrics), ("classic", &classic)] {
+        assert!(
+            body.len() <= 200 * 1024,
+            "{format}: {} bytes for 8 stages",
+            body.len()
+        );
+    }
+    eprintln!(
+        "8 stages: {} bytes (OpenMetrics), {} bytes (classic text)",
+        openmetrics.len(),
+        classic.len()
+    );
+    promtool_check(&classic);
 }
