@@ -116,6 +116,10 @@ pub struct RunOutput {
     /// the run lasts (e.g. 127.0.0.1:9898; port 0 picks a free one).
     #[arg(long, value_name = "ADDR", value_parser = parse_listen_addr)]
     pub prometheus: Option<SocketAddr>,
+    /// Write the latency histograms of every tick here as an HdrHistogram
+    /// interval log (tags e2e, service.<stage>, wait.<stage>).
+    #[arg(long, value_name = "FILE.hlog")]
+    pub hlog: Option<PathBuf>,
 }
 
 impl Default for RunOutput {
@@ -130,6 +134,7 @@ impl Default for RunOutput {
             screenshot: None,
             at: None,
             prometheus: None,
+            hlog: None,
         }
     }
 }
@@ -146,6 +151,7 @@ impl RunOutput {
             screenshot: self.screenshot.clone(),
             screenshot_at: self.at.unwrap_or_default(),
             prometheus: self.prometheus,
+            hlog: self.hlog.clone(),
             ..SessionOptions::default()
         }
     }
