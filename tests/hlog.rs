@@ -115,7 +115,7 @@ fn the_interval_log_holds_every_latency_of_the_run_under_its_tag() {
             percentiles["count"].as_u64().unwrap(),
             "{tag}: the log's counts add up to the report's"
         );
-        assert!(merged.len() > 0, "{tag}: items were measured");
+        assert!(!merged.is_empty(), "{tag}: items were measured");
         // The largest value is the report's max (both to three digits).
         let max_ms = merged.max() as f64 / 1e6;
         let report_max = percentiles["max"].as_f64().unwrap();
