@@ -71,12 +71,8 @@ impl RunLog {
                 "pipetop: serving /metrics on http://{}/metrics",
                 exporter.addr()
             ));
-            if !exporter.addr().ip().is_loopback() {
-                crate::stderr::note(format!(
-                    "pipetop: warning: /metrics has no authentication, and {} is reachable from \
-                     other machines; use 127.0.0.1 to keep it on this one",
-                    exporter.addr().ip()
-                ));
+            if let Some(warning) = super::prometheus::exposure_warning(exporter.addr()) {
+                crate::stderr::note(warning);
             }
         }
         Ok(Self {

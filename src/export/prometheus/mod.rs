@@ -65,6 +65,18 @@ fn bind_failure(error: &std::io::Error) -> String {
     format!("{error}{hint}")
 }
 
+/// The warning to print when `/metrics` is served on `addr`: none on a
+/// loopback address, else that anyone who reaches it can read it.
+pub fn exposure_warning(addr: SocketAddr) -> Option<String> {
+    (!addr.ip().is_loopback()).then(|| {
+        format!(
+            "pipetop: warning: /metrics has no authentication, and {} is reachable from \
+             other machines; use 127.0.0.1 to keep it on this one",
+            addr.ip()
+        )
+    })
+}
+
 /// A `/metrics` endpoint serving the newest published snapshot.
 pub struct Exporter {
     published: Arc<published::Published>,
@@ -124,6 +136,22 @@ impl Drop for Exporter {
         self.stop.notify_one();
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_loopback_address_goes_without_a_warning() {
+        for quiet in ["127.0.0.1:9898", "[::1]:9898", "127.0.0.2:0"] {
+            assert_eq!(exposure_warning(quiet.parse().unwrap()), None, "{quiet}");
+        }
+        for exposed in ["0.0.0.0:9898", "[::]:9898", "192.168.1.5:9898"] {
+            let warning = exposure_warning(exposed.parse().unwrap()).expect(exposed);
+            assert!(warning.contains("no authentication"), "{warning}");
         }
     }
 }
