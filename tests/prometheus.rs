@@ -31,6 +31,7 @@ const PIPELINE_METRICS: &[&str] = &[
 const STAGE_METRICS: &[&str] = &[
     "pipetop_stage_queue_len",
     "pipetop_stage_queue_capacity",
+    "pipetop_stage_queue_len_mean",
     "pipetop_stage_queue_max",
     "pipetop_stage_workers",
     "pipetop_stage_workers_target",

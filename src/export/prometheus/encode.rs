@@ -235,7 +235,12 @@ fn register_stages(registry: &mut Registry, snapshot: &Snapshot) {
         registry.register(name, help, family);
     }
 
-    let ratios: [StageMetric<f64>; 3] = [
+    let floats: [StageMetric<f64>; 4] = [
+        (
+            "pipetop_stage_queue_len_mean",
+            "Items in the stage's input queue averaged over time since the start (Little's law's L)",
+            |s| s.queue_len_mean,
+        ),
         (
             "pipetop_stage_busy_ratio",
             "Fraction of worker time spent processing over the last tick",
@@ -252,7 +257,7 @@ fn register_stages(registry: &mut Registry, snapshot: &Snapshot) {
             |s| s.blocked,
         ),
     ];
-    for (name, help, value) in ratios {
+    for (name, help, value) in floats {
         let family = Family::<Labels, Gauge<f64, AtomicU64>>::default();
         for stage in stages {
             family.get_or_create(&stage_label(stage)).set(value(stage));
