@@ -210,6 +210,25 @@ fn a_post_gets_405_with_allow() {
 }
 
 #[test]
+fn a_head_request_gets_the_headers_only() {
+    let exporter = exporter();
+    let mut stream = connect(exporter.addr());
+    stream
+        .write_all(b"HEAD /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut reply = String::new();
+    stream.read_to_string(&mut reply).unwrap();
+    assert!(reply.starts_with("HTTP/1.1 200"), "{reply:.200}");
+    let (head, body) = reply.split_once("\r\n\r\n").expect("a head");
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("content-type: text/plain"),
+        "{head}"
+    );
+    assert_eq!(body, "", "no body after a HEAD");
+}
+
+#[test]
 fn dropping_the_exporter_never_waits_on_a_client() {
     let exporter = exporter();
     let addr = exporter.addr();
