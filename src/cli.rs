@@ -22,6 +22,8 @@ pub struct Cli {
 }
 
 /// What `pipetop` is asked to do: run a scenario, list the demos, or check a file.
+// Parsed once per process: boxing `Run` would save nothing worth its noise.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Cmd {
     /// Run a scenario: the dashboard, or with --headless a progress line
@@ -133,6 +135,10 @@ pub struct RunOutput {
     /// the run lasts (e.g. 127.0.0.1:9898; port 0 picks a free one).
     #[arg(long, value_name = "ADDR", value_parser = parse_listen_addr)]
     pub prometheus: Option<SocketAddr>,
+    /// Write the latency histograms of every tick here as an HdrHistogram
+    /// interval log (tags e2e, service.<stage>, wait.<stage>).
+    #[arg(long, value_name = "FILE.hlog")]
+    pub hlog: Option<PathBuf>,
 }
 
 impl Default for RunOutput {
@@ -147,6 +153,7 @@ impl Default for RunOutput {
             screenshot: None,
             at: None,
             prometheus: None,
+            hlog: None,
         }
     }
 }
@@ -163,6 +170,7 @@ impl RunOutput {
             screenshot: self.screenshot.clone(),
             screenshot_at: self.at.unwrap_or_default(),
             prometheus: self.prometheus,
+            hlog: self.hlog.clone(),
             ..SessionOptions::default()
         }
     }

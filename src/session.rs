@@ -133,6 +133,8 @@ pub struct SessionOptions {
     /// Serve `/metrics` (Prometheus text format) on exactly this address
     /// while the run lasts; port 0 picks a free port, printed on stderr.
     pub prometheus: Option<SocketAddr>,
+    /// The latency histograms of every tick, as an HdrHistogram interval log.
+    pub hlog: Option<PathBuf>,
 }
 
 impl Default for SessionOptions {
@@ -147,6 +149,7 @@ impl Default for SessionOptions {
             screenshot_at: Duration::ZERO,
             screenshot_size: (160, 48),
             prometheus: None,
+            hlog: None,
             input: None,
             drain_timeout: Some(crate::engine::DEFAULT_DRAIN_TIMEOUT),
         }

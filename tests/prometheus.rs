@@ -31,6 +31,7 @@ const PIPELINE_METRICS: &[&str] = &[
 const STAGE_METRICS: &[&str] = &[
     "pipetop_stage_queue_len",
     "pipetop_stage_queue_capacity",
+    "pipetop_stage_queue_len_mean",
     "pipetop_stage_queue_max",
     "pipetop_stage_workers",
     "pipetop_stage_workers_target",
@@ -208,11 +209,11 @@ fn metrics_are_served_with_stage_labels_and_move_between_scrapes() {
     for quantile in ["0.5", "0.9", "0.99"] {
         value(
             &second,
-            &format!("pipetop_end_to_end_seconds{{quantile=\"{quantile}\"}}"),
+            &format!("pipetop_end_to_end_window_seconds{{quantile=\"{quantile}\"}}"),
         );
         for name in [
-            "pipetop_stage_service_seconds",
-            "pipetop_stage_wait_seconds",
+            "pipetop_stage_service_window_seconds",
+            "pipetop_stage_wait_window_seconds",
         ] {
             value(
                 &second,
@@ -220,8 +221,36 @@ fn metrics_are_served_with_stage_labels_and_move_between_scrapes() {
             );
         }
     }
-    assert!(second.contains("# TYPE pipetop_stage_service_seconds summary\n"));
-    assert!(second.contains("# TYPE pipetop_end_to_end_seconds summary\n"));
+    assert!(second.contains("# TYPE pipetop_stage_service_window_seconds summary\n"));
+    assert!(second.contains("# TYPE pipetop_end_to_end_window_seconds summary\n"));
+    assert!(second.contains("# TYPE pipetop_stage_service_seconds histogram\n"));
+    assert!(second.contains("# TYPE pipetop_end_to_end_seconds histogram\n"));
+    // The histograms hold every item counted so far, in one bucket each.
+    // (prometheus-client writes `le` before the other labels.)
+    for stage in [None, Some("enrich"), Some("store")] {
+        let (name, labels, after_le) = match stage {
+            None => ("pipetop_end_to_end_seconds", String::new(), String::new()),
+            Some(stage) => (
+                "pipetop_stage_wait_seconds",
+                format!("{{stage=\"{stage}\"}}"),
+                format!(",stage=\"{stage}\""),
+            ),
+        };
+        let count = value(&second, &format!("{name}_count{labels}"));
+        let inf = value(&second, &format!("{name}_bucket{{le=\"+Inf\"{after_le}}}"));
+        assert_eq!(count, inf, "{name}{labels}");
+        let summary_count = value(
+            &second,
+            &format!(
+                "{}_window_seconds_count{labels}",
+                name.trim_end_matches("_seconds")
+            ),
+        );
+        assert_eq!(
+            count, summary_count,
+            "{name}{labels}: histogram and summary count alike"
+        );
+    }
     assert!(second.contains("# TYPE pipetop_generated_total counter\n"));
 
     let ratios: f64 = ["busy", "idle", "blocked"]
@@ -389,10 +418,13 @@ fn a_burst_exposes_backpressure_levels_the_bottleneck_and_source_lag() {
         snapshot.checkpoint as f64
     );
     let e2e = snapshot.end_to_end_ms;
-    let p99 = value(&body, "pipetop_end_to_end_seconds{quantile=\"0.99\"}");
+    let p99 = value(
+        &body,
+        "pipetop_end_to_end_window_seconds{quantile=\"0.99\"}",
+    );
     assert!((p99 - e2e.window.p99 / 1e3).abs() < 1e-9, "{p99}");
     assert_eq!(
-        value(&body, "pipetop_end_to_end_seconds_count"),
+        value(&body, "pipetop_end_to_end_window_seconds_count"),
         e2e.total.count as f64
     );
     let enrich = &snapshot.stages[2];

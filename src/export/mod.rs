@@ -1,6 +1,7 @@
 //! Outputs that read snapshots: the JSON report (and its summary table), the JSONL series, the
-//! Prometheus `/metrics` endpoint, and SVG frames of the dashboard.
+//! HdrHistogram interval log, the Prometheus `/metrics` endpoint, and SVG frames of the dashboard.
 
+pub mod hlog;
 pub mod output_file;
 pub mod prometheus;
 pub mod recording;

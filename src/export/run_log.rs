@@ -1,5 +1,5 @@
-//! Follows a run's snapshots for the outputs it must leave behind: the series
-//! and the Prometheus endpoint as it goes; at the end the recording and the
+//! Follows a run's snapshots for the outputs it must leave behind: the series,
+//! the HdrHistogram interval log and the Prometheus endpoint as it goes; at the end the recording and the
 //! report, with every event of the run.
 
 use std::sync::Arc;
@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 
+use super::hlog::HlogWriter;
 use super::output_file::{self, OutputError, OutputFile};
 use super::prometheus::Exporter;
 use super::recording;
@@ -19,6 +20,7 @@ use crate::session::{SessionInfo, SessionOptions, SnapshotObserver};
 /// Keeps what a run's outputs need while the run goes on.
 pub struct RunLog {
     series: Option<SeriesWriter>,
+    hlog: Option<HlogWriter>,
     report: Option<OutputFile>,
     record: Option<OutputFile>,
     /// The run length the options set, which the recording must keep.
@@ -52,6 +54,7 @@ impl RunLog {
         let outputs: Vec<(&'static str, &std::path::Path)> = [
             ("report", &options.report),
             ("series", &options.series),
+            ("hlog", &options.hlog),
             ("recording", &options.record),
             ("screenshot", &options.screenshot),
         ]
@@ -68,12 +71,20 @@ impl RunLog {
                 "pipetop: serving /metrics on http://{}/metrics",
                 exporter.addr()
             ));
+            if let Some(warning) = super::prometheus::exposure_warning(exporter.addr()) {
+                crate::stderr::note(warning);
+            }
         }
         Ok(Self {
             series: options
                 .series
                 .as_deref()
                 .map(SeriesWriter::create)
+                .transpose()?,
+            hlog: options
+                .hlog
+                .as_deref()
+                .map(HlogWriter::create)
                 .transpose()?,
             report,
             record,
@@ -86,7 +97,8 @@ impl RunLog {
     }
 
     /// Takes in one snapshot: hands it to the observer, appends it to the
-    /// series, publishes it on `/metrics`, and keeps its events for the report.
+    /// series and the interval log, publishes it on `/metrics`, and keeps
+    /// its events for the report.
     pub fn record(&mut self, snapshot: &Arc<Snapshot>) -> anyhow::Result<()> {
         if let Some(observer) = &mut self.observer {
             observer(snapshot)?;
@@ -94,19 +106,14 @@ impl RunLog {
         if let Some(series) = &mut self.series
             && let Err(e) = series.write(snapshot)
         {
-            // The run goes on without its series, and says so.
-            let error = format!("{e:#}");
-            crate::stderr::note(format!(
-                "pipetop: {error}; the run goes on without it (its lines so far are whole)"
-            ));
-            self.events.push(Event::new(
-                snapshot.t_s,
-                EventKind::OutputFailed {
-                    what: "series".into(),
-                    error,
-                },
-            ));
+            self.output_failed("series", &e, snapshot.t_s);
             self.series = None;
+        }
+        if let Some(hlog) = &mut self.hlog
+            && let Err(e) = hlog.write(snapshot)
+        {
+            self.output_failed("hlog", &e, snapshot.t_s);
+            self.hlog = None;
         }
         if let Some(exporter) = &self.exporter {
             exporter.publish(snapshot);
@@ -114,6 +121,22 @@ impl RunLog {
         self.events.extend(snapshot.events.iter().cloned());
         self.last = Some(snapshot.clone());
         Ok(())
+    }
+
+    /// An output written as the run goes failed: the run goes on without
+    /// it, and says so (on stderr and as an event).
+    fn output_failed(&mut self, what: &str, error: &anyhow::Error, t_s: f64) {
+        let error = format!("{error:#}");
+        crate::stderr::note(format!(
+            "pipetop: {error}; the run goes on without it (its lines so far are whole)"
+        ));
+        self.events.push(Event::new(
+            t_s,
+            EventKind::OutputFailed {
+                what: what.into(),
+                error,
+            },
+        ));
     }
 
     /// Every event so far.

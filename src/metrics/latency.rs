@@ -24,8 +24,9 @@ const QUANTILES: [f64; 4] = [0.50, 0.90, 0.99, 0.999];
 const BUCKETS_PER_OCTAVE: f64 = 2.0;
 
 /// Recorded values and their counts, and the outliers: what a worker hands
-/// over at a flush. Small (one entry per bucket used), so flushing moves no
-/// big buffers and the worker keeps its arrays.
+/// over at a flush, and what a snapshot carries as the latencies recorded
+/// since the previous one. Small (one entry per bucket used), so flushing
+/// moves no big buffers and the worker keeps its arrays.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LatencyCounts {
     counts: Vec<(u64, u64)>,
@@ -38,8 +39,38 @@ impl LatencyCounts {
         Self { counts, outliers }
     }
 
+    /// Whether nothing was recorded.
     pub fn is_empty(&self) -> bool {
         self.counts.is_empty()
+    }
+
+    /// `(nanoseconds, count)` per recorded value, ascending: the value is
+    /// the lowest of its hdrhistogram bucket (three significant digits).
+    pub fn values(&self) -> &[(u64, u64)] {
+        &self.counts
+    }
+
+    /// How many of the counts were above [`CEILING_NS`], recorded at it.
+    pub fn outliers(&self) -> u64 {
+        self.outliers
+    }
+
+    /// The number of recordings.
+    pub fn len(&self) -> u64 {
+        self.counts.iter().map(|&(_, count)| count).sum()
+    }
+
+    /// The counts of several flushes together, one entry per value.
+    fn merged(mut counts: Vec<(u64, u64)>, outliers: u64) -> Self {
+        counts.sort_unstable_by_key(|&(value, _)| value);
+        let mut merged: Vec<(u64, u64)> = Vec::with_capacity(counts.len());
+        for (value, count) in counts {
+            match merged.last_mut() {
+                Some((last, total)) if *last == value => *total += count,
+                _ => merged.push((value, count)),
+            }
+        }
+        Self::new(merged, outliers)
     }
 }
 
@@ -180,6 +211,9 @@ pub struct WindowedLatency {
     /// The sum of the slots still `in_window`.
     window: LatencyHistogram,
     total: LatencyHistogram,
+    /// The flushes since the last [`WindowedLatency::latency`], unmerged.
+    since_sample: Vec<(u64, u64)>,
+    since_sample_outliers: u64,
 }
 
 /// What was recorded during one second.
@@ -208,6 +242,8 @@ impl WindowedLatency {
             slots: vec![None; seconds.max(1)],
             window: LatencyHistogram::new(),
             total: LatencyHistogram::new(),
+            since_sample: Vec::new(),
+            since_sample_outliers: 0,
         }
     }
 
@@ -234,6 +270,8 @@ impl WindowedLatency {
             self.window.add_counts(recorded);
         }
         self.total.add_counts(recorded);
+        self.since_sample.extend_from_slice(&recorded.counts);
+        self.since_sample_outliers += recorded.outliers;
     }
 
     /// The histogram of the window ending with second `now_second`: the
@@ -248,14 +286,20 @@ impl WindowedLatency {
         &self.window
     }
 
-    /// The snapshot form: window and total percentiles, and window buckets.
+    /// The snapshot form: window and total percentiles, window buckets, and
+    /// what was recorded since the previous call.
     pub fn latency(&mut self, now_second: u64) -> Latency {
         let window = self.window(now_second);
         let (window, buckets) = (window.percentiles(), window.buckets());
+        let recorded = LatencyCounts::merged(
+            std::mem::take(&mut self.since_sample),
+            std::mem::take(&mut self.since_sample_outliers),
+        );
         Latency {
             window,
             total: self.total.percentiles(),
             buckets,
+            recorded,
         }
     }
 }
@@ -373,6 +417,26 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn each_sample_carries_what_was_recorded_since_the_previous_one() {
+        let mut latency = WindowedLatency::new(5);
+        latency.add(0, &counts_of(&[1_000, 2_000]));
+        latency.add(0, &counts_of(&[1_000, CEILING_NS * 2]));
+        let first = latency.latency(0);
+        assert_eq!(first.recorded.len(), 4);
+        assert_eq!(first.recorded.outliers(), 1);
+        assert_eq!(first.recorded.values()[0], (1_000, 2));
+        assert!(first.recorded.values().windows(2).all(|w| w[0].0 < w[1].0));
+        latency.add(7, &counts_of(&[5_000]));
+        let second = latency.latency(7);
+        assert_eq!(second.recorded.len(), 1);
+        assert_eq!(
+            second.total.count,
+            first.recorded.len() + second.recorded.len()
+        );
+        assert!(latency.latency(8).recorded.is_empty());
     }
 
     #[test]

@@ -19,7 +19,7 @@ pub(crate) mod time_account;
 pub(crate) mod worker_group;
 pub(crate) mod worker_stats;
 
-pub use latency::DEFAULT_WINDOW_SECS;
+pub use latency::{CEILING_NS, DEFAULT_WINDOW_SECS, LatencyCounts};
 pub use process::default_memory_cap;
 pub use snapshot::{
     Backpressure, Bucket, Latency, Percentiles, ProcessSnapshot, RunState, Snapshot,

@@ -3,6 +3,8 @@
 
 use serde::Serialize;
 
+use super::latency::LatencyCounts;
+
 use crate::model::{Event, FailureView, QueuePolicy, Rate};
 
 /// Where the run is in its life.
@@ -113,6 +115,12 @@ pub struct Latency {
     /// The windowed distribution over log-spaced buckets, for drawing.
     #[serde(skip)]
     pub buckets: Vec<Bucket>,
+    /// The latencies recorded since the previous snapshot, at full
+    /// resolution: what the exporters accumulate (Prometheus histograms)
+    /// or write per interval (`--hlog`). Empty from a producer without
+    /// histograms.
+    #[serde(skip)]
+    pub recorded: LatencyCounts,
 }
 
 /// The source's side of the picture.

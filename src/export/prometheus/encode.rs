@@ -1,8 +1,9 @@
 //! The exposition itself: a snapshot as Prometheus metrics in the OpenMetrics
-//! text format. Counters and gauges go through a prometheus-client registry
-//! built afresh from the snapshot; the latency summaries are written by
-//! [`encode_summary`].
+//! text format. Counters, gauges and the latency histograms go through a
+//! prometheus-client registry built afresh at each scrape; the windowed
+//! latency summaries are written by [`encode_summary`].
 
+use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
 use prometheus_client::encoding::text::{encode_eof, encode_registry};
@@ -11,18 +12,56 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::{Registry, Unit};
 
+use super::histogram::{HistogramFamily, Histograms};
 use super::summary::{SummarySeries, encode_summary};
 use crate::metrics::{Backpressure, Percentiles, Snapshot, StageSnapshot};
 
-/// The whole exposition for `snapshot` (only the end marker before the first one).
+/// The whole exposition for `snapshot` alone, its histograms holding only
+/// what it recorded since the snapshot before (only the end marker before
+/// the first one). A run's exporter uses [`encode_with`] and the
+/// histograms of every snapshot so far.
 pub fn encode(snapshot: Option<&Snapshot>) -> String {
+    let mut histograms = Histograms::default();
+    if let Some(snapshot) = snapshot {
+        histograms.add(snapshot);
+    }
+    encode_with(snapshot, &Arc::new(histograms))
+}
+
+/// The whole exposition for `snapshot`, with `histograms` accumulated over
+/// the run up to it.
+pub fn encode_with(snapshot: Option<&Snapshot>, histograms: &Arc<Histograms>) -> String {
     let mut text = String::new();
     if let Some(snapshot) = snapshot {
-        encode_registry(&mut text, &registry(snapshot)).expect("writing to a String cannot fail");
+        let mut registry = registry(snapshot);
+        register_histograms(&mut registry, histograms);
+        encode_registry(&mut text, &registry).expect("writing to a String cannot fail");
         encode_summaries(&mut text, snapshot);
     }
     encode_eof(&mut text).expect("writing to a String cannot fail");
     text
+}
+
+/// The latency histograms, in seconds (the encoder adds the unit to the name).
+fn register_histograms(registry: &mut Registry, histograms: &Arc<Histograms>) {
+    registry.register_with_unit(
+        "pipetop_end_to_end",
+        "Time from when the arrival process scheduled an item to when it left the last stage",
+        Unit::Seconds,
+        HistogramFamily::end_to_end(histograms),
+    );
+    registry.register_with_unit(
+        "pipetop_stage_service",
+        "Time a worker spent on one attempt at one item",
+        Unit::Seconds,
+        HistogramFamily::per_stage(histograms, |s| &s.service),
+    );
+    registry.register_with_unit(
+        "pipetop_stage_wait",
+        "Time an item waited in the stage's input queue",
+        Unit::Seconds,
+        HistogramFamily::per_stage(histograms, |s| &s.wait),
+    );
 }
 
 type Labels = Vec<(String, String)>;
@@ -196,7 +235,12 @@ fn register_stages(registry: &mut Registry, snapshot: &Snapshot) {
         registry.register(name, help, family);
     }
 
-    let ratios: [StageMetric<f64>; 3] = [
+    let floats: [StageMetric<f64>; 4] = [
+        (
+            "pipetop_stage_queue_len_mean",
+            "Items in the stage's input queue averaged over time since the start (Little's law's L)",
+            |s| s.queue_len_mean,
+        ),
         (
             "pipetop_stage_busy_ratio",
             "Fraction of worker time spent processing over the last tick",
@@ -213,7 +257,7 @@ fn register_stages(registry: &mut Registry, snapshot: &Snapshot) {
             |s| s.blocked,
         ),
     ];
-    for (name, help, value) in ratios {
+    for (name, help, value) in floats {
         let family = Family::<Labels, Gauge<f64, AtomicU64>>::default();
         for stage in stages {
             family.get_or_create(&stage_label(stage)).set(value(stage));
@@ -265,13 +309,14 @@ fn level_set(current: Backpressure) -> Family<Labels, Gauge<i64>> {
     family
 }
 
-/// The latency summaries: end to end, then per stage.
+/// The latency summaries: pipetop's own quantiles over the recent window
+/// (exact to three significant digits), end to end, then per stage.
 fn encode_summaries(text: &mut String, snapshot: &Snapshot) {
     encode_summary(
         text,
-        "pipetop_end_to_end_seconds",
+        "pipetop_end_to_end_window_seconds",
         "Time from when the arrival process scheduled an item to when it left the last stage \
-         (quantiles over the recent window)",
+         (pipetop's quantiles over the recent window)",
         [SummarySeries {
             stage: None,
             window: snapshot.end_to_end_ms.window,
@@ -280,13 +325,13 @@ fn encode_summaries(text: &mut String, snapshot: &Snapshot) {
     );
     let per_stage: [StageMetric<(Percentiles, Percentiles)>; 2] = [
         (
-            "pipetop_stage_service_seconds",
-            "Time a worker spent on one attempt at one item (quantiles over the recent window)",
+            "pipetop_stage_service_window_seconds",
+            "Time a worker spent on one attempt at one item (pipetop's quantiles over the recent window)",
             |s| (s.service_ms.window, s.service_ms.total),
         ),
         (
-            "pipetop_stage_wait_seconds",
-            "Time an item waited in the stage's input queue (quantiles over the recent window)",
+            "pipetop_stage_wait_window_seconds",
+            "Time an item waited in the stage's input queue (pipetop's quantiles over the recent window)",
             |s| (s.wait_ms.window, s.wait_ms.total),
         ),
     ];

@@ -1,39 +1,44 @@
 //! Serves the latest snapshot at `/metrics` in the Prometheus (OpenMetrics)
 //! text format for as long as a run lasts (`--prometheus ADDR`).
 //!
-//! One exporter thread answers scrapes; the run publishes every snapshot into
-//! a shared slot, and each scrape builds a fresh exposition from the newest
-//! one, so a scrape never sees half a tick. `encode` maps a snapshot to the
-//! metric families (the pipeline's totals, source lag, checkpoint watermark
-//! and process CPU and memory; per stage, labelled `stage`, queue and pool
-//! sizes, counters, busy/idle/blocked ratios, the backpressure level as a
-//! state set and the bottleneck as a 0/1 gauge); `summary` writes the latency
-//! summaries (`pipetop_end_to_end_seconds`, `pipetop_stage_service_seconds`,
-//! `pipetop_stage_wait_seconds`), which prometheus-client (0.26) lacks;
-//! `classic_text` converts the whole to the classic text format for clients
-//! that do not ask for OpenMetrics. Dropping the [`Exporter`] stops the server.
+//! One exporter thread runs the HTTP server (`server`: hyper on a
+//! single-threaded tokio runtime, with timeouts and limits against slow or
+//! hostile clients); the run publishes every snapshot into `published`,
+//! which accumulates the latency histograms and serves an exposition built
+//! from the newest snapshot, so a scrape never sees half a tick. `encode`
+//! maps a snapshot to the metric families (the pipeline's totals, source
+//! lag, checkpoint watermark and process CPU and memory; per stage, labelled
+//! `stage`, queue and pool sizes, counters, busy/idle/blocked ratios, the
+//! backpressure level as a state set and the bottleneck as a 0/1 gauge);
+//! `histogram` holds the latency histograms (`pipetop_end_to_end_seconds`,
+//! `pipetop_stage_service_seconds`, `pipetop_stage_wait_seconds`); `summary`
+//! writes pipetop's own windowed quantiles as summaries (`…_window_seconds`),
+//! which prometheus-client (0.26) lacks; `classic_text` converts the whole
+//! to the classic text format for clients that do not ask for OpenMetrics.
+//! Dropping the [`Exporter`] stops the server and drops its connections.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::thread::JoinHandle;
+
+use tokio::sync::Notify;
 
 use crate::metrics::Snapshot;
 
 mod classic_text;
 mod encode;
+mod histogram;
+mod published;
+mod respond;
+mod server;
 mod summary;
 
 pub use classic_text::to_classic_text;
-pub use encode::encode;
+pub use encode::{encode, encode_with};
+pub use histogram::{Histograms, LatencyBuckets, StageHistograms, bucket_bounds};
+pub use respond::{OPENMETRICS_CONTENT_TYPE, TEXT_CONTENT_TYPE};
+pub use server::{HEADER_READ_TIMEOUT, MAX_CONNECTION_AGE, MAX_HEADER_BYTES, max_connections};
 pub use summary::{SummarySeries, encode_summary};
-
-/// The content type of the OpenMetrics text exposition (what Prometheus asks for).
-pub const OPENMETRICS_CONTENT_TYPE: &str =
-    "application/openmetrics-text; version=1.0.0; charset=utf-8";
-
-/// The content type of the classic Prometheus text format (curl, promtool).
-pub const TEXT_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
 /// The exporter could not listen on the address it was given.
 #[derive(Debug, thiserror::Error)]
@@ -45,14 +50,14 @@ pub struct BindError {
     pub reason: String,
 }
 
-fn bind_failure(error: &(dyn std::error::Error + 'static)) -> String {
+fn bind_failure(error: &std::io::Error) -> String {
     use std::io::ErrorKind;
-    let hint = match error.downcast_ref::<std::io::Error>().map(|e| e.kind()) {
-        Some(ErrorKind::AddrInUse) => {
+    let hint = match error.kind() {
+        ErrorKind::AddrInUse => {
             "; another program listens there: pick another port, or port 0 for any free one"
         }
-        Some(ErrorKind::PermissionDenied) => "; ports below 1024 need privileges: use 9898",
-        Some(ErrorKind::AddrNotAvailable) => {
+        ErrorKind::PermissionDenied => "; ports below 1024 need privileges: use 9898",
+        ErrorKind::AddrNotAvailable => {
             "; no interface has that IP address: use 127.0.0.1 (this machine only)"
         }
         _ => "",
@@ -60,14 +65,22 @@ fn bind_failure(error: &(dyn std::error::Error + 'static)) -> String {
     format!("{error}{hint}")
 }
 
-/// The newest snapshot, shared between the run and the exporter thread.
-type Latest = Arc<Mutex<Option<Arc<Snapshot>>>>;
+/// The warning to print when `/metrics` is served on `addr`: none on a
+/// loopback address, else that anyone who reaches it can read it.
+pub fn exposure_warning(addr: SocketAddr) -> Option<String> {
+    (!addr.ip().is_loopback()).then(|| {
+        format!(
+            "pipetop: warning: /metrics has no authentication, and {} is reachable from \
+             other machines; use 127.0.0.1 to keep it on this one",
+            addr.ip()
+        )
+    })
+}
 
 /// A `/metrics` endpoint serving the newest published snapshot.
 pub struct Exporter {
-    server: Arc<tiny_http::Server>,
-    latest: Latest,
-    stopping: Arc<AtomicBool>,
+    published: Arc<published::Published>,
+    stop: Arc<Notify>,
     thread: Option<JoinHandle<()>>,
     addr: SocketAddr,
 }
@@ -76,28 +89,29 @@ impl Exporter {
     /// Listens on exactly `addr` (port 0: any free port, see [`Exporter::addr`])
     /// and starts answering scrapes.
     pub fn bind(addr: SocketAddr) -> Result<Self, BindError> {
-        let server = tiny_http::Server::http(addr).map_err(|e| BindError {
-            addr,
-            reason: bind_failure(e.as_ref()),
-        })?;
-        let bound = server.server_addr().to_ip().unwrap_or(addr);
-        let server = Arc::new(server);
-        let latest: Latest = Arc::default();
-        let stopping = Arc::new(AtomicBool::new(false));
+        let failed = |reason: String| BindError { addr, reason };
+        let listener = std::net::TcpListener::bind(addr).map_err(|e| failed(bind_failure(&e)))?;
+        let bound = listener.local_addr().unwrap_or(addr);
+        listener
+            .set_nonblocking(true)
+            .map_err(|e| failed(format!("cannot make the socket non-blocking: {e}")))?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .enable_time()
+            .build()
+            .map_err(|e| failed(format!("cannot start the exporter's runtime: {e}")))?;
+        let published = Arc::new(published::Published::default());
+        let stop = Arc::new(Notify::new());
         let thread = std::thread::Builder::new()
             .name("pipetop-prometheus".into())
             .spawn({
-                let (server, latest, stopping) = (server.clone(), latest.clone(), stopping.clone());
-                move || serve(&server, &latest, &stopping)
+                let (published, stop) = (published.clone(), stop.clone());
+                move || server::run(runtime, listener, published, stop)
             })
-            .map_err(|e| BindError {
-                addr,
-                reason: format!("cannot start the exporter thread: {e}"),
-            })?;
+            .map_err(|e| failed(format!("cannot start the exporter thread: {e}")))?;
         Ok(Self {
-            server,
-            latest,
-            stopping,
+            published,
+            stop,
             thread: Some(thread),
             addr: bound,
         })
@@ -108,77 +122,36 @@ impl Exporter {
         self.addr
     }
 
-    /// Makes `snapshot` the one the next scrape reads.
+    /// Makes `snapshot` the one the next scrape reads, and adds what it
+    /// recorded to the histograms: publish every snapshot of the run, in order.
     pub fn publish(&self, snapshot: &Arc<Snapshot>) {
-        *self.latest.lock().unwrap_or_else(|e| e.into_inner()) = Some(snapshot.clone());
+        self.published.publish(snapshot);
     }
 }
 
 impl Drop for Exporter {
+    /// Stops the server: its runtime is dropped with every connection in it,
+    /// whatever the clients are doing, so this never waits on one.
     fn drop(&mut self) {
-        self.stopping.store(true, Ordering::SeqCst);
-        self.server.unblock();
+        self.stop.notify_one();
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
     }
 }
 
-fn serve(server: &tiny_http::Server, latest: &Latest, stopping: &AtomicBool) {
-    loop {
-        let request = match server.recv() {
-            Ok(request) => request,
-            Err(_) if stopping.load(Ordering::SeqCst) => return,
-            // A client's I/O error: keep serving the others.
-            Err(_) => continue,
-        };
-        let snapshot = latest.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        let openmetrics = request.headers().iter().any(|h| {
-            h.field.equiv("Accept") && h.value.as_str().contains("application/openmetrics-text")
-        });
-        let response = response(
-            request.method(),
-            request.url(),
-            openmetrics,
-            snapshot.as_deref(),
-        );
-        let _ = request.respond(response);
-    }
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-fn response(
-    method: &tiny_http::Method,
-    url: &str,
-    openmetrics: bool,
-    snapshot: Option<&Snapshot>,
-) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> {
-    let path = url.split('?').next().unwrap_or(url);
-    let (status, content_type, body) = match (method, path) {
-        (tiny_http::Method::Get | tiny_http::Method::Head, "/metrics") if openmetrics => {
-            (200, OPENMETRICS_CONTENT_TYPE, encode(snapshot))
+    #[test]
+    fn only_a_loopback_address_goes_without_a_warning() {
+        for quiet in ["127.0.0.1:9898", "[::1]:9898", "127.0.0.2:0"] {
+            assert_eq!(exposure_warning(quiet.parse().unwrap()), None, "{quiet}");
         }
-        (tiny_http::Method::Get | tiny_http::Method::Head, "/metrics") => {
-            (200, TEXT_CONTENT_TYPE, to_classic_text(&encode(snapshot)))
+        for exposed in ["0.0.0.0:9898", "[::]:9898", "192.168.1.5:9898"] {
+            let warning = exposure_warning(exposed.parse().unwrap()).expect(exposed);
+            assert!(warning.contains("no authentication"), "{warning}");
         }
-        (tiny_http::Method::Get | tiny_http::Method::Head, "/") => (
-            200,
-            "text/plain; charset=utf-8",
-            "pipetop: metrics are at /metrics\n".to_string(),
-        ),
-        (tiny_http::Method::Get | tiny_http::Method::Head, _) => (
-            404,
-            "text/plain; charset=utf-8",
-            "not found: metrics are at /metrics\n".to_string(),
-        ),
-        _ => (
-            405,
-            "text/plain; charset=utf-8",
-            "only GET is served\n".to_string(),
-        ),
-    };
-    let header = tiny_http::Header::from_bytes("Content-Type", content_type)
-        .expect("a static header is valid");
-    tiny_http::Response::from_string(body)
-        .with_status_code(status)
-        .with_header(header)
+    }
 }

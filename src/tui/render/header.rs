@@ -321,6 +321,7 @@ mod tests {
                 window,
                 total: window,
                 buckets: Vec::new(),
+                recorded: Default::default(),
             },
             stages: Vec::new(),
             bottleneck: None,
