@@ -66,14 +66,20 @@ fn whole_response(bytes: &[u8]) -> bool {
     length.is_some_and(|length| body.len() >= length)
 }
 
-/// An ordinary scrape: must be answered with 200 and the metrics.
-fn scrape(addr: SocketAddr) {
+/// An ordinary scrape: must be answered with 200; returns the reply.
+fn answered(addr: SocketAddr) -> String {
     let mut stream = connect(addr);
     stream
         .write_all(b"GET /metrics HTTP/1.1\r\nHost: pipetop\r\nConnection: close\r\n\r\n")
         .unwrap();
     let reply = read_reply(&mut stream);
     assert!(reply.starts_with("HTTP/1.1 200"), "{reply:.200}");
+    reply
+}
+
+/// An ordinary scrape of a published snapshot: 200 and the metrics.
+fn scrape(addr: SocketAddr) {
+    let reply = answered(addr);
     assert!(reply.contains("pipetop_generated_total"), "{reply:.200}");
 }
 
@@ -311,6 +317,36 @@ fn the_run_ends_on_time_while_hostile_clients_are_connected() {
     let status = wait_for_exit(&mut child);
     assert!(status.success(), "{status}");
     drop((hog, silent));
+}
+
+/// The threads of process `pid`.
+fn threads_of(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/task")).map_or(0, |tasks| tasks.count())
+}
+
+#[test]
+fn idle_connections_cost_no_thread() {
+    let (mut child, addr) = start_run(&["--duration", "60s"]);
+    // Once a snapshot is served, every worker of the run has started.
+    let deadline = Instant::now() + HANG;
+    while !answered(addr).contains("pipetop_generated_total") {
+        assert!(Instant::now() < deadline, "no snapshot served");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let before = threads_of(child.id());
+    let idle: Vec<TcpStream> = (0..300).map(|_| connect(addr)).collect();
+    // Connections are accepted in order: once this one is served, all are in.
+    answered(addr);
+    let after = threads_of(child.id());
+    let _ = child.kill();
+    let _ = child.wait();
+    drop(idle);
+    assert!(before > 0, "the run's threads are readable");
+    // Round 1 had one thread per connection: 300 more here.
+    assert!(
+        after < before + 30,
+        "{before} threads before 300 idle connections, {after} with them"
+    );
 }
 
 #[test]
