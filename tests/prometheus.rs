@@ -250,6 +250,19 @@ fn metrics_are_served_with_stage_labels_and_move_between_scrapes() {
             count, summary_count,
             "{name}{labels}: histogram and summary count alike"
         );
+        // Both sums add bucket midpoints (the summary's from its mean).
+        let sum = value(&second, &format!("{name}_sum{labels}"));
+        let summary_sum = value(
+            &second,
+            &format!(
+                "{}_window_seconds_sum{labels}",
+                name.trim_end_matches("_seconds")
+            ),
+        );
+        assert!(
+            (sum - summary_sum).abs() <= 1e-6 * summary_sum,
+            "{name}{labels}: histogram sum {sum} vs summary sum {summary_sum}"
+        );
     }
     assert!(second.contains("# TYPE pipetop_generated_total counter\n"));
 

@@ -44,6 +44,15 @@ fn bounds_ns() -> &'static [u64] {
     &BOUNDS_NS
 }
 
+/// The middle of the hdrhistogram bucket (three significant digits) whose
+/// lowest value is `lowest`: what pipetop's means average, so `_sum` here
+/// equals the summaries' `_sum`.
+fn midpoint(lowest: u64) -> u64 {
+    // 2048 sub-buckets per bucket: a value's bucket is its magnitude above 2¹¹.
+    let bucket = (u64::BITS - 11).saturating_sub((lowest | 2047).leading_zeros());
+    lowest + ((1u64 << bucket) >> 1)
+}
+
 /// One latency's counts since the start, per bucket (not cumulative; the
 /// last slot is above the largest bound), with their sum and count.
 #[derive(Debug, Clone, PartialEq)]
@@ -70,7 +79,7 @@ impl LatencyBuckets {
         for &(value, count) in recorded.values() {
             let bucket = bounds.partition_point(|&bound| bound < value);
             self.per_bucket[bucket] += count;
-            self.sum_ns += u128::from(value) * u128::from(count);
+            self.sum_ns += u128::from(midpoint(value)) * u128::from(count);
             self.count += count;
         }
     }
@@ -179,6 +188,29 @@ impl EncodeMetric for HistogramFamily {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_midpoint_is_hdrhistograms_median_equivalent() {
+        let reference = hdrhistogram::Histogram::<u64>::new(3).unwrap();
+        for value in [
+            1,
+            7,
+            2047,
+            2048,
+            4095,
+            4096,
+            123_456,
+            1 << 30,
+            600_000_000_000,
+        ] {
+            let lowest = reference.lowest_equivalent(value);
+            assert_eq!(
+                midpoint(lowest),
+                reference.median_equivalent(value),
+                "value {value}"
+            );
+        }
+    }
 
     #[test]
     fn bounds_run_log_spaced_from_a_microsecond_to_a_minute() {
