@@ -22,8 +22,6 @@ pub struct Cli {
 }
 
 /// What `pipetop` is asked to do: run a scenario, list the demos, or check a file.
-// Parsed once per process: boxing `Run` would save nothing worth its noise.
-#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Cmd {
     /// Run a scenario: the dashboard, or with --headless a progress line
