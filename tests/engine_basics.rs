@@ -4,7 +4,7 @@
 use std::sync::{Arc, Mutex};
 
 use pipetop::engine::{
-    Command, IterSource, Pipeline, Rate, RunOptions, RunningPipeline, StageConfig,
+    Command, IterSource, Pipeline, Rate, RunOptions, RunningPipeline, StageConfig, WorkError,
 };
 use pipetop::metrics::{RunState, Snapshot};
 use pipetop::model::EventKind;
@@ -369,4 +369,38 @@ fn a_rate_that_is_not_a_positive_number_is_refused_not_a_panic() {
         .filter(|e| e.word() == "rate" && e.message().contains("ignored"))
         .count();
     assert_eq!(refused, 3, "each bad rate is refused with an event");
+}
+
+/// A queue's memory follows what it holds, not its bound: ten stages
+/// bounded at ten million items each start with the RSS of small ones
+/// (a bounded channel would reserve ~380 MiB per stage before the start).
+#[test]
+fn a_huge_bound_reserves_no_memory_up_front() {
+    fn rss_kib() -> u64 {
+        std::fs::read_to_string("/proc/self/status")
+            .unwrap_or_default()
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or(0)
+    }
+    let before = rss_kib();
+    let builder = Pipeline::from_source(IterSource::new(0u64..100));
+    let mut stages = Vec::new();
+    for i in 0..10 {
+        stages.push(StageConfig::new(format!("s{i}")).queue(10_000_000));
+    }
+    let mut pipeline = builder.stage(stages.remove(0), |x: &u64| Ok::<u64, WorkError>(*x));
+    for stage in stages {
+        pipeline = pipeline.stage(stage, |x: &u64| Ok::<u64, WorkError>(*x));
+    }
+    let running = pipeline.sink(|_| {}).start(RunOptions::default());
+    let grown_kib = rss_kib().saturating_sub(before);
+    let last = running.snapshots().iter().last().expect("a final snapshot");
+    running.join().expect("the engine ran to its end");
+    assert_eq!(last.totals.completed, 100);
+    assert!(
+        grown_kib < 64 * 1024,
+        "ten queues of 10M bound grew RSS by {grown_kib} KiB at the start"
+    );
 }

@@ -1,9 +1,9 @@
 //! A queue's item-level bound. The channel underneath carries batches, so
 //! its own bound cannot count items: producers reserve room here before they
 //! send, consumers give it back as they take, and a producer that finds no
-//! room sleeps until a consumer frees some. The channel is made with as
-//! many slots as the queue holds items, and a batch holds at least one item,
-//! so a send after a reservation always finds a free slot.
+//! room sleeps until a consumer frees some. The channel underneath is
+//! unbounded, a list whose memory grows with what the queue holds (not with
+//! its bound), so a send after a reservation never waits.
 //!
 //! The wait is a condition variable taken only on the slow path: a consumer
 //! looks at it (one load) only when a producer has said it is waiting.
