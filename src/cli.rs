@@ -111,6 +111,10 @@ pub struct RunOutput {
     /// the run lasts (e.g. 127.0.0.1:9898; port 0 picks a free one).
     #[arg(long, value_name = "ADDR", value_parser = parse_listen_addr)]
     pub prometheus: Option<SocketAddr>,
+    /// Close the dashboard as soon as the run ends (by default it stays
+    /// open at the end, showing "done — q to quit", so the run can be rewound).
+    #[arg(long)]
+    pub exit_at_end: bool,
 }
 
 impl Default for RunOutput {
@@ -124,6 +128,7 @@ impl Default for RunOutput {
             screenshot: None,
             at: None,
             prometheus: None,
+            exit_at_end: false,
         }
     }
 }
@@ -139,6 +144,7 @@ impl RunOutput {
             screenshot: self.screenshot.clone(),
             screenshot_at: self.at.unwrap_or_default(),
             prometheus: self.prometheus,
+            exit_at_end: self.exit_at_end,
             ..SessionOptions::default()
         }
     }

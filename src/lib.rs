@@ -76,6 +76,7 @@ pub mod engine;
 pub mod export;
 pub mod format;
 pub mod headless;
+pub mod history;
 pub mod launch;
 pub mod metrics;
 pub mod model;

@@ -130,6 +130,9 @@ pub struct SessionOptions {
     /// Serve `/metrics` (Prometheus text format) on exactly this address
     /// while the run lasts; port 0 picks a free port, printed on stderr.
     pub prometheus: Option<SocketAddr>,
+    /// Close the dashboard when the run ends by itself (the old behaviour);
+    /// by default it stays open, showing "done — q to quit", to be rewound.
+    pub exit_at_end: bool,
 }
 
 impl Default for SessionOptions {
@@ -145,6 +148,7 @@ impl Default for SessionOptions {
             screenshot_size: (160, 48),
             prometheus: None,
             input: None,
+            exit_at_end: false,
         }
     }
 }

@@ -12,7 +12,6 @@ use crate::metrics::StageSnapshot;
 use crate::metrics::theory::{self, Prediction, StageTheory};
 use crate::tui::app::{App, Overlay};
 use crate::tui::overlay_theory::OverlayTheory;
-use crate::tui::recent_history::Series;
 use crate::tui::theme;
 
 pub fn render(frame: &mut Frame, app: &App, overlay: Overlay, area: Rect) {
@@ -174,12 +173,8 @@ fn saturation(t: &StageTheory) -> Option<Line<'static>> {
 }
 
 fn theory(app: &App, stage: &StageSnapshot) -> Vec<Line<'static>> {
-    let queue = app.view().history.points(app.selected, Series::QueueLen);
-    let source_rate = app
-        .view()
-        .latest
-        .as_ref()
-        .and_then(|s| s.source.rate.per_second());
+    let queue = app.queue_points(app.selected);
+    let source_rate = app.shown().and_then(|s| s.source.rate.per_second());
     let markov = theory::markov(app.info.spec.as_ref(), app.selected);
     let window_s = app.info.window_secs as f64;
     let Some(o) = OverlayTheory::of(stage, &queue, window_s, source_rate, markov) else {
