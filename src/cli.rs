@@ -34,6 +34,35 @@ pub enum Cmd {
         /// A scenario .toml file or a built-in demo name.
         file: String,
     },
+    /// Open a recorded series (--series FILE.jsonl) in the dashboard, with
+    /// nothing running: play/pause (space), speed ( ), seek and rewind.
+    Replay(ReplayArgs),
+}
+
+/// The options of `pipetop replay`.
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// The series file, written by `pipetop run --series FILE.jsonl`.
+    pub file: PathBuf,
+    /// Render the frame at --at to this SVG file instead of opening the dashboard.
+    #[arg(long, value_name = "FILE.svg", requires = "at")]
+    pub screenshot: Option<PathBuf>,
+    /// When in the recording to take the --screenshot.
+    #[arg(long, value_parser = parse_time_in_run, requires = "screenshot")]
+    pub at: Option<Duration>,
+    /// Recorded seconds per second, 0.25 to 16.
+    #[arg(long, default_value_t = 1.0, value_parser = parse_speed)]
+    pub speed: f64,
+}
+
+fn parse_speed(text: &str) -> Result<f64, String> {
+    let speed: f64 = text
+        .parse()
+        .map_err(|_| format!("the speed must be a number such as 2 or 0.5, got {text}"))?;
+    if !(0.25..=16.0).contains(&speed) {
+        return Err(format!("the speed must be from 0.25 to 16, got {text}"));
+    }
+    Ok(speed)
 }
 
 /// The options of `pipetop run`: what to run, plus how to show it.

@@ -80,6 +80,7 @@ pub mod history;
 pub mod launch;
 pub mod metrics;
 pub mod model;
+pub mod replay;
 pub mod scenario;
 pub mod session;
 pub mod stderr;

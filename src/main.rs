@@ -5,10 +5,11 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use pipetop::cli::{Cli, Cmd, RunArgs};
+use pipetop::cli::{Cli, Cmd, ReplayArgs, RunArgs};
 use pipetop::launch;
 use pipetop::scenario::{self, ScenarioError};
-use pipetop::session::Session;
+use pipetop::session::{Session, SessionOptions};
+use pipetop::tui::replay::ReplayOptions;
 
 fn main() -> ExitCode {
     match Cli::parse().command {
@@ -18,6 +19,7 @@ fn main() -> ExitCode {
             Ok(s) => print(&scenario::check_summary(&s)),
             Err(e) => bad_input(&e),
         },
+        Some(Cmd::Replay(args)) => replay(&args),
         Some(Cmd::Demos) => {
             let demos = scenario::demos::all();
             let width = demos.iter().map(|d| d.name.len()).max().unwrap_or(0);
@@ -53,6 +55,33 @@ fn run(args: RunArgs) -> ExitCode {
     let session = Session::from(scenario);
     match launch::run(session, &options, args.output.headless) {
         Ok(_) => ExitCode::SUCCESS,
+        Err(e) => {
+            pipetop::stderr::note(format!("error: {e:#}"));
+            ExitCode::from(launch::exit_status(&e))
+        }
+    }
+}
+
+fn replay(args: &ReplayArgs) -> ExitCode {
+    let options = ReplayOptions {
+        screenshot: args.screenshot.clone(),
+        at: args.at.unwrap_or_default(),
+        size: SessionOptions::default().screenshot_size,
+        speed: args.speed,
+    };
+    if let Err(e) = pipetop::replay::SeriesReader::open(&args.file) {
+        pipetop::stderr::note(format!("error: {e}"));
+        return ExitCode::from(2);
+    }
+    if options.screenshot.is_none() && !launch::interactive() {
+        pipetop::stderr::note(
+            "error: replay draws the dashboard and needs a terminal; \
+             for a frame without one use --screenshot FILE.svg --at DUR",
+        );
+        return ExitCode::from(2);
+    }
+    match pipetop::tui::replay::run(&args.file, &options) {
+        Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             pipetop::stderr::note(format!("error: {e:#}"));
             ExitCode::from(launch::exit_status(&e))

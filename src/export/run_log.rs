@@ -73,7 +73,7 @@ impl RunLog {
             series: options
                 .series
                 .as_deref()
-                .map(SeriesWriter::create)
+                .map(|path| SeriesWriter::create(path, info, options.tick))
                 .transpose()?,
             report,
             record,

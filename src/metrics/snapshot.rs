@@ -1,12 +1,12 @@
 //! The immutable picture of the pipeline at one tick. Everything downstream of
 //! the engine (dashboard, headless output, exporters) reads only these.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::model::{Event, FailureView, QueuePolicy, Rate};
 
 /// Where the run is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RunState {
     /// The source is producing and workers are processing.
@@ -40,7 +40,7 @@ impl RunState {
 }
 
 /// Flink's backpressure label for a stage, from its `blocked` fraction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Backpressure {
     /// blocked ≤ 10%
@@ -74,7 +74,7 @@ impl Backpressure {
 }
 
 /// Summary statistics of a latency histogram, in milliseconds.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Percentiles {
     /// Number of samples recorded.
     pub count: u64,
@@ -136,7 +136,7 @@ pub struct SourceSnapshot {
 
 /// The pipeline-wide conservation counters.
 /// `generated = completed + dropped + dead_lettered + in_flight` at every snapshot.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Totals {
     /// Items the source has produced since the start.
     pub generated: u64,
@@ -151,7 +151,7 @@ pub struct Totals {
 }
 
 /// CPU and memory of this process.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct ProcessSnapshot {
     /// Percent of one core (200 = two cores busy).
     pub cpu_percent: f64,
@@ -160,7 +160,7 @@ pub struct ProcessSnapshot {
 }
 
 /// Fractions of worker time spent busy, idle and blocked; they sum to 1.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Utilization {
     /// Fraction of worker time spent processing an item.
     pub busy: f64,

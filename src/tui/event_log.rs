@@ -11,6 +11,7 @@
 use std::collections::VecDeque;
 
 use crate::model::{Applied, Event, EventKind, Origin};
+use crate::replay::RecordedEvent;
 
 /// Lines kept in the log (enough to rewind a long run).
 pub const EVENT_LOG_LEN: usize = 5_000;
@@ -59,6 +60,26 @@ impl LogLine {
             origin: event.origin,
             word: event.word().to_string(),
             text: event.message(),
+            note: event.note.clone(),
+            steps: 1,
+        })
+    }
+
+    /// The line for an event read back from a series, or `None` for a
+    /// command that changed nothing (as [`LogLine::of`] leaves it out: a
+    /// `workers`, `rate` or `policy` sentence that ends `x → x`).
+    pub fn of_recorded(event: &RecordedEvent) -> Option<Self> {
+        let changes = matches!(event.word.as_str(), "workers" | "rate" | "policy");
+        let no_op = changes
+            && event
+                .message
+                .rsplit_once(" → ")
+                .is_some_and(|(before, after)| before.rsplit(' ').next() == Some(after));
+        (!no_op).then(|| Self {
+            t_s: event.t_s,
+            origin: event.origin,
+            word: event.word.clone(),
+            text: event.message.clone(),
             note: event.note.clone(),
             steps: 1,
         })

@@ -7,12 +7,13 @@
 
 pub mod app;
 pub mod chart_kind;
-mod dispatch;
+pub mod dispatch;
 pub mod event_log;
 pub mod keys;
 pub mod live;
 pub mod overlay_theory;
 pub mod render;
+pub mod replay;
 mod requests;
 mod run;
 pub mod screenshot;

@@ -38,7 +38,8 @@ pub fn time_bounds(app: &App) -> Option<(f64, f64)> {
             } else {
                 live
             };
-            let end = end.max(start + span.min(live - start));
+            // A run shorter than the span fills it from the left.
+            let end = end.max(start + span);
             (end - span, end)
         }
         None => (start, live.max(start + 1.0)),
