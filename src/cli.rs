@@ -37,6 +37,24 @@ pub enum Cmd {
     /// Open a recorded series (--series FILE.jsonl) in the dashboard, with
     /// nothing running: play/pause (space), speed ( ), seek and rewind.
     Replay(ReplayArgs),
+    /// Two recorded series side by side on one time axis: a stage table
+    /// with A, B and Δ, charts overlaid, the bottleneck and events of each.
+    Compare(CompareArgs),
+}
+
+/// The options of `pipetop compare`.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// Run A's series file.
+    pub a: PathBuf,
+    /// Run B's series file.
+    pub b: PathBuf,
+    /// No dashboard: print the comparison table on stdout.
+    #[arg(long)]
+    pub headless: bool,
+    /// Write the comparison (JSON) here.
+    #[arg(long, value_name = "FILE.json")]
+    pub report: Option<PathBuf>,
 }
 
 /// The options of `pipetop replay`.
@@ -77,6 +95,10 @@ pub struct RunArgs {
     /// Write the operator's actions as a replayable scenario (TOML) here.
     #[arg(long, value_name = "FILE.toml")]
     pub record: Option<PathBuf>,
+    /// Change the scenario: a stage's workers, queue, policy or service
+    /// (mean), or source.rate; e.g. --set enrich.workers=16 (repeatable).
+    #[arg(long = "set", value_name = "STAGE.FIELD=VALUE")]
+    pub sets: Vec<String>,
     /// How to show the run and what to write.
     #[command(flatten)]
     pub output: RunOutput,
@@ -88,6 +110,7 @@ impl Default for RunArgs {
             scenario: demos::DEFAULT.to_string(),
             seed: None,
             record: None,
+            sets: Vec::new(),
             output: RunOutput::default(),
         }
     }

@@ -5,7 +5,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use pipetop::cli::{Cli, Cmd, ReplayArgs, RunArgs};
+use pipetop::cli::{Cli, Cmd, CompareArgs, ReplayArgs, RunArgs};
 use pipetop::launch;
 use pipetop::scenario::{self, ScenarioError};
 use pipetop::session::{Session, SessionOptions};
@@ -20,6 +20,7 @@ fn main() -> ExitCode {
             Err(e) => bad_input(&e),
         },
         Some(Cmd::Replay(args)) => replay(&args),
+        Some(Cmd::Compare(args)) => compare(&args),
         Some(Cmd::Demos) => {
             let demos = scenario::demos::all();
             let width = demos.iter().map(|d| d.name.len()).max().unwrap_or(0);
@@ -51,6 +52,10 @@ fn run(args: RunArgs) -> ExitCode {
     if let Some(seed) = args.seed {
         scenario.pipeline.seed = seed;
     }
+    if let Err(e) = scenario::apply_overrides(&mut scenario, &args.sets) {
+        pipetop::stderr::note(format!("error: {e}"));
+        return ExitCode::from(2);
+    }
     let options = args.session_options();
     let session = Session::from(scenario);
     match launch::run(session, &options, args.output.headless) {
@@ -81,6 +86,38 @@ fn replay(args: &ReplayArgs) -> ExitCode {
         return ExitCode::from(2);
     }
     match pipetop::tui::replay::run(&args.file, &options) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            pipetop::stderr::note(format!("error: {e:#}"));
+            ExitCode::from(launch::exit_status(&e))
+        }
+    }
+}
+
+fn compare(args: &CompareArgs) -> ExitCode {
+    use pipetop::replay::{RunSummary, comparison};
+    let read = |path: &std::path::Path| RunSummary::read(path);
+    let (a, b) = match (read(&args.a), read(&args.b)) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(e), _) | (_, Err(e)) => {
+            pipetop::stderr::note(format!("error: {e}"));
+            return ExitCode::from(2);
+        }
+    };
+    if let Some(path) = &args.report {
+        let json = serde_json::to_string_pretty(&comparison::report(&a, &b)).unwrap_or_default();
+        if let Err(e) = std::fs::write(path, json + "\n") {
+            pipetop::stderr::note(format!(
+                "error: cannot write the report {}: {e}",
+                path.display()
+            ));
+            return ExitCode::from(2);
+        }
+    }
+    if args.headless || !launch::interactive() {
+        return print(&comparison::table(&a, &b));
+    }
+    match pipetop::tui::compare::run(&args.a, &args.b) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             pipetop::stderr::note(format!("error: {e:#}"));

@@ -3,6 +3,9 @@
 //! carry their scenario's description and lesson and each tick's
 //! histograms; schema 1 files open too, without them.
 
+pub mod comparison;
 pub mod reader;
+pub mod summary;
 
 pub use reader::{Moment, RecordedEvent, SeriesError, SeriesHeader, SeriesReader};
+pub use summary::{RunSummary, StageSummary, SummaryBuilder};

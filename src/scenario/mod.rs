@@ -6,6 +6,7 @@ pub mod demos;
 mod error;
 mod fields;
 mod memory;
+mod overrides;
 mod profile;
 mod service;
 mod source;
@@ -25,6 +26,7 @@ use crate::model::{PipelineSpec, TimedCommand};
 
 pub use error::{Position, ScenarioError};
 pub use memory::{MAX_MEMORY_CAP, MIN_MEMORY_CAP};
+pub use overrides::{OverrideError, apply_overrides};
 pub use profile::MAX_COMMANDS;
 pub use source::default_burst;
 pub use summary::check_summary;

@@ -7,6 +7,7 @@
 
 pub mod app;
 pub mod chart_kind;
+pub mod compare;
 pub mod dispatch;
 pub mod event_log;
 pub mod keys;

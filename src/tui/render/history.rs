@@ -75,6 +75,7 @@ impl ChartLine {
     }
 }
 
+/// Draws the dashboard's history chart for the shown moment.
 pub fn render(frame: &mut Frame, app: &App, area: Rect) {
     let stage_name = app.selected_stage().map_or("", |s| s.name.as_str());
     let subject = if app.chart.of_stage() {
