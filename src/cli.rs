@@ -34,6 +34,53 @@ pub enum Cmd {
         /// A scenario .toml file or a built-in demo name.
         file: String,
     },
+    /// Open a recorded series (--series FILE.jsonl) in the dashboard, with
+    /// nothing running: play/pause (space), speed ( ), seek and rewind.
+    Replay(ReplayArgs),
+    /// Two recorded series side by side on one time axis: a stage table
+    /// with A, B and Δ, charts overlaid, the bottleneck and events of each.
+    Compare(CompareArgs),
+}
+
+/// The options of `pipetop compare`.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// Run A's series file.
+    pub a: PathBuf,
+    /// Run B's series file.
+    pub b: PathBuf,
+    /// No dashboard: print the comparison table on stdout.
+    #[arg(long)]
+    pub headless: bool,
+    /// Write the comparison (JSON) here.
+    #[arg(long, value_name = "FILE.json")]
+    pub report: Option<PathBuf>,
+}
+
+/// The options of `pipetop replay`.
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// The series file, written by `pipetop run --series FILE.jsonl`.
+    pub file: PathBuf,
+    /// Render the frame at --at to this SVG file instead of opening the dashboard.
+    #[arg(long, value_name = "FILE.svg", requires = "at")]
+    pub screenshot: Option<PathBuf>,
+    /// When in the recording to take the --screenshot.
+    #[arg(long, value_parser = parse_time_in_run, requires = "screenshot")]
+    pub at: Option<Duration>,
+    /// Recorded seconds per second, 0.25 to 16.
+    #[arg(long, default_value_t = 1.0, value_parser = parse_speed)]
+    pub speed: f64,
+}
+
+fn parse_speed(text: &str) -> Result<f64, String> {
+    let speed: f64 = text
+        .parse()
+        .map_err(|_| format!("the speed must be a number such as 2 or 0.5, got {text}"))?;
+    if !(0.25..=16.0).contains(&speed) {
+        return Err(format!("the speed must be from 0.25 to 16, got {text}"));
+    }
+    Ok(speed)
 }
 
 /// The options of `pipetop run`: what to run, plus how to show it.
@@ -53,6 +100,10 @@ pub struct RunArgs {
     /// `memory_cap` and the default (half of the machine's memory).
     #[arg(long, value_name = "SIZE|none", value_parser = parse_memory_cap)]
     pub memory_cap: Option<MemoryCap>,
+    /// Change the scenario: a stage's workers, queue, policy or service
+    /// (mean), or source.rate; e.g. --set enrich.workers=16 (repeatable).
+    #[arg(long = "set", value_name = "STAGE.FIELD=VALUE")]
+    pub sets: Vec<String>,
     /// How to show the run and what to write.
     #[command(flatten)]
     pub output: RunOutput,
@@ -65,6 +116,7 @@ impl Default for RunArgs {
             seed: None,
             record: None,
             memory_cap: None,
+            sets: Vec::new(),
             output: RunOutput::default(),
         }
     }
@@ -137,6 +189,10 @@ pub struct RunOutput {
     /// interval log (tags e2e, service.<stage>, wait.<stage>).
     #[arg(long, value_name = "FILE.hlog")]
     pub hlog: Option<PathBuf>,
+    /// Close the dashboard as soon as the run ends (by default it stays
+    /// open at the end, showing "done — q to quit", so the run can be rewound).
+    #[arg(long)]
+    pub exit_at_end: bool,
 }
 
 impl Default for RunOutput {
@@ -152,6 +208,7 @@ impl Default for RunOutput {
             at: None,
             prometheus: None,
             hlog: None,
+            exit_at_end: false,
         }
     }
 }
@@ -169,6 +226,7 @@ impl RunOutput {
             screenshot_at: self.at.unwrap_or_default(),
             prometheus: self.prometheus,
             hlog: self.hlog.clone(),
+            exit_at_end: self.exit_at_end,
             ..SessionOptions::default()
         }
     }

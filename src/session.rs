@@ -135,6 +135,9 @@ pub struct SessionOptions {
     pub prometheus: Option<SocketAddr>,
     /// The latency histograms of every tick, as an HdrHistogram interval log.
     pub hlog: Option<PathBuf>,
+    /// Close the dashboard when the run ends by itself (the old behaviour);
+    /// by default it stays open, showing "done — q to quit", to be rewound.
+    pub exit_at_end: bool,
 }
 
 impl Default for SessionOptions {
@@ -152,6 +155,7 @@ impl Default for SessionOptions {
             hlog: None,
             input: None,
             drain_timeout: Some(crate::engine::DEFAULT_DRAIN_TIMEOUT),
+            exit_at_end: false,
         }
     }
 }

@@ -16,8 +16,10 @@ fn table_workers(screen: &str, stage: &str) -> Option<u32> {
         let mut words = line
             .split(|c: char| c.is_whitespace() || c == '│')
             .filter(|w| !w.is_empty());
-        words.find(|w| *w == stage)?;
-        words.next()?.parse().ok()
+        // The stage's name (after its bottleneck and selection marks), then
+        // its queue trend (sparkline blocks), then the worker count.
+        words.find(|w| w.trim_start_matches(['◆', '▸']) == stage)?;
+        words.find_map(|w| w.parse().ok())
     })
 }
 
@@ -70,7 +72,9 @@ fn keys_drive_the_live_pipeline_and_quit_drains_writes_the_report_and_restores_t
         "ingest starts with 4 workers:\n{screen}"
     );
 
-    // 2. `+` adds a worker to the selected (first) stage.
+    // 2. `+` adds a worker to the selected stage: select the first by hand
+    //    (until then the selection follows the bottleneck).
+    tmux.send(&["Up", "Up", "Up", "Up", "Up"]);
     tmux.send(&["+"]);
     tmux.wait_for("ingest at 5 workers in the stage table", |s| {
         table_workers(s, "ingest") == Some(5) && s.contains("ingest: workers 4 → 5")

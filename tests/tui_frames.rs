@@ -112,7 +112,7 @@ fn bottleneck_is_marked_in_magenta() {
     assert!(y < 8, "the mark is on the pipeline strip");
     assert_eq!(buf[(x, y)].fg, Color::Magenta);
     assert!(buf[(x, y)].modifier.contains(Modifier::BOLD));
-    let (x, y) = find(buf, "◆ enrich").expect("the table names the bottleneck");
+    let (x, y) = find(buf, "◆▸enrich").expect("the table names the bottleneck, selected");
     assert_eq!(buf[(x, y)].fg, Color::Magenta);
     assert!(
         find(buf, "pending 8000").is_some(),
@@ -396,7 +396,9 @@ fn burst_with_drops() -> App {
 /// Asserts that at every width from 80 to 300 columns each part of the
 /// header is one the widest frame shows whole, and that `kept` always shows.
 fn assert_header_parts_are_whole(app: &App, kept: &[&str]) {
-    let whole = header_parts(draw(app, 300, 100).backend().buffer());
+    let mut whole = header_parts(draw(app, 300, 100).backend().buffer());
+    // The whole short forms parts fall back on before they are dropped.
+    whole.extend(["source 1000/s → 1990/s", "e2e p99 3.78s", "pending 8000"].map(String::from));
     for part in kept {
         assert!(whole.iter().any(|p| p == part), "{part:?} in {whole:?}");
     }
@@ -431,7 +433,7 @@ fn header_shows_whole_counts_with_their_labels_after_drops() {
         rows,
         [
             "╭ pipetop · burst ────────────────────────── CPU 61% · RSS 48.0 MiB · 12:34:56 ╮",
-            "│● running 01:00  │  source 1000/s → 1990/s  │  pending 8000 lag 3.40s         │",
+            "│● running 01:00  │  end-to-end p50 810.0ms p99 3.78s                          │",
             "╰─────── generated 18.0k · done 10.0k · in flight 1047 · dropped 6949 · dead 0 ╯",
         ]
     );

@@ -227,7 +227,7 @@ fn a_rate_profile_folds_into_one_event_log_line() {
     use std::sync::Arc;
 
     let mut app = app(Scene::Normal);
-    let before = app.view().events.len();
+    let before = app.events().len();
     let mut snapshot = app.live().unwrap().clone();
     snapshot.events = (0..12)
         .map(|i| {
@@ -243,7 +243,7 @@ fn a_rate_profile_folds_into_one_event_log_line() {
         })
         .collect();
     app.on_snapshot(Arc::new(snapshot));
-    let events = &app.view().events;
+    let events = app.events();
     assert_eq!(events.len(), before + 1, "twelve steps, one line");
     let last = events.back().unwrap();
     assert_eq!(
@@ -285,6 +285,6 @@ fn the_event_log_keeps_time_order_when_an_event_comes_late() {
             },
         )],
     );
-    let times: Vec<f64> = app.view().events.iter().map(|e| e.event.t_s).collect();
+    let times: Vec<f64> = app.events().iter().map(|e| e.t_s).collect();
     assert!(times.windows(2).all(|w| w[0] <= w[1]), "{times:?}");
 }

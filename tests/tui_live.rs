@@ -139,6 +139,7 @@ impl Bench {
             stop_signalled: &|| false,
             wall_clock: || SystemTime::UNIX_EPOCH,
             last: None,
+            exit_at_end: true,
         };
         live.turn(Instant::now()).unwrap()
     }

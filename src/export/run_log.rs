@@ -79,7 +79,7 @@ impl RunLog {
             series: options
                 .series
                 .as_deref()
-                .map(SeriesWriter::create)
+                .map(|path| SeriesWriter::create(path, info, options.tick))
                 .transpose()?,
             hlog: options
                 .hlog

@@ -1,14 +1,14 @@
 //! The immutable picture of the pipeline at one tick. Everything downstream of
 //! the engine (dashboard, headless output, exporters) reads only these.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::latency::LatencyCounts;
 
 use crate::model::{Event, FailureView, QueuePolicy, Rate};
 
 /// Where the run is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RunState {
     /// The source is producing and workers are processing.
@@ -42,7 +42,7 @@ impl RunState {
 }
 
 /// Flink's backpressure label for a stage, from its `blocked` fraction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Backpressure {
     /// blocked ≤ 10%
@@ -76,7 +76,7 @@ impl Backpressure {
 }
 
 /// Summary statistics of a latency histogram, in milliseconds.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Percentiles {
     /// Number of samples recorded.
     pub count: u64,
@@ -144,7 +144,7 @@ pub struct SourceSnapshot {
 
 /// The pipeline-wide conservation counters.
 /// `generated = completed + dropped + dead_lettered + in_flight` at every snapshot.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Totals {
     /// Items the source has produced since the start.
     pub generated: u64,
@@ -159,11 +159,12 @@ pub struct Totals {
     /// Arrivals that were due when the source stopped and were never
     /// admitted (0 until it stops). They were never generated, so they are
     /// outside the law above: items due = generated + unadmitted.
+    #[serde(default)]
     pub unadmitted: u64,
 }
 
 /// CPU and memory of this process.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct ProcessSnapshot {
     /// Percent of one core (200 = two cores busy).
     pub cpu_percent: f64,
@@ -171,11 +172,12 @@ pub struct ProcessSnapshot {
     pub rss_bytes: u64,
     /// How long the producer's previous tick took to sample the pipeline, ms:
     /// pipetop's own overhead per tick.
+    #[serde(default)]
     pub tick_ms: f64,
 }
 
 /// Fractions of worker time spent busy, idle and blocked; they sum to 1.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Utilization {
     /// Fraction of worker time spent processing an item.
     pub busy: f64,
@@ -196,7 +198,7 @@ impl Default for Utilization {
 }
 
 /// A stage's rates and mean queue length over the latency window.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, serde::Deserialize)]
 pub struct StageWindow {
     /// How many seconds the window covers now (less at the start of a run).
     pub seconds: f64,

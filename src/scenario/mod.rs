@@ -8,6 +8,7 @@ mod error;
 mod fields;
 pub mod machine_limits;
 mod memory;
+mod overrides;
 mod profile;
 mod service;
 mod source;
@@ -27,6 +28,7 @@ use crate::model::{PipelineSpec, TimedCommand};
 
 pub use error::{Position, ScenarioError};
 pub use memory::{CapError, MAX_MEMORY_CAP, MIN_MEMORY_CAP, MemoryCap, parse_memory_cap};
+pub use overrides::{OverrideError, apply_overrides};
 pub use profile::MAX_COMMANDS;
 pub use source::default_burst;
 pub use summary::check_summary;

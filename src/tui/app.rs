@@ -1,16 +1,21 @@
 //! The dashboard's view state, kept apart from the data it shows: selection,
-//! open overlay, freeze, histogram kind and quit progress, plus the feed of
-//! snapshots (latest, history, event log) and the scenario's description.
+//! open overlay, the moment shown (live or rewound), histogram and chart
+//! kind, quit progress; plus the data fed to it (the whole-run history and
+//! the event log) and the scenario's description.
 
 use std::sync::Arc;
 use std::time::SystemTime;
 
+use crate::history::{EventMark, History, Metric, StageMetric};
 use crate::metrics::{Latency, Snapshot, StageSnapshot};
 use crate::session::SessionInfo;
 
-use super::event_log::EventLog;
-use super::recent_history::RecentHistory;
+use super::chart_kind::{ChartKind, ChartSpan};
+use super::event_log::{EventLog, LogLine};
 use super::requests::Requests;
+
+/// Seconds a long rewind step jumps.
+pub const JUMP_SECONDS: f64 = 10.0;
 
 /// A panel drawn over the dashboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -72,25 +77,15 @@ pub enum QuitState {
     Now,
 }
 
-/// The data from the pipeline: the latest snapshot, the last minute, the event log.
-#[derive(Debug, Clone, Default)]
-pub struct Feed {
-    /// The newest snapshot received, if any.
-    pub latest: Option<Arc<Snapshot>>,
-    /// Each stage's queue length and throughput over the last minute.
-    pub history: RecentHistory,
-    /// The most recent events, in time order.
-    pub events: EventLog,
-}
-
-impl Feed {
-    fn push(&mut self, snapshot: Arc<Snapshot>) {
-        self.history.push(&snapshot);
-        for event in &snapshot.events {
-            self.events.push(event);
-        }
-        self.latest = Some(snapshot);
-    }
+/// A replay's playback: the dashboard shows a recorded run, not a live one.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Playback {
+    /// True while the recording plays on.
+    pub playing: bool,
+    /// Recorded seconds per second of wall time.
+    pub speed: f64,
+    /// True once the whole recording has been fed.
+    pub at_end: bool,
 }
 
 /// The dashboard's whole state. Rendering reads it; keys and snapshots change it.
@@ -100,74 +95,171 @@ pub struct App {
     pub info: SessionInfo,
     /// Index of the selected stage.
     pub selected: usize,
+    /// True until the operator selects a stage: the selection follows the bottleneck.
+    pub follow_bottleneck: bool,
     /// The panel drawn over the dashboard, or [`Overlay::None`].
     pub overlay: Overlay,
     /// Which latency the histogram panel shows.
     pub histogram: HistogramKind,
+    /// Which metric the history chart draws.
+    pub chart: ChartKind,
+    /// How much time the history chart spans.
+    pub span: ChartSpan,
     /// How far the operator is in quitting.
     pub quit: QuitState,
     /// The wall clock shown in the header; the live loop sets it each frame.
     pub now: SystemTime,
     /// A one-line message for the footer (e.g. where a screenshot went).
     pub status: Option<String>,
-    live: Feed,
-    /// A copy of the feed taken when the view was frozen.
-    frozen: Option<Feed>,
+    /// Lines the event log is scrolled back from its newest.
+    pub log_scroll: usize,
+    /// Set when the dashboard replays a recording.
+    pub playback: Option<Playback>,
+    history: History,
+    events: EventLog,
+    /// The tick of the moment shown, when rewound (or frozen).
+    rewind: Option<u64>,
     /// What keys asked the engine for that the snapshots may not show yet.
     pub(super) requests: Requests,
 }
 
 impl App {
-    /// A dashboard for the session `info`, with no snapshot yet and the first stage selected.
+    /// A dashboard for the session `info`, with no snapshot yet, following the bottleneck.
     pub fn new(info: SessionInfo) -> Self {
         Self {
             info,
             selected: 0,
+            follow_bottleneck: true,
             overlay: Overlay::None,
             histogram: HistogramKind::Service,
+            chart: ChartKind::default(),
+            span: ChartSpan::default(),
             quit: QuitState::Running,
             now: SystemTime::UNIX_EPOCH,
             status: None,
-            live: Feed::default(),
-            frozen: None,
+            log_scroll: 0,
+            playback: None,
+            history: History::default(),
+            events: EventLog::default(),
+            rewind: None,
             requests: Requests::default(),
         }
     }
 
-    /// Takes in one snapshot. A frozen view keeps showing its copy.
+    /// Takes in one snapshot of a live run. A rewound view keeps showing its moment.
     pub fn on_snapshot(&mut self, snapshot: Arc<Snapshot>) {
+        let lines = snapshot.events.iter().filter_map(LogLine::of).collect();
+        self.on_moment(snapshot, lines);
+    }
+
+    /// Takes in one moment: its snapshot and its event log lines (a replay
+    /// reads them from the recording; [`App::on_snapshot`] makes them).
+    pub fn on_moment(&mut self, snapshot: Arc<Snapshot>, lines: Vec<LogLine>) {
         self.requests.settle(&snapshot);
-        self.live.push(snapshot);
-        let stages = self.live().map_or(0, |s| s.stages.len());
+        let marks: Vec<EventMark> = lines
+            .iter()
+            .map(|l| EventMark {
+                t_s: l.t_s,
+                word: l.word.clone(),
+            })
+            .collect();
+        let stages = snapshot.stages.len();
+        if self.follow_bottleneck
+            && let Some(b) = snapshot.bottleneck
+        {
+            self.selected = b;
+        }
+        self.history.push(snapshot, marks);
+        for line in lines {
+            self.events.push(line);
+        }
         self.selected = self.selected.min(stages.saturating_sub(1));
     }
 
-    /// The newest snapshot from the pipeline, frozen or not: commands act on it.
+    /// The newest snapshot from the pipeline, rewound or not: commands act on it.
     pub fn live(&self) -> Option<&Snapshot> {
-        self.live.latest.as_deref()
+        self.history.latest().map(Arc::as_ref)
     }
 
-    /// The feed the dashboard shows: the frozen copy, or the live one.
-    pub fn view(&self) -> &Feed {
-        self.frozen.as_ref().unwrap_or(&self.live)
-    }
-
-    /// The snapshot the dashboard shows.
+    /// The snapshot the dashboard shows: the rewound moment, or the newest.
     pub fn shown(&self) -> Option<&Snapshot> {
-        self.view().latest.as_deref()
+        match self.rewind {
+            Some(tick) => self.history.moment(tick).map(Arc::as_ref),
+            None => self.live(),
+        }
     }
 
-    /// True while the view is frozen on a copy of the feed.
+    /// The whole run so far.
+    pub fn history(&self) -> &History {
+        &self.history
+    }
+
+    /// The event log (all of it; panels cut it at the shown moment).
+    pub fn events(&self) -> &EventLog {
+        &self.events
+    }
+
+    /// True while the view shows a past moment (or is frozen on one).
     pub fn is_frozen(&self) -> bool {
-        self.frozen.is_some()
+        self.rewind.is_some()
     }
 
-    /// Freezes the view on the current feed, or thaws it.
+    /// Seconds between the moment shown and the newest, when rewound.
+    pub fn behind_live_s(&self) -> Option<f64> {
+        self.rewind?;
+        Some(self.live()?.t_s - self.shown()?.t_s)
+    }
+
+    /// Freezes the view on the newest moment, or goes back to live.
     pub fn toggle_freeze(&mut self) {
-        self.frozen = match self.frozen {
+        self.rewind = match self.rewind {
             Some(_) => None,
-            None => Some(self.live.clone()),
+            None => self.live().map(|s| s.tick),
         };
+    }
+
+    /// Shows the moment `steps` kept moments before (negative) or after this one.
+    pub fn step(&mut self, steps: i64) {
+        let from = self.shown().map(|s| s.tick);
+        if let Some(from) = from {
+            self.rewind = self.history.step(from, steps).map(|s| s.tick);
+        }
+    }
+
+    /// Shows the moment nearest `seconds` before (negative) or after this one.
+    pub fn jump(&mut self, seconds: f64) {
+        if let Some(t) = self.shown().map(|s| s.t_s) {
+            self.rewind = self.history.moment_near(t + seconds).map(|s| s.tick);
+        }
+    }
+
+    /// Shows the moment of the previous (or next) event.
+    pub fn jump_to_event(&mut self, forward: bool) {
+        let Some(t) = self.shown().map(|s| s.t_s) else {
+            return;
+        };
+        let to = if forward {
+            self.history.event_after(t)
+        } else {
+            self.history.event_before(t)
+        };
+        if let Some(to) = to {
+            // The first moment at or after the event shows what it did.
+            let tick = self.history.moment_near(to).map(|s| s.tick);
+            self.rewind = tick.or(self.rewind);
+        }
+    }
+
+    /// Back to the newest moment, following the run.
+    pub fn to_live(&mut self) {
+        self.rewind = None;
+    }
+
+    /// Selects `stage` by hand: the selection stops following the bottleneck.
+    pub fn select(&mut self, stage: usize) {
+        let stages = self.live().map_or(0, |s| s.stages.len());
+        self.selected = stage.min(stages.saturating_sub(1));
+        self.follow_bottleneck = false;
     }
 
     /// The selected stage in the shown snapshot.
@@ -182,6 +274,19 @@ impl App {
             HistogramKind::Wait => self.selected_stage().map(|s| &s.wait_ms),
             HistogramKind::EndToEnd => self.shown().map(|s| &s.end_to_end_ms),
         }
+    }
+
+    /// A stage's queue depth over the minute up to the shown moment, as
+    /// `(seconds before it (≤ 0), depth)`.
+    pub fn queue_points(&self, stage: usize) -> Vec<(f64, f64)> {
+        let Some(t) = self.shown().map(|s| s.t_s) else {
+            return Vec::new();
+        };
+        self.history
+            .points(Metric::Stage(stage, StageMetric::QueueLen), t - 60.0, t)
+            .into_iter()
+            .map(|p| (p.t_s - t, p.mean))
+            .collect()
     }
 
     /// True once the pipeline has sent its last snapshot.

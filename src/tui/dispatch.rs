@@ -4,9 +4,14 @@
 use crate::metrics::{Snapshot, StageSnapshot};
 use crate::model::{Command, MAX_SLOWDOWN, MAX_WORKERS, QueuePolicy, Rate};
 
-use super::app::{App, Overlay, QuitState};
+use super::app::{App, JUMP_SECONDS, Overlay, QuitState};
 use super::keys::Action;
 use super::requests::{Requested, Setting};
+
+/// The slowest replay speed.
+pub const MIN_SPEED: f64 = 0.25;
+/// The fastest replay speed.
+pub const MAX_SPEED: f64 = 16.0;
 
 /// A rate as the operator would type it: whole items per second, or tenths
 /// below ten (so `]` on 720/s asks for 792/s, not 792.0000000000001/s).
@@ -26,12 +31,54 @@ impl App {
     pub fn apply(&mut self, action: Action) -> Option<Command> {
         match action {
             Action::SelectUp => {
-                self.selected = self.selected.saturating_sub(1);
+                self.select(self.selected.saturating_sub(1));
                 None
             }
             Action::SelectDown => {
-                let stages = self.live().map_or(0, |s| s.stages.len());
-                self.selected = (self.selected + 1).min(stages.saturating_sub(1));
+                self.select(self.selected + 1);
+                None
+            }
+            Action::CycleChart => {
+                self.chart = self.chart.next();
+                None
+            }
+            Action::CycleSpan => {
+                self.span = self.span.next();
+                None
+            }
+            Action::StepBack | Action::StepForward => {
+                self.step(if action == Action::StepBack { -1 } else { 1 });
+                None
+            }
+            Action::JumpBack | Action::JumpForward => {
+                let sign = if action == Action::JumpBack {
+                    -1.0
+                } else {
+                    1.0
+                };
+                self.jump(sign * JUMP_SECONDS);
+                None
+            }
+            Action::PrevEvent | Action::NextEvent => {
+                self.jump_to_event(action == Action::NextEvent);
+                None
+            }
+            Action::Live => {
+                self.to_live();
+                self.log_scroll = 0;
+                None
+            }
+            Action::ScrollLog => {
+                let page = 5;
+                let most = self.events().len().saturating_sub(1);
+                self.log_scroll = (self.log_scroll + page).min(most);
+                None
+            }
+            Action::Slower | Action::Faster => {
+                if let Some(playback) = &mut self.playback {
+                    let factor = if action == Action::Faster { 2.0 } else { 0.5 };
+                    playback.speed = (playback.speed * factor).clamp(MIN_SPEED, MAX_SPEED);
+                }
                 None
             }
             Action::CycleHistogram => {
@@ -56,6 +103,12 @@ impl App {
             Action::QuitNow => {
                 self.quit = QuitState::Now;
                 (!self.pipeline_finished()).then_some(Command::Abort)
+            }
+            Action::TogglePause if self.playback.is_some() => {
+                if let Some(playback) = &mut self.playback {
+                    playback.playing = !playback.playing;
+                }
+                None
             }
             Action::AddWorker
             | Action::RemoveWorker
@@ -86,7 +139,7 @@ impl App {
 
     /// First `q`: stop and drain. Second `q`, or after the end: exit now.
     fn quit(&mut self) -> Option<Command> {
-        if self.pipeline_finished() {
+        if self.pipeline_finished() || self.playback.is_some() {
             self.quit = QuitState::Now;
             return None;
         }
@@ -162,7 +215,19 @@ impl App {
             | Action::CloseOverlay
             | Action::Screenshot
             | Action::Quit
-            | Action::QuitNow => None,
+            | Action::QuitNow
+            | Action::CycleChart
+            | Action::CycleSpan
+            | Action::StepBack
+            | Action::StepForward
+            | Action::JumpBack
+            | Action::JumpForward
+            | Action::PrevEvent
+            | Action::NextEvent
+            | Action::Live
+            | Action::ScrollLog
+            | Action::Slower
+            | Action::Faster => None,
         }
     }
 

@@ -2,39 +2,103 @@
 //! such as a bottleneck stamped with when it began, goes in at its time),
 //! the last [`EVENT_LOG_LEN`] of them, with a rate profile's steps folded
 //! into one line.
+//!
+//! A line keeps what the log shows (time, origin, the report's `kind` word,
+//! the sentence, the note), so the log of a live run and the log of its
+//! recorded series (whose events are these same words and sentences) are
+//! the same lines.
 
 use std::collections::VecDeque;
 
 use crate::model::{Applied, Event, EventKind, Origin};
+use crate::replay::RecordedEvent;
 
-/// Lines kept in the log.
-pub const EVENT_LOG_LEN: usize = 500;
+/// Lines kept in the log (enough to rewind a long run).
+pub const EVENT_LOG_LEN: usize = 5_000;
 
 /// One line of the log: an event, and how many rate-profile steps it
 /// stands for (1 for any other event).
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogLine {
-    /// The latest event the line stands for.
-    pub event: Event,
+    /// Seconds since the start.
+    pub t_s: f64,
+    /// Who caused it.
+    pub origin: Origin,
+    /// The report's `kind` word (`burst`, `restart`, …).
+    pub word: String,
+    /// The event's sentence.
+    pub text: String,
+    /// The timeline entry's narration, if it had one.
+    pub note: Option<String>,
     /// Rate-profile steps folded into this line.
     pub steps: usize,
 }
 
 impl LogLine {
+    /// The line for a live event, or `None` for a command that changed
+    /// nothing (`workers 4 → 4`, a rate set to what it was).
+    pub fn of(event: &Event) -> Option<Self> {
+        let no_op = match &event.kind {
+            EventKind::Applied(Applied::Workers { from, to, .. }) => from == to,
+            EventKind::Applied(Applied::Rate { from, to }) => from == to,
+            EventKind::Applied(Applied::Policy { from, to, .. }) => from == to,
+            EventKind::Applied(_)
+            | EventKind::Ignored { .. }
+            | EventKind::SourceDone
+            | EventKind::Unadmitted { .. }
+            | EventKind::MemoryCap { .. }
+            | EventKind::DrainTimeout { .. }
+            | EventKind::TicksSkipped { .. }
+            | EventKind::DrainWorker { .. }
+            | EventKind::SpawnRefused { .. }
+            | EventKind::Drops { .. }
+            | EventKind::DropsEnd { .. }
+            | EventKind::Restart { .. }
+            | EventKind::OutputFailed { .. }
+            | EventKind::Bottleneck { .. } => false,
+        };
+        (!no_op).then(|| Self {
+            t_s: event.t_s,
+            origin: event.origin,
+            word: event.word().to_string(),
+            text: event.message(),
+            note: event.note.clone(),
+            steps: 1,
+        })
+    }
+
+    /// The line for an event read back from a series, or `None` for a
+    /// command that changed nothing (as [`LogLine::of`] leaves it out: a
+    /// `workers`, `rate` or `policy` sentence that ends `x → x`).
+    pub fn of_recorded(event: &RecordedEvent) -> Option<Self> {
+        let changes = matches!(event.word.as_str(), "workers" | "rate" | "policy");
+        let no_op = changes
+            && event
+                .message
+                .rsplit_once(" → ")
+                .is_some_and(|(before, after)| before.rsplit(' ').next() == Some(after));
+        (!no_op).then(|| Self {
+            t_s: event.t_s,
+            origin: event.origin,
+            word: event.word.clone(),
+            text: event.message.clone(),
+            note: event.note.clone(),
+            steps: 1,
+        })
+    }
+
     /// The line's sentence: the event's, with the steps it folds.
     pub fn message(&self) -> String {
         match self.steps {
-            0 | 1 => self.event.message(),
-            steps => format!("{} ({steps} profile steps)", self.event.message()),
+            0 | 1 => self.text.clone(),
+            steps => format!("{} ({steps} profile steps)", self.text),
         }
     }
-}
 
-/// A timeline `rate` command without a note: one step of a rate profile.
-fn is_profile_step(event: &Event) -> bool {
-    matches!(event.kind, EventKind::Applied(Applied::Rate { .. }))
-        && event.origin == Origin::Timeline
-        && event.note.is_none()
+    /// A timeline `rate` command without a note: one step of a rate profile.
+    fn is_profile_step(&self) -> bool {
+        self.word == "rate" && self.origin == Origin::Timeline && self.note.is_none()
+    }
 }
 
 /// The log's lines, oldest first.
@@ -44,29 +108,25 @@ pub struct EventLog {
 }
 
 impl EventLog {
-    /// Adds one event. A rate profile's steps fold into one line that keeps
+    /// Adds one line. A rate profile's steps fold into one line that keeps
     /// the latest rate and counts the steps, so a sine wave does not flood
     /// the log.
-    pub fn push(&mut self, event: &Event) {
-        if is_profile_step(event)
+    pub fn push(&mut self, line: LogLine) {
+        if line.is_profile_step()
             && let Some(last) = self.lines.back_mut()
-            && is_profile_step(&last.event)
+            && last.is_profile_step()
         {
             *last = LogLine {
-                event: event.clone(),
                 steps: last.steps + 1,
+                ..line
             };
             return;
         }
         let at = self
             .lines
             .iter()
-            .rposition(|l| l.event.t_s <= event.t_s)
+            .rposition(|l| l.t_s <= line.t_s)
             .map_or(0, |i| i + 1);
-        let line = LogLine {
-            event: event.clone(),
-            steps: 1,
-        };
         self.lines.insert(at, line);
         while self.lines.len() > EVENT_LOG_LEN {
             self.lines.pop_front();
@@ -86,6 +146,12 @@ impl EventLog {
     /// The lines, oldest first.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = &LogLine> + ExactSizeIterator {
         self.lines.iter()
+    }
+
+    /// The lines up to `t_s`, oldest first.
+    pub fn until(&self, t_s: f64) -> impl DoubleEndedIterator<Item = &LogLine> {
+        let end = self.lines.partition_point(|l| l.t_s <= t_s + 1e-9);
+        self.lines.range(..end)
     }
 
     /// The newest line.

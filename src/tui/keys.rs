@@ -50,6 +50,30 @@ pub enum Action {
     Quit,
     /// Exit at once, aborting whatever is in flight.
     QuitNow,
+    /// Show the next metric in the history chart.
+    CycleChart,
+    /// Show the next span in the history chart: 1 min, 10 min, whole run.
+    CycleSpan,
+    /// Rewind: show the moment one tick earlier.
+    StepBack,
+    /// Rewind: show the moment one tick later.
+    StepForward,
+    /// Rewind: jump ten seconds back.
+    JumpBack,
+    /// Rewind: jump ten seconds forward.
+    JumpForward,
+    /// Rewind: jump to the previous event.
+    PrevEvent,
+    /// Rewind: jump to the next event.
+    NextEvent,
+    /// Back to the live moment.
+    Live,
+    /// Scroll the event log back by a page (again: further).
+    ScrollLog,
+    /// Replay: play more slowly (÷2).
+    Slower,
+    /// Replay: play faster (×2).
+    Faster,
 }
 
 /// One key: a code and the modifiers it needs (Shift is ignored for characters).
@@ -77,6 +101,11 @@ impl Key {
             KeyCode::Down => "↓".to_string(),
             KeyCode::Tab => "Tab".to_string(),
             KeyCode::Esc => "Esc".to_string(),
+            KeyCode::Left => "←".to_string(),
+            KeyCode::Right => "→".to_string(),
+            KeyCode::PageUp => "PgUp".to_string(),
+            KeyCode::PageDown => "PgDn".to_string(),
+            KeyCode::End => "End".to_string(),
             KeyCode::Char(' ') => "space".to_string(),
             KeyCode::Char(c) if self.ctrl => c.to_ascii_uppercase().to_string(),
             KeyCode::Char(c) => c.to_string(),
@@ -162,13 +191,26 @@ pub const KEYS: &[KeyBinding] = &[
     bind(&[Key::plain(KeyCode::Tab)], Action::CycleHistogram, "histogram: service/wait/e2e", foot(7, "Tab", "hist")),
     bind(&[Key::ch('l')], Action::Lesson, "the scenario's lesson", foot(12, "l", "lesson")),
     bind(&[Key::ch('t')], Action::Theory, "queueing theory of the stage", foot(13, "t", "theory")),
-    bind(&[Key::ch('e')], Action::Errors, "dead letters and errors", None),
-    bind(&[Key::ch('f')], Action::Freeze, "freeze the view", foot(10, "f", "freeze")),
+    bind(&[Key::ch('e')], Action::Errors, "dead letters and errors", foot(14, "e", "errors")),
+    bind(&[Key::ch('f')], Action::Freeze, "freeze the view / live", foot(10, "f", "freeze")),
     bind(&[Key::ch('?')], Action::Help, "this help", foot(0, "?", "help")),
     bind(&[Key::plain(KeyCode::Esc)], Action::CloseOverlay, "close the overlay", None),
-    bind(&[Key::ch('S')], Action::Screenshot, "save the frame as SVG", None),
-    bind(&[Key::ch('q')], Action::Quit, "stop, drain, exit (again: now)", foot(1, "q", "quit")),
+    bind(&[Key::ch('S')], Action::Screenshot, "save the frame as SVG", foot(15, "S", "svg")),
+    bind(&[Key::ch('q')], Action::Quit, "stop, drain, exit (q q: now)", foot(1, "q", "quit")),
     bind(&[Key { code: KeyCode::Char('c'), ctrl: true }], Action::QuitNow, "exit at once", None),
+    // The time axis: charts over time, rewind, replay.
+    bind(&[Key::ch('c')], Action::CycleChart, "chart: next metric", foot(16, "c z", "chart")),
+    bind(&[Key::ch('z')], Action::CycleSpan, "chart span: 1m/10m/whole run", None),
+    bind(&[Key::plain(KeyCode::Left)], Action::StepBack, "rewind one tick", foot(9, "←→", "rewind")),
+    bind(&[Key::plain(KeyCode::Right)], Action::StepForward, "forward one tick", None),
+    bind(&[Key::plain(KeyCode::PageUp)], Action::JumpBack, "rewind 10 s", None),
+    bind(&[Key::plain(KeyCode::PageDown)], Action::JumpForward, "forward 10 s", None),
+    bind(&[Key::ch(',')], Action::PrevEvent, "previous event", None),
+    bind(&[Key::ch('.')], Action::NextEvent, "next event", None),
+    bind(&[Key::plain(KeyCode::End)], Action::Live, "back to live", None),
+    bind(&[Key::ch('L')], Action::ScrollLog, "scroll the event log back", None),
+    bind(&[Key::ch('(')], Action::Slower, "replay: slower (÷2)", None),
+    bind(&[Key::ch(')')], Action::Faster, "replay: faster (×2)", None),
 ];
 
 /// The action bound to a key press, if any.
@@ -212,17 +254,35 @@ mod tests {
     }
 
     #[test]
-    fn ctrl_c_quits_now_and_plain_c_does_nothing() {
+    fn ctrl_c_quits_now_and_plain_c_only_cycles_the_chart() {
         let ctrl_c = press(KeyCode::Char('c'), KeyModifiers::CONTROL);
         assert_eq!(action_for(&ctrl_c), Some(Action::QuitNow));
         assert_eq!(
             action_for(&press(KeyCode::Char('c'), KeyModifiers::NONE)),
-            None
+            Some(Action::CycleChart)
         );
         assert_eq!(
             action_for(&press(KeyCode::Char('q'), KeyModifiers::CONTROL)),
             None
         );
+    }
+
+    #[test]
+    fn every_help_text_fits_a_column_of_the_help_overlay() {
+        // render/help.rs lays keys out in two columns of 28 characters at 80×24.
+        for b in KEYS {
+            assert!(b.help.chars().count() <= 28, "{:?} is too long", b.help);
+        }
+    }
+
+    #[test]
+    fn the_footer_has_an_entry_for_errors_and_screenshots() {
+        let footer: Vec<&str> = KEYS
+            .iter()
+            .filter_map(|b| b.footer)
+            .map(|f| f.keys)
+            .collect();
+        assert!(footer.contains(&"e") && footer.contains(&"S"), "{footer:?}");
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! The live loop, kept thin: serve input before redraws (poll keys until the
 //! next frame is due, then take a stop signal as a `q`), take in every
 //! snapshot that arrived (keeping all their events), draw at most [`FPS`]
-//! times a second, and exit when the operator quits at once or the pipeline
-//! sends its final snapshot.
+//! times a second, and exit when the operator quits at once, or when the
+//! pipeline sends its final snapshot after a `q` (a run that ends by itself
+//! stays on screen, "done — q to quit", unless `exit_at_end`).
 //!
 //! Every effect is behind a seam, so a test drives keys to frames with a
 //! `TestBackend`: terminal input comes from an [`Input`], snapshots and
@@ -96,6 +97,8 @@ pub struct LiveLoop<'a, B: Backend, I: Input, F: Feed> {
     pub wall_clock: fn() -> SystemTime,
     /// The newest snapshot received.
     pub last: Option<Arc<Snapshot>>,
+    /// Close when the run ends by itself, rather than stay open until `q`.
+    pub exit_at_end: bool,
 }
 
 impl<B, I, F> LiveLoop<'_, B, I, F>
@@ -154,7 +157,11 @@ where
         self.app.now = (self.wall_clock)();
         let app = &*self.app;
         self.terminal.draw(|f| render(f, app))?;
-        Ok(if ended || self.app.pipeline_finished() {
+        // A run the operator stopped with `q` closes when drained; one that
+        // ended by itself stays open to be rewound, unless told otherwise.
+        let over = ended || self.app.pipeline_finished();
+        let close = self.exit_at_end || self.app.quit != QuitState::Running;
+        Ok(if over && close {
             Turn::Exit
         } else {
             Turn::Continue

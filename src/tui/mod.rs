@@ -6,13 +6,15 @@
 //! [`render_to_svg`] draws a frame headless.
 
 pub mod app;
-mod dispatch;
+pub mod chart_kind;
+pub mod compare;
+pub mod dispatch;
 pub mod event_log;
 pub mod keys;
 pub mod live;
 pub mod overlay_theory;
-pub mod recent_history;
 pub mod render;
+pub mod replay;
 mod requests;
 mod run;
 pub mod screenshot;
@@ -21,7 +23,8 @@ pub mod terminal;
 pub mod theme;
 pub mod widgets;
 
-pub use app::{App, HistogramKind, Overlay, QuitState};
+pub use app::{App, HistogramKind, Overlay, Playback, QuitState};
+pub use chart_kind::{ChartKind, ChartSpan};
 pub use keys::{Action, KEYS};
 pub use render::render;
 pub use run::run;

@@ -46,6 +46,7 @@ impl Frontend for Dashboard {
             anyhow::bail!("the dashboard's terminal is not open");
         };
         let mut app = App::new(run.info.clone());
+        let exit_at_end = run.options.exit_at_end;
         LiveLoop {
             terminal,
             app: &mut app,
@@ -54,6 +55,7 @@ impl Frontend for Dashboard {
             stop_signalled: &|| signals.take(),
             wall_clock: SystemTime::now,
             last: None,
+            exit_at_end,
         }
         .run()
     }

@@ -80,6 +80,17 @@ pub fn run_state(state: RunState) -> Color {
     }
 }
 
+/// The colour of an event in the log, from its report `kind` word (a
+/// recorded run's events carry only their words): as [`event_kind`] colours it.
+pub fn event_word(word: &str) -> Color {
+    match word {
+        "crash" | "abort" | "restart" | "drops" | "spawn-refused" | "output-failed" => BAD,
+        "burst" | "slowdown" | "policy" | "unadmitted" | "memory-cap" => WARN,
+        "workers" | "rate" | "pause" | "resume" => ACCENT,
+        _ => MUTED,
+    }
+}
+
 /// The colour of an event kind in the log.
 pub fn event_kind(kind: &EventKind) -> Color {
     match kind {

@@ -16,6 +16,9 @@ use shapes::{is_shape, write_shapes};
 pub(super) const CELL_W: f64 = 8.4;
 pub(super) const CELL_H: f64 = 16.0;
 const FONT_SIZE: f64 = 14.0;
+/// Pixels below the last row: a 14 px font's descenders reach ~3.3 px
+/// below its baseline, which sits 13 px into a 16 px row.
+const BOTTOM_MARGIN: f64 = 4.0;
 /// Colours for `Color::Reset`.
 const DEFAULT_FG: &str = "#c5c8c6";
 const DEFAULT_BG: &str = "#1b1d23";
@@ -135,9 +138,10 @@ fn escape(text: &str, out: &mut String) {
 /// The buffer as an SVG document.
 pub fn buffer_to_svg(buf: &Buffer) -> String {
     let area = buf.area;
+    // A margin below the last row, so its descenders (g, p, y) are not cut.
     let (w, h) = (
         f64::from(area.width) * CELL_W,
-        f64::from(area.height) * CELL_H,
+        f64::from(area.height) * CELL_H + BOTTOM_MARGIN,
     );
     let mut out = String::with_capacity(usize::from(area.width) * usize::from(area.height) * 8);
     let _ = write!(
@@ -281,6 +285,20 @@ mod tests {
             "box drawing kept as strokes in the text's colour"
         );
         assert!(!svg.contains('╭'), "no box glyph left to the font");
+        // The last row's descenders fit: the image ends below its text's baseline + 3.3 px.
+        let height: f64 = svg
+            .split("height=\"")
+            .nth(1)
+            .and_then(|h| h.split('"').next())
+            .and_then(|h| h.parse().ok())
+            .unwrap();
+        let last_baseline = svg
+            .rsplit("<text y=\"")
+            .next()
+            .and_then(|t| t.split('"').next())
+            .and_then(|y| y.parse::<f64>().ok())
+            .unwrap();
+        assert!(height - last_baseline >= 3.5, "{height} vs {last_baseline}");
         assert!(svg.contains("fill=\"#e06c75\" font-weight=\"bold\""));
         assert!(svg.contains("fill=\"#010203\""), "background run kept");
     }

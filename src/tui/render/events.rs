@@ -1,5 +1,6 @@
 //! The event log: commands, bursts, restarts, drops and timeline notes,
-//! newest last, each stamped with its time since the start.
+//! newest last, each stamped with its time since the start. A rewound view
+//! shows the log as it was at its moment; `L` scrolls further back.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -13,16 +14,23 @@ use crate::tui::event_log::LogLine;
 use crate::tui::theme;
 
 pub fn render(frame: &mut Frame, app: &App, area: Rect) {
-    let events = &app.view().events;
-    let block = super::panel(" events ");
+    let until = app.shown().map_or(f64::INFINITY, |s| s.t_s);
+    let upto: Vec<&LogLine> = app.events().until(until).collect();
+    let scroll = app.log_scroll.min(upto.len().saturating_sub(1));
+    let title = if scroll > 0 {
+        format!(" events · {scroll} newer below (End) ")
+    } else {
+        " events ".to_string()
+    };
+    let block = super::panel(title);
     let inner = block.inner(area);
     let rows = usize::from(inner.height);
     // Narrow logs drop the kind column (the message names the change) and
     // colour the message by kind instead, so the message keeps the room.
     let narrow = inner.width < NARROW;
-    let lines: Vec<Line> = events
+    let end = upto.len() - scroll.min(upto.len());
+    let lines: Vec<Line> = upto[end.saturating_sub(rows)..end]
         .iter()
-        .skip(events.len().saturating_sub(rows))
         .map(|e| event_line(e, narrow))
         .collect();
     let body = if lines.is_empty() {
@@ -37,17 +45,16 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
 const NARROW: u16 = 50;
 
 fn event_line(line: &LogLine, narrow: bool) -> Line<'static> {
-    let event = &line.event;
-    let kind = Style::new().fg(theme::event_kind(&event.kind));
+    let kind = Style::new().fg(theme::event_word(&line.word));
     let message = line.message();
     let mut spans = vec![Span::styled(
-        format!("{:>6} ", format_t(event.t_s)),
+        format!("{:>6} ", format_t(line.t_s)),
         theme::label(),
     )];
     if narrow {
         spans.push(Span::styled(message, kind));
     } else {
-        let word = event.word();
+        let word = line.word.as_str();
         spans.push(Span::styled(
             format!("{word:<9} "),
             kind.add_modifier(Modifier::BOLD),
@@ -59,7 +66,7 @@ fn event_line(line: &LogLine, narrow: bool) -> Line<'static> {
             .map_or_else(|| message.clone(), str::to_string);
         spans.push(Span::raw(message));
     }
-    if let Some(note) = &event.note {
+    if let Some(note) = &line.note {
         spans.push(Span::styled(
             format!("  — {note}"),
             Style::new().add_modifier(Modifier::ITALIC),

@@ -46,6 +46,10 @@ fn status(app: &App) -> Option<Line<'static>> {
     let text = match (&app.status, app.quit) {
         (Some(message), _) => message.clone(),
         (None, QuitState::Draining) => "draining… q again: exit now".to_string(),
+        (None, QuitState::Running) if app.playback.is_some_and(|p| p.at_end) => {
+            "end of the recording — q to quit".to_string()
+        }
+        (None, QuitState::Running) if app.pipeline_finished() => "done — q to quit".to_string(),
         _ => return None,
     };
     Some(Line::from(Span::styled(

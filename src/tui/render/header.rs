@@ -52,10 +52,11 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
     frame.render_widget(Paragraph::new(line).block(block), area);
 }
 
-/// The top border: program and scenario name and the FROZEN mark on the
-/// left; CPU, RSS and the wall clock on the right.
+/// The top border: program and scenario name and the moment marks
+/// (FROZEN, REWOUND, REPLAY) on the left; CPU, RSS and the wall clock on
+/// the right.
 ///
-/// Priority: the FROZEN mark, the scenario name (cut with `…` only when it
+/// Priority: the moment marks, the scenario name (cut with `…` only when it
 /// alone is too long), CPU, RSS, the clock, the program name.
 fn top_row(app: &App, snapshot: Option<&Snapshot>, inner: usize) -> (Line<'static>, Line<'static>) {
     let clock = format::wall_clock(
@@ -64,17 +65,12 @@ fn top_row(app: &App, snapshot: Option<&Snapshot>, inner: usize) -> (Line<'stati
             .map_or(0, |d| d.as_secs()),
     );
     let bold = Style::new().add_modifier(Modifier::BOLD);
-    let frozen = Span::styled(
-        " FROZEN ",
-        Style::new()
-            .fg(theme::WARN)
-            .add_modifier(Modifier::REVERSED),
-    );
+    let marks = moment_marks(app);
     let name = format!(" {} ", app.info.name);
     let mut name_part = Part::new(1, vec![Span::styled(name.clone(), bold)]);
-    let room = inner.saturating_sub(if app.is_frozen() { frozen.width() } else { 0 });
+    let room = inner.saturating_sub(marks.iter().map(Part::width).sum());
     if Span::raw(name.as_str()).width() > room {
-        // Only the name and the mark are left by the time this is used.
+        // Only the name and the marks are left by the time this is used.
         name_part.short = ellipsized(&app.info.name, room.saturating_sub(2))
             .map(|short| vec![Span::styled(format!(" {short} "), bold)]);
     }
@@ -88,9 +84,7 @@ fn top_row(app: &App, snapshot: Option<&Snapshot>, inner: usize) -> (Line<'stati
         ),
         name_part,
     ];
-    if app.is_frozen() {
-        parts.push(Part::new(0, vec![frozen]));
-    }
+    parts.extend(marks);
     let clock_style = if snapshot.is_some() {
         theme::label()
     } else {
@@ -134,6 +128,45 @@ fn top_row(app: &App, snapshot: Option<&Snapshot>, inner: usize) -> (Line<'stati
     (Line::from(left), right)
 }
 
+/// The marks of the moment shown: FROZEN at the newest moment, REWOUND
+/// with the moment and how far behind live it is, and a replay's playback.
+fn moment_marks(app: &App) -> Vec<Part> {
+    let mark = |text: String| {
+        Span::styled(
+            text,
+            Style::new()
+                .fg(theme::WARN)
+                .add_modifier(Modifier::REVERSED),
+        )
+    };
+    let mut marks = Vec::new();
+    if let Some(playback) = app.playback {
+        let state = if playback.at_end {
+            "end".to_string()
+        } else if playback.playing {
+            format!("▶ {}×", playback.speed)
+        } else {
+            "⏸".to_string()
+        };
+        marks.push(Part::new(0, vec![mark(format!(" REPLAY {state} "))]));
+    }
+    match (app.behind_live_s(), app.shown()) {
+        (Some(behind), Some(shown)) if behind > 0.0 => {
+            let at = format::elapsed(shown.t_s);
+            marks.push(
+                Part::new(
+                    0,
+                    vec![mark(format!(" REWOUND {at} · {behind:.1}s behind live "))],
+                )
+                .or_short(vec![mark(format!(" REWOUND {at} "))]),
+            );
+        }
+        (Some(_), _) => marks.push(Part::new(0, vec![mark(" FROZEN ".to_string())])),
+        (None, _) => {}
+    }
+    marks
+}
+
 /// The conservation counters and the checkpoint, for the bottom border.
 ///
 /// Priority: generated, then dropped and dead-lettered when not zero, done,
@@ -169,11 +202,13 @@ fn totals(s: &Snapshot, inner: usize) -> Line<'static> {
 
 /// The status line's groups in display order, each a [`Part`].
 ///
-/// Priority: run state (then its elapsed time), source rates, pending items
-/// (then their lag), end-to-end latency.
+/// Priority: run state (then its elapsed time), end-to-end latency (then
+/// its p99 alone), source rates (then without their words), pending items
+/// (then without their lag).
 fn groups(s: &Snapshot, quit: QuitState) -> Vec<Part> {
+    // A `q` stops the source: the run drains, and says so in one word.
     let state = if quit == QuitState::Draining && !s.state.is_final() {
-        "stopping".to_string()
+        "draining".to_string()
     } else {
         s.state.as_str().to_string()
     };
@@ -202,32 +237,40 @@ fn groups(s: &Snapshot, quit: QuitState) -> Vec<Part> {
         )
         .or_short(vec![state]),
         Part::new(
-            1,
+            2,
             vec![
-                Span::styled("source ", theme::label()),
-                Span::raw(rate),
-                Span::styled(" → ", theme::label()),
+                Span::styled("source set ", theme::label()),
+                Span::raw(rate.clone()),
+                Span::styled(" → admitted ", theme::label()),
                 Span::raw(format::rate(s.source.out_rate)),
             ],
-        ),
+        )
+        .or_short(vec![
+            Span::styled("source ", theme::label()),
+            Span::raw(rate),
+            Span::styled(" → ", theme::label()),
+            Span::raw(format::rate(s.source.out_rate)),
+        ]),
     ];
     let e2e = &s.end_to_end_ms.window;
     if e2e.count > 0 {
-        groups.push(Part::new(
-            3,
-            vec![
-                Span::styled("end-to-end p50 ", theme::label()),
-                Span::styled(
-                    format::millis(e2e.p50),
-                    Style::new().add_modifier(Modifier::BOLD),
-                ),
-                Span::styled(" p99 ", theme::label()),
-                Span::styled(
-                    format::millis(e2e.p99),
-                    Style::new().add_modifier(Modifier::BOLD),
-                ),
-            ],
-        ));
+        // After the state, the most important number: it stays longest.
+        let bold = Style::new().add_modifier(Modifier::BOLD);
+        groups.push(
+            Part::new(
+                1,
+                vec![
+                    Span::styled("end-to-end p50 ", theme::label()),
+                    Span::styled(format::millis(e2e.p50), bold),
+                    Span::styled(" p99 ", theme::label()),
+                    Span::styled(format::millis(e2e.p99), bold),
+                ],
+            )
+            .or_short(vec![
+                Span::styled("e2e p99 ", theme::label()),
+                Span::styled(format::millis(e2e.p99), bold),
+            ]),
+        );
     }
     if s.source.source_pending > 0 {
         let colour = Style::new().fg(if s.source.backpressure == Backpressure::High {
@@ -238,7 +281,7 @@ fn groups(s: &Snapshot, quit: QuitState) -> Vec<Part> {
         let pending = format!("pending {}", format::count(s.source.source_pending as f64));
         groups.push(
             Part::new(
-                2,
+                3,
                 vec![Span::styled(
                     format!("{pending} lag {}", format::millis(s.source.source_lag_ms)),
                     colour,
@@ -348,12 +391,12 @@ mod tests {
     }
 
     #[test]
-    fn the_header_at_60_columns_drops_whole_parts_by_priority() {
+    fn the_header_at_60_columns_drops_whole_parts_by_priority_and_keeps_end_to_end_latency() {
         assert_eq!(
             rows(&burst_after_drops(), 60),
             [
                 "╭ pipetop · burst ────── CPU 61% · RSS 48.0 MiB · 12:34:56 ╮",
-                "│● running 01:00  │  source 1000/s → 1990/s                │",
+                "│● running 01:00  │  end-to-end p50 810.0ms p99 3.78s      │",
                 "╰───────────── generated 18.0k · done 10.0k · dropped 6949 ╯",
             ]
         );
@@ -372,6 +415,8 @@ mod tests {
             "● running",
             "source 1000/s → 1990/s",
             "end-to-end p50 810.0ms p99 3.78s",
+            "e2e p99 3.78s",
+            "source set 1000/s → admitted 1990/s",
             "pending 8000 lag 3.40s",
             "pending 8000",
             "generated 18.0k",

@@ -1,7 +1,7 @@
 //! The help overlay, written from the key table that dispatches keys.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Clear, Row, Table};
@@ -9,25 +9,50 @@ use ratatui::widgets::{Cell, Clear, Row, Table};
 use crate::tui::keys::KEYS;
 use crate::tui::theme;
 
+/// Widest help text in the key table (a test keeps them within it), so two
+/// columns of keys fit in 80 columns.
+pub const HELP_TEXT_MAX: usize = 28;
+/// Columns of the key names.
+const KEY_WIDTH: u16 = 7;
+
 pub fn render(frame: &mut Frame, area: Rect) {
-    let height = (KEYS.len() as u16 + 2).min(area.height);
-    let width = 56.min(area.width);
+    // One column when every key fits in the height, else two side by side.
+    let one_column = KEYS.len() as u16 + 2 <= area.height;
+    let per_column = if one_column {
+        KEYS.len()
+    } else {
+        KEYS.len().div_ceil(2)
+    };
+    let column_width = KEY_WIDTH + 2 + HELP_TEXT_MAX as u16;
+    let columns = if one_column { 1 } else { 2 };
+    let width = (column_width * columns + 2 + 3 * (columns - 1)).min(area.width);
+    let height = (per_column as u16 + 2).min(area.height);
     let popup = area.centered(Constraint::Length(width), Constraint::Length(height));
-    let rows = KEYS.iter().map(|b| {
-        Row::new([
-            Cell::from(Span::styled(b.key_names(), theme::title())),
-            Cell::from(b.help),
-        ])
-    });
-    let table = Table::new(rows, [Constraint::Length(10), Constraint::Min(0)])
-        .column_spacing(2)
-        .block(
-            super::panel(" keys ")
-                .border_style(theme::title().remove_modifier(Modifier::BOLD))
-                .title_bottom(
-                    Line::from(Span::styled(" Esc or ? closes ", theme::label())).right_aligned(),
-                ),
+    let block = super::panel(" keys ")
+        .border_style(theme::title().remove_modifier(Modifier::BOLD))
+        .title_bottom(
+            Line::from(Span::styled(" Esc or ? closes ", theme::label())).right_aligned(),
         );
+    let inner = block.inner(popup);
     frame.render_widget(Clear, popup);
-    frame.render_widget(table, popup);
+    frame.render_widget(block, popup);
+    let halves: Vec<Rect> = if one_column {
+        vec![inner]
+    } else {
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
+            .spacing(3)
+            .split(inner)
+            .to_vec()
+    };
+    for (chunk, half) in KEYS.chunks(per_column).zip(halves) {
+        let rows = chunk.iter().map(|b| {
+            Row::new([
+                Cell::from(Span::styled(b.key_names(), theme::title())),
+                Cell::from(b.help),
+            ])
+        });
+        let table =
+            Table::new(rows, [Constraint::Length(KEY_WIDTH), Constraint::Min(0)]).column_spacing(2);
+        frame.render_widget(table, half);
+    }
 }

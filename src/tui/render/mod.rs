@@ -2,12 +2,13 @@
 //! `render(frame, app, area)` per panel, each in the file named after it.
 //! Panels drop out as the terminal shrinks; below 80×24 a message says so.
 
+pub mod compare;
 mod events;
 mod footer;
 mod header;
 mod help;
 mod histogram;
-mod history;
+pub mod history;
 mod overlay;
 mod parts;
 mod pipeline;

@@ -173,11 +173,7 @@ fn saturation(t: &StageTheory) -> Option<Line<'static>> {
 }
 
 fn theory(app: &App, stage: &StageSnapshot) -> Vec<Line<'static>> {
-    let source_rate = app
-        .view()
-        .latest
-        .as_ref()
-        .and_then(|s| s.source.rate.per_second());
+    let source_rate = app.shown().and_then(|s| s.source.rate.per_second());
     let markov = theory::markov(app.info.spec.as_ref(), app.selected);
     let window_s = stage.window.seconds;
     let Some(o) = OverlayTheory::of(stage, source_rate, markov) else {

@@ -9,6 +9,7 @@ use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Cell, Row, Table, TableState};
 
 use crate::format;
+use crate::history::{Metric, StageMetric};
 use crate::metrics::{Backpressure, Snapshot, StageSnapshot};
 use crate::tui::app::App;
 use crate::tui::theme;
@@ -24,6 +25,46 @@ struct Column {
     width: u16,
     min_table: u16,
     cell: fn(&StageSnapshot) -> Cell<'static>,
+}
+
+/// Columns of the trend sparkline (each the peak of a few seconds).
+const TREND_WIDTH: usize = 8;
+/// Seconds the trend spans.
+const TREND_SECONDS: f64 = 60.0;
+/// The sparkline's levels, lowest first.
+const LEVELS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+
+/// A stage's queue depth over the last minute up to the shown moment, as a
+/// sparkline against its capacity (or its own peak, when unbounded).
+fn trend(app: &App, stage: usize, s: &StageSnapshot) -> Cell<'static> {
+    let Some(shown) = app.shown() else {
+        return Cell::from("");
+    };
+    let metric = Metric::Stage(stage, StageMetric::QueueLen);
+    let points = app
+        .history()
+        .points(metric, shown.t_s - TREND_SECONDS, shown.t_s);
+    let peak = points.iter().map(|p| p.max).fold(0.0, f64::max);
+    let top = s.queue_capacity.map_or(peak, |c| c as f64).max(1.0);
+    let mut cells = [None; TREND_WIDTH];
+    for p in &points {
+        let at = ((p.t_s - (shown.t_s - TREND_SECONDS)) / TREND_SECONDS * TREND_WIDTH as f64)
+            .clamp(0.0, TREND_WIDTH as f64 - 1.0) as usize;
+        let cell: &mut Option<f64> = &mut cells[at];
+        *cell = Some(cell.map_or(p.max, |v: f64| v.max(p.max)));
+    }
+    let line: String = cells
+        .iter()
+        .map(|c| match c {
+            None => ' ',
+            Some(v) => {
+                let level = (v / top * (LEVELS.len() - 1) as f64).round();
+                LEVELS[(level.max(0.0) as usize).min(LEVELS.len() - 1)]
+            }
+        })
+        .collect();
+    let colour = theme::occupancy(s.occupancy());
+    Cell::from(Span::styled(line, Style::new().fg(colour)))
 }
 
 fn right(text: String) -> Cell<'static> {
@@ -54,7 +95,7 @@ const COLUMNS: &[Column] = &[
     ) },
     Column { header: "in/s", width: 7, min_table: WIDE, cell: |s| right(format::count(s.in_rate)) },
     Column { header: "out/s", width: 7, min_table: 0, cell: |s| right(format::count(s.out_rate)) },
-    Column { header: "p50", width: 7, min_table: 0, cell: |s| right(format::millis(s.service_ms.window.p50)) },
+    Column { header: "p50", width: 7, min_table: WIDE, cell: |s| right(format::millis(s.service_ms.window.p50)) },
     Column { header: "p99", width: 7, min_table: 0, cell: |s| right(format::millis(s.service_ms.window.p99)) },
     Column { header: "wait p99", width: 8, min_table: WIDER, cell: |s| right(format::millis(s.wait_ms.window.p99)) },
     Column { header: "busy", width: 5, min_table: 0, cell: |s| right(format::percent(s.busy)) },
@@ -84,37 +125,49 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
         .unwrap_or(6)
         .clamp(6, 20);
     let header = Row::new(
-        std::iter::once(Cell::from("stage")).chain(
-            columns
-                .iter()
-                .map(|c| Cell::from(Text::from(Line::from(c.header).right_aligned()))),
-        ),
+        [Cell::from("stage"), Cell::from("queue 1m")]
+            .into_iter()
+            .chain(
+                columns
+                    .iter()
+                    .map(|c| Cell::from(Text::from(Line::from(c.header).right_aligned()))),
+            ),
     )
     .style(theme::label().add_modifier(Modifier::BOLD));
     let rows = snapshot.stages.iter().enumerate().map(|(i, stage)| {
+        let mark = if i == app.selected { '▸' } else { ' ' };
         let name = if snapshot.bottleneck == Some(i) {
             Span::styled(
-                format!("◆ {}", stage.name),
+                format!("◆{mark}{}", stage.name),
                 Style::new()
                     .fg(theme::BOTTLENECK)
                     .add_modifier(Modifier::BOLD),
             )
         } else {
-            Span::raw(format!("  {}", stage.name))
+            Span::raw(format!(" {mark}{}", stage.name))
         };
-        Row::new(std::iter::once(Cell::from(name)).chain(columns.iter().map(|c| (c.cell)(stage))))
+        Row::new(
+            std::iter::once(Cell::from(name))
+                .chain(std::iter::once(trend(app, i, stage)))
+                .chain(columns.iter().map(|c| (c.cell)(stage))),
+        )
     });
     let widths = std::iter::once(Constraint::Length(name_width))
+        .chain(std::iter::once(Constraint::Length(TREND_WIDTH as u16)))
         .chain(columns.iter().map(|c| Constraint::Length(c.width)));
     // Spare width spreads the columns out (up to 3 spaces apart) rather
     // than leaving a blank band on the right.
-    let used = name_width + columns.iter().map(|c| c.width + 1).sum::<u16>();
+    let used =
+        name_width + TREND_WIDTH as u16 + 1 + columns.iter().map(|c| c.width + 1).sum::<u16>();
     let spare = area.width.saturating_sub(2 + used);
-    let spacing = (1 + spare / (columns.len() as u16).max(1)).min(3);
+    let spacing = (1 + spare / (columns.len() as u16 + 1)).min(3);
     let table = Table::new(rows, widths)
         .header(header)
         .column_spacing(spacing)
-        .block(super::panel(" stages ").title(bottleneck_title(snapshot, area.width)));
+        .block(
+            super::panel(stages_title(app, area.width))
+                .title(bottleneck_title(snapshot, area.width)),
+        );
     // The state scrolls the selected row into view when stages outnumber rows.
     let mut state = TableState::new().with_selected(Some(app.selected));
     frame.render_stateful_widget(
@@ -122,6 +175,17 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
         area,
         &mut state,
     );
+}
+
+/// " stages ", saying when the selection follows the bottleneck.
+fn stages_title(app: &App, width: u16) -> String {
+    if app.follow_bottleneck && width >= WIDE {
+        " stages · ▸ follows the bottleneck until you select ".to_string()
+    } else if app.follow_bottleneck {
+        " stages · ▸ follows ◆ ".to_string()
+    } else {
+        " stages ".to_string()
+    }
 }
 
 /// The bottleneck and why, for the table's title, cut to fit beside " stages ".
@@ -143,7 +207,7 @@ fn bottleneck_title(s: &Snapshot, width: u16) -> Line<'static> {
     if let Some(reason) = reason {
         text.push_str(&format!(": {reason}"));
     }
-    let room = usize::from(width).saturating_sub(14);
+    let room = usize::from(width).saturating_sub(26);
     if text.chars().count() > room {
         text = text.chars().take(room.saturating_sub(1)).collect();
         text.push('…');

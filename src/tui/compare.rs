@@ -1,0 +1,192 @@
+//! `pipetop compare A.jsonl B.jsonl` in the dashboard: both recordings fed
+//! whole into their own [`App`] (so their histories give the charts), and
+//! summed up for the A/B/Δ table. Keys from the one key table: ↑↓ select a
+//! stage, `c` the chart's metric, `q` quits.
+
+use std::path::Path;
+use std::time::Duration;
+
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use ratatui::crossterm::event::{Event as TermEvent, KeyEventKind};
+
+use crate::replay::{Moment, RunSummary, SeriesError, SeriesReader, SummaryBuilder};
+
+use super::app::App;
+use super::chart_kind::ChartKind;
+use super::keys::{Action, action_for};
+use super::live::{Input, TerminalInput};
+use super::render::compare::render;
+use super::replay::{Recording, feed};
+use super::signals::StopSignal;
+use super::terminal::TerminalGuard;
+
+/// One side of a comparison: the run fed whole, and its summary.
+#[derive(Debug, Clone)]
+pub struct Side {
+    /// The dashboard state fed the whole run (its history draws the charts).
+    pub app: App,
+    /// The run in numbers.
+    pub summary: RunSummary,
+}
+
+impl Side {
+    /// A side from its moments, in order.
+    pub fn from_moments(
+        name: &str,
+        path: &str,
+        app: App,
+        moments: impl IntoIterator<Item = Moment>,
+    ) -> Option<Self> {
+        let mut app = app;
+        let mut builder = SummaryBuilder::default();
+        for moment in moments {
+            builder.push(&moment);
+            feed(&mut app, moment);
+        }
+        Some(Self {
+            summary: builder.finish(name, path)?,
+            app,
+        })
+    }
+
+    /// Reads a series file whole.
+    pub fn read(path: &Path) -> Result<Self, SeriesError> {
+        let info = Recording::open(path)?.info();
+        let mut reader = SeriesReader::open(path)?;
+        let mut app = App::new(info.clone());
+        let mut builder = SummaryBuilder::default();
+        while let Some(moment) = reader.next_moment()? {
+            builder.push(&moment);
+            feed(&mut app, moment);
+        }
+        let summary = builder
+            .finish(&info.name, &path.display().to_string())
+            .ok_or_else(|| SeriesError::Empty {
+                path: path.to_path_buf(),
+            })?;
+        Ok(Self { app, summary })
+    }
+}
+
+/// The comparison's view state.
+#[derive(Debug, Clone)]
+pub struct Comparison {
+    /// Run A.
+    pub a: Side,
+    /// Run B.
+    pub b: Side,
+    /// The selected stage (by A's order).
+    pub selected: usize,
+    /// The chart's metric.
+    pub chart: ChartKind,
+    /// True once `q` was pressed.
+    pub quit: bool,
+}
+
+impl Comparison {
+    /// A comparison of `a` and `b`, the first stage selected.
+    pub fn new(a: Side, b: Side) -> Self {
+        Self {
+            a,
+            b,
+            selected: 0,
+            chart: ChartKind::Queue,
+            quit: false,
+        }
+    }
+
+    /// The stage names: A's, then those only in B.
+    pub fn stage_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .a
+            .summary
+            .stages
+            .iter()
+            .map(|s| s.name.clone())
+            .collect();
+        for s in &self.b.summary.stages {
+            if !names.contains(&s.name) {
+                names.push(s.name.clone());
+            }
+        }
+        names
+    }
+
+    /// Carries out one key's action (the ones a comparison has).
+    pub fn apply(&mut self, action: Action) {
+        let stages = self.stage_names().len();
+        match action {
+            Action::SelectUp => self.selected = self.selected.saturating_sub(1),
+            Action::SelectDown => self.selected = (self.selected + 1).min(stages.saturating_sub(1)),
+            Action::CycleChart => self.chart = self.chart.next(),
+            Action::Quit | Action::QuitNow => self.quit = true,
+            // Nothing runs and nothing is rewound in a comparison.
+            Action::AddWorker
+            | Action::RemoveWorker
+            | Action::Burst
+            | Action::RateDown
+            | Action::RateUp
+            | Action::TogglePause
+            | Action::CyclePolicy
+            | Action::SlowDown
+            | Action::Restore
+            | Action::Crash
+            | Action::CycleHistogram
+            | Action::Lesson
+            | Action::Theory
+            | Action::Errors
+            | Action::Freeze
+            | Action::Help
+            | Action::CloseOverlay
+            | Action::Screenshot
+            | Action::CycleSpan
+            | Action::StepBack
+            | Action::StepForward
+            | Action::JumpBack
+            | Action::JumpForward
+            | Action::PrevEvent
+            | Action::NextEvent
+            | Action::Live
+            | Action::ScrollLog
+            | Action::Slower
+            | Action::Faster => {}
+        }
+    }
+}
+
+/// Opens the comparison of two series files in the dashboard.
+pub fn run(a: &Path, b: &Path) -> anyhow::Result<()> {
+    let mut comparison = Comparison::new(Side::read(a)?, Side::read(b)?);
+    let mut terminal = TerminalGuard::new()?;
+    let signals = StopSignal::install()?;
+    compare_loop(&mut terminal, &mut comparison, &mut TerminalInput, &|| {
+        signals.take()
+    })
+}
+
+/// Draws and serves keys until `q`.
+pub fn compare_loop<B, I>(
+    terminal: &mut Terminal<B>,
+    comparison: &mut Comparison,
+    input: &mut I,
+    stop_signalled: &dyn Fn() -> bool,
+) -> anyhow::Result<()>
+where
+    B: Backend,
+    B::Error: Send + Sync + 'static,
+    I: Input,
+{
+    loop {
+        terminal.draw(|f| render(f, comparison))?;
+        if let Some(TermEvent::Key(key)) = input.poll(Duration::from_millis(250))?
+            && key.kind == KeyEventKind::Press
+            && let Some(action) = action_for(&key)
+        {
+            comparison.apply(action);
+        }
+        if comparison.quit || stop_signalled() {
+            return Ok(());
+        }
+    }
+}

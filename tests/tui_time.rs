@@ -1,0 +1,174 @@
+//! The time axis in the dashboard: rewinding to a past moment shows that
+//! moment in every panel, the chart cycles metric and span, and the run
+//! stays on screen when it ends.
+
+mod fixture;
+
+use fixture::{Scene, app};
+use pipetop::tui::{Action, App, ChartKind, ChartSpan, render};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+
+fn draw(app: &App, width: u16, height: u16) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|f| render(f, app)).unwrap();
+    terminal
+}
+
+fn text(buf: &Buffer) -> String {
+    let area = buf.area;
+    (0..area.height)
+        .map(|y| {
+            (0..area.width)
+                .map(|x| buf[(x, y)].symbol())
+                .collect::<String>()
+                + "\n"
+        })
+        .collect()
+}
+
+/// The burst fixture rewound to before the burst reached enrich (t = 39 s,
+/// the burst comes at 40 s): PgUp twice from 60 s, then one tick back.
+fn rewound_before_the_burst() -> App {
+    let mut app = app(Scene::Burst);
+    app.apply(Action::JumpBack);
+    app.apply(Action::JumpBack);
+    for _ in 0..4 {
+        app.apply(Action::StepBack);
+    }
+    app
+}
+
+#[test]
+fn rewound_burst_frame_160x48() {
+    let app = rewound_before_the_burst();
+    insta::assert_snapshot!(draw(&app, 160, 48).backend());
+}
+
+#[test]
+fn rewinding_shows_the_past_moment_in_every_panel_and_says_how_far_behind() {
+    let live = app(Scene::Burst);
+    let app = rewound_before_the_burst();
+    let shown = app.shown().unwrap();
+    assert_eq!(shown.t_s, 39.0);
+    assert_eq!(
+        app.live().unwrap().t_s,
+        live.live().unwrap().t_s,
+        "the run goes on"
+    );
+    let screen = text(draw(&app, 160, 48).backend().buffer());
+    assert!(
+        screen.contains("REWOUND 00:39 · 21.0s behind live"),
+        "{screen}"
+    );
+    // Before the burst: no bottleneck in the table, a calm enrich queue,
+    // and the event log stops before the burst's line.
+    assert!(screen.contains("no bottleneck"), "{screen}");
+    assert!(!screen.contains("burst of 10000 items"), "{screen}");
+    assert!(screen.contains("enrich: workers 2 → 4"), "{screen}");
+    // The live frame shows the burst.
+    let live_screen = text(draw(&live, 160, 48).backend().buffer());
+    assert!(live_screen.contains("burst of 10000 items"));
+}
+
+#[test]
+fn rewind_keys_step_jump_and_return_to_live() {
+    let mut app = app(Scene::Burst);
+    let live_tick = app.live().unwrap().tick;
+    app.apply(Action::StepBack);
+    assert_eq!(app.shown().unwrap().tick, live_tick - 1);
+    app.apply(Action::StepForward);
+    assert_eq!(app.shown().unwrap().tick, live_tick);
+    app.apply(Action::JumpBack);
+    assert_eq!(app.shown().unwrap().t_s, app.live().unwrap().t_s - 10.0);
+    // The previous event from 50 s is the restart at 50 s? No: strictly before.
+    app.apply(Action::PrevEvent);
+    let at = app.shown().unwrap().t_s;
+    assert!(
+        app.events().iter().any(|l| l.t_s == at),
+        "on an event: {at}"
+    );
+    app.apply(Action::NextEvent);
+    assert!(app.shown().unwrap().t_s > at);
+    app.apply(Action::Live);
+    assert!(!app.is_frozen());
+    assert_eq!(app.shown().unwrap().tick, live_tick);
+}
+
+#[test]
+fn a_rewound_view_stays_on_its_moment_while_snapshots_arrive() {
+    let mut app = app(Scene::Burst);
+    app.apply(Action::JumpBack);
+    let shown = app.shown().unwrap().tick;
+    let mut next = app.live().unwrap().clone();
+    next.tick += 1;
+    next.t_s += 0.25;
+    app.on_snapshot(std::sync::Arc::new(next));
+    assert_eq!(app.shown().unwrap().tick, shown);
+    assert!(app.behind_live_s().unwrap() > 10.0);
+}
+
+#[test]
+fn the_chart_cycles_its_metric_and_span_and_labels_its_axes() {
+    let mut app = app(Scene::Burst);
+    let screen = text(draw(&app, 160, 48).backend().buffer());
+    assert!(screen.contains("enrich · queue depth · 1 min"), "{screen}");
+    assert!(
+        screen.contains("00:30") && screen.contains("01:00"),
+        "time ticks"
+    );
+    let mut seen = vec![app.chart];
+    for _ in 0..9 {
+        app.apply(Action::CycleChart);
+        seen.push(app.chart);
+        let screen = text(draw(&app, 160, 48).backend().buffer());
+        assert!(screen.contains(app.chart.label()), "{:?}", app.chart);
+    }
+    app.apply(Action::CycleChart);
+    assert_eq!(app.chart, ChartKind::Queue, "the cycle closes");
+    seen.dedup();
+    assert_eq!(seen.len(), 10, "ten metrics");
+    app.apply(Action::CycleSpan);
+    assert_eq!(app.span, ChartSpan::TenMinutes);
+    app.apply(Action::CycleSpan);
+    let screen = text(draw(&app, 160, 48).backend().buffer());
+    assert!(screen.contains("whole run"), "{screen}");
+}
+
+#[test]
+fn at_80_columns_the_stage_table_keeps_a_trend_per_stage() {
+    let app = app(Scene::Burst);
+    let screen = text(draw(&app, 80, 24).backend().buffer());
+    assert!(screen.contains("queue 1m"), "{screen}");
+    // enrich filled in the last 20 s: its trend ends on a full block.
+    let enrich = screen.lines().find(|l| l.contains("▸enrich")).unwrap();
+    assert!(enrich.contains('█') && enrich.contains('▁'), "{enrich}");
+}
+
+#[test]
+fn selection_follows_the_bottleneck_until_a_stage_is_selected() {
+    let mut app = app(Scene::Burst);
+    assert_eq!(app.selected, 2, "enrich is the bottleneck");
+    assert!(app.follow_bottleneck);
+    app.apply(Action::SelectUp);
+    assert_eq!(app.selected, 1);
+    assert!(!app.follow_bottleneck);
+    let mut next = app.live().unwrap().clone();
+    next.tick += 1;
+    app.on_snapshot(std::sync::Arc::new(next));
+    assert_eq!(app.selected, 1, "the operator's choice stands");
+}
+
+#[test]
+fn a_finished_run_says_done_and_q_quits() {
+    let mut app = app(Scene::Normal);
+    let mut last = app.live().unwrap().clone();
+    last.tick += 1;
+    last.state = pipetop::metrics::RunState::Done;
+    app.on_snapshot(std::sync::Arc::new(last));
+    let screen = text(draw(&app, 120, 30).backend().buffer());
+    assert!(screen.contains("done — q to quit"), "{screen}");
+    assert_eq!(app.apply(Action::Quit), None);
+    assert_eq!(app.quit, pipetop::tui::QuitState::Now);
+}
