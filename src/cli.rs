@@ -48,6 +48,11 @@ pub struct RunArgs {
     /// Write the operator's actions as a replayable scenario (TOML) here.
     #[arg(long, value_name = "FILE.toml")]
     pub record: Option<PathBuf>,
+    /// Simulate the scenario in virtual time instead of running real
+    /// threads: exact and fast (headless: as fast as possible; in the
+    /// dashboard `<` and `>` set the speed).
+    #[arg(long = "virtual")]
+    pub virtual_time: bool,
     /// How to show the run and what to write.
     #[command(flatten)]
     pub output: RunOutput,
@@ -59,6 +64,7 @@ impl Default for RunArgs {
             scenario: demos::DEFAULT.to_string(),
             seed: None,
             record: None,
+            virtual_time: false,
             output: RunOutput::default(),
         }
     }

@@ -81,6 +81,7 @@ pub mod metrics;
 pub mod model;
 pub mod scenario;
 pub mod session;
+pub mod simulator;
 pub mod stderr;
 pub mod stdout;
 pub mod tui;

@@ -2,13 +2,15 @@
 //! printed on stderr and mapped to exit codes here, in one place:
 //! 0 ok, 1 runtime failure, 2 bad usage or bad input.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
 use pipetop::cli::{Cli, Cmd, RunArgs};
 use pipetop::launch;
 use pipetop::scenario::{self, ScenarioError};
-use pipetop::session::Session;
+use pipetop::session::{Pace, Session};
+use pipetop::simulator;
 
 fn main() -> ExitCode {
     match Cli::parse().command {
@@ -50,7 +52,15 @@ fn run(args: RunArgs) -> ExitCode {
         scenario.pipeline.seed = seed;
     }
     let options = args.session_options();
-    let session = Session::from(scenario);
+    let session = if args.virtual_time {
+        // Headless virtual runs go as fast as possible; the dashboard starts at 1×.
+        let interactive = std::io::stdout().is_terminal() && std::io::stdin().is_terminal();
+        let headless = args.output.headless || !interactive;
+        let speed = if headless { Pace::FASTEST } else { 1.0 };
+        simulator::session(scenario, Pace::new(speed))
+    } else {
+        Session::from(scenario)
+    };
     match launch::run(session, &options, args.output.headless) {
         Ok(_) => ExitCode::SUCCESS,
         Err(e) => {
