@@ -84,4 +84,5 @@ pub mod session;
 pub mod simulator;
 pub mod stderr;
 pub mod stdout;
+pub mod sweep;
 pub mod tui;

@@ -6,7 +6,7 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
-use pipetop::cli::{Cli, Cmd, RunArgs};
+use pipetop::cli::{Cli, Cmd, RunArgs, SweepArgs};
 use pipetop::launch;
 use pipetop::scenario::{self, ScenarioError};
 use pipetop::session::{Pace, Session};
@@ -16,6 +16,7 @@ fn main() -> ExitCode {
     match Cli::parse().command {
         None => run(RunArgs::default()),
         Some(Cmd::Run(args)) => run(args),
+        Some(Cmd::Sweep(args)) => sweep(args),
         Some(Cmd::Check { file }) => match scenario::load(&file) {
             Ok(s) => print(&scenario::check_summary(&s)),
             Err(e) => bad_input(&e),
@@ -68,6 +69,52 @@ fn run(args: RunArgs) -> ExitCode {
             ExitCode::from(launch::exit_status(&e))
         }
     }
+}
+
+fn sweep(args: SweepArgs) -> ExitCode {
+    let mut scenario = match scenario::load(&args.scenario) {
+        Ok(s) => s,
+        Err(e) => return bad_input(&e),
+    };
+    if let Some(seed) = args.seed {
+        scenario.pipeline.seed = seed;
+    }
+    let Some(duration) = args.duration.or(scenario.duration) else {
+        return bad_usage(&format!(
+            "scenario `{}` runs until stopped: give each run a length with --duration (e.g. --duration 60s)",
+            scenario.name
+        ));
+    };
+    let plan = pipetop::sweep::SweepPlan {
+        scenario,
+        varies: args.varies,
+        goals: args.goals,
+        replications: usize::from(args.replications),
+        duration,
+        tick: args.tick,
+    };
+    if let Err(e) = pipetop::sweep::check(&plan) {
+        return bad_usage(&e);
+    }
+    let report = pipetop::sweep::run(&plan, &|_, _| {});
+    if let Some(path) = &args.report {
+        let json = match serde_json::to_string_pretty(&report) {
+            Ok(json) => json + "\n",
+            Err(e) => return bad_usage(&format!("cannot write the sweep report: {e}")),
+        };
+        if let Err(e) = std::fs::write(path, json) {
+            return bad_usage(&format!(
+                "cannot write the sweep report to {}: {e}",
+                path.display()
+            ));
+        }
+    }
+    print(&pipetop::sweep::table(&report))
+}
+
+fn bad_usage(message: &str) -> ExitCode {
+    pipetop::stderr::note(format!("error: {message}"));
+    ExitCode::from(2)
 }
 
 fn bad_input(error: &ScenarioError) -> ExitCode {

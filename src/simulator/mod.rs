@@ -31,6 +31,7 @@ use crate::scenario::Scenario;
 use crate::session::{Pace, Producer, RunClock, Session, StartProducer};
 
 pub use simulation::{SimSetup, Simulation};
+pub use stage::WaitStats;
 pub use tick::{BASE_MEMORY_BYTES, BYTES_PER_ITEM};
 
 /// Why a session cannot run in virtual time.

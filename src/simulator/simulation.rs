@@ -35,7 +35,7 @@ use crate::model::{Command, Event, FailKind, Failure, PipelineSpec, Rate, TimedC
 use super::arrivals::ArrivalProcess;
 use super::cpu::Cores;
 use super::service::draw;
-use super::stage::{Phase, Producer, SimItem, SimStage, SimWorker};
+use super::stage::{Phase, Producer, SimItem, SimStage, SimWorker, WaitStats};
 
 /// The longest a failed attempt waits before the retry (as in the engine).
 const MAX_BACKOFF_NS: u64 = 50_000_000;
@@ -205,6 +205,11 @@ impl Simulation {
     /// Attempts served since the start (each one stage's service of one item).
     pub fn services(&self) -> u64 {
         self.services
+    }
+
+    /// Every wait at stage `index` so far, exactly.
+    pub fn waits(&self, index: usize) -> WaitStats {
+        self.stages[index].waits
     }
 
     /// Stage `index`'s queue length averaged over time since the start.
@@ -434,7 +439,9 @@ impl Simulation {
 
     fn start_item(&mut self, s: usize, w: usize, item: SimItem) {
         let stage = &mut self.stages[s];
-        stage.wait_tally.record(self.now - item.enqueued_ns);
+        let wait_ns = self.now - item.enqueued_ns;
+        stage.wait_tally.record(wait_ns);
+        stage.waits.record(wait_ns);
         let stats = &stage.workers[w].stats;
         WorkerStats::bump(&stats.taken, 1);
         stats.time.enter(WorkerState::Busy, self.now);

@@ -23,6 +23,45 @@ pub struct SimItem {
     pub enqueued_ns: u64,
 }
 
+/// Every wait at a stage, exactly (the histograms keep three digits).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WaitStats {
+    /// Items taken from the queue (or handed straight to an idle worker).
+    pub taken: u64,
+    /// Of those, items that waited at all.
+    pub waited: u64,
+    /// The sum of their waits, ns.
+    pub total_ns: u128,
+}
+
+impl WaitStats {
+    /// Notes one item's wait.
+    #[inline]
+    pub fn record(&mut self, wait_ns: u64) {
+        self.taken += 1;
+        self.waited += u64::from(wait_ns > 0);
+        self.total_ns += u128::from(wait_ns);
+    }
+
+    /// The mean wait in ms (0 with nothing taken).
+    pub fn mean_ms(&self) -> f64 {
+        if self.taken == 0 {
+            0.0
+        } else {
+            self.total_ns as f64 / self.taken as f64 / 1e6
+        }
+    }
+
+    /// The fraction of items that waited.
+    pub fn p_wait(&self) -> f64 {
+        if self.taken == 0 {
+            0.0
+        } else {
+            self.waited as f64 / self.taken as f64
+        }
+    }
+}
+
 /// Who pushes into a queue: the source, or a worker of the stage before.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Producer {
@@ -95,6 +134,8 @@ pub struct SimStage {
     pub hit_capacity: bool,
     pub service_tally: LatencyTally,
     pub wait_tally: LatencyTally,
+    /// Exact waits, beside the histogram: for the exactness tests.
+    pub waits: WaitStats,
     recent: VecDeque<Failure>,
     dead_letters: VecDeque<DeadLetter>,
     failures_view: FailureView,
@@ -134,6 +175,7 @@ impl SimStage {
             hit_capacity: false,
             service_tally: LatencyTally::default(),
             wait_tally: LatencyTally::default(),
+            waits: WaitStats::default(),
             recent: VecDeque::new(),
             dead_letters: VecDeque::new(),
             failures_view: FailureView::default(),

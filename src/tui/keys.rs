@@ -3,6 +3,8 @@
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use crate::session::RunClock;
+
 /// Everything a key can ask of the dashboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
@@ -46,6 +48,12 @@ pub enum Action {
     CloseOverlay,
     /// Save the current frame as SVG.
     Screenshot,
+    /// Virtual time: run slower against the wall (down to 0.1×).
+    Slower,
+    /// Virtual time: run faster against the wall (up to 1000×).
+    Faster,
+    /// Virtual time: run as fast as the simulation can go.
+    FullSpeed,
     /// Stop the source and drain; a second press exits at once.
     Quit,
     /// Exit at once, aborting whatever is in flight.
@@ -167,9 +175,27 @@ pub const KEYS: &[KeyBinding] = &[
     bind(&[Key::ch('?')], Action::Help, "this help", foot(0, "?", "help")),
     bind(&[Key::plain(KeyCode::Esc)], Action::CloseOverlay, "close the overlay", None),
     bind(&[Key::ch('S')], Action::Screenshot, "save the frame as SVG", None),
+    bind(&[Key::ch('<')], Action::Slower, "virtual time: slower (to 0.1×)", foot(14, "<>", "speed")),
+    bind(&[Key::ch('>')], Action::Faster, "virtual time: faster (to 1000×)", None),
+    bind(&[Key::ch('*')], Action::FullSpeed, "virtual time: as fast as possible", None),
     bind(&[Key::ch('q')], Action::Quit, "stop, drain, exit (again: now)", foot(1, "q", "quit")),
     bind(&[Key { code: KeyCode::Char('c'), ctrl: true }], Action::QuitNow, "exit at once", None),
 ];
+
+impl Action {
+    /// Whether the action turns the speed of virtual time (meaningless,
+    /// and not listed, in a real-time run).
+    pub fn turns_speed(self) -> bool {
+        matches!(self, Self::Slower | Self::Faster | Self::FullSpeed)
+    }
+}
+
+/// The bindings that apply to a run on `clock`, in table order: all of
+/// them in virtual time, all but the speed keys in real time.
+pub fn bindings_for(clock: &RunClock) -> impl Iterator<Item = &'static KeyBinding> + '_ {
+    KEYS.iter()
+        .filter(move |b| matches!(clock, RunClock::Virtual(_)) || !b.action.turns_speed())
+}
 
 /// The action bound to a key press, if any.
 pub fn action_for(event: &KeyEvent) -> Option<Action> {

@@ -6,14 +6,16 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Clear, Row, Table};
 
-use crate::tui::keys::KEYS;
+use crate::session::RunClock;
+use crate::tui::keys::bindings_for;
 use crate::tui::theme;
 
-pub fn render(frame: &mut Frame, area: Rect) {
-    let height = (KEYS.len() as u16 + 2).min(area.height);
+pub fn render(frame: &mut Frame, area: Rect, clock: &RunClock) {
+    let count = bindings_for(clock).count();
+    let height = (count as u16 + 2).min(area.height);
     let width = 56.min(area.width);
     let popup = area.centered(Constraint::Length(width), Constraint::Length(height));
-    let rows = KEYS.iter().map(|b| {
+    let rows = bindings_for(clock).map(|b| {
         Row::new([
             Cell::from(Span::styled(b.key_names(), theme::title())),
             Cell::from(b.help),
