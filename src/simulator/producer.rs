@@ -120,9 +120,11 @@ fn pace_run(
         if snapshots.send(Arc::new(snapshot)).is_err() || last {
             return;
         }
-        // As fast as possible: wait while the reader is behind, taking
-        // commands meanwhile.
-        while snapshots.len() >= AHEAD && pace.speed().is_infinite() {
+        // As fast as possible: once the reader is AHEAD behind, wait until
+        // it has caught up to a quarter of that, taking commands meanwhile
+        // (so each wake-up computes many snapshots, not one).
+        let behind = snapshots.len() >= AHEAD;
+        while behind && snapshots.len() > AHEAD / 4 && pace.speed().is_infinite() {
             match commands.recv_timeout(Duration::from_millis(1)) {
                 Ok(command) => sim.command(command),
                 Err(RecvTimeoutError::Timeout) => {}
