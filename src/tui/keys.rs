@@ -175,11 +175,11 @@ pub const KEYS: &[KeyBinding] = &[
     bind(&[Key::ch('?')], Action::Help, "this help", foot(0, "?", "help")),
     bind(&[Key::plain(KeyCode::Esc)], Action::CloseOverlay, "close the overlay", None),
     bind(&[Key::ch('S')], Action::Screenshot, "save the frame as SVG", None),
+    bind(&[Key::ch('q')], Action::Quit, "stop, drain, exit (again: now)", foot(1, "q", "quit")),
+    bind(&[Key { code: KeyCode::Char('c'), ctrl: true }], Action::QuitNow, "exit at once", None),
     bind(&[Key::ch('<')], Action::Slower, "virtual time: slower (to 0.1×)", foot(14, "<>", "speed")),
     bind(&[Key::ch('>')], Action::Faster, "virtual time: faster (to 1000×)", None),
     bind(&[Key::ch('*')], Action::FullSpeed, "virtual time: as fast as possible", None),
-    bind(&[Key::ch('q')], Action::Quit, "stop, drain, exit (again: now)", foot(1, "q", "quit")),
-    bind(&[Key { code: KeyCode::Char('c'), ctrl: true }], Action::QuitNow, "exit at once", None),
 ];
 
 impl Action {

@@ -22,7 +22,7 @@ pub mod theme;
 pub mod widgets;
 
 pub use app::{App, HistogramKind, Overlay, QuitState};
-pub use keys::{Action, KEYS};
+pub use keys::{Action, KEYS, bindings_for};
 pub use render::render;
 pub use run::run;
 pub use screenshot::render_to_svg;
