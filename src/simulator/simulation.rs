@@ -58,16 +58,50 @@ pub struct SimSetup {
 }
 
 /// Something due at a virtual time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Due {
     /// A sleeping attempt of (stage, worker) ends.
-    AttemptEnd(usize, usize),
+    AttemptEnd(u32, u32),
     /// (stage, worker)'s back-off ends: the next attempt starts.
-    Retry(usize, usize),
+    Retry(u32, u32),
     /// The source's next arrival, if the schedule is still this generation.
     Arrival(u64),
     /// The next spinning attempt ends, if the cores' schedule is still this generation.
     Cores(u64),
+}
+
+/// One entry of the event queue: ordered by time, then by the order of
+/// scheduling (one `u128` compare), the due thing carried alongside.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    key: u128,
+    due: Due,
+}
+
+impl Entry {
+    fn at(&self) -> u64 {
+        (self.key >> 64) as u64
+    }
+}
+
+impl PartialEq for Entry {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key
+    }
+}
+
+impl Eq for Entry {}
+
+impl PartialOrd for Entry {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Entry {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.key.cmp(&other.key)
+    }
 }
 
 /// What a queue did with an offered item.
@@ -104,7 +138,7 @@ pub(super) struct Flow {
 pub struct Simulation {
     pub(super) now: u64,
     seq: u64,
-    due: BinaryHeap<Reverse<(u64, u64, Due)>>,
+    due: BinaryHeap<Reverse<Entry>>,
     pub(super) stages: Vec<SimStage>,
     pub(super) source: SimSource,
     pub(super) cores: Cores,
@@ -219,7 +253,8 @@ impl Simulation {
 
     pub(super) fn schedule(&mut self, at: u64, due: Due) {
         self.seq += 1;
-        self.due.push(Reverse((at.max(self.now), self.seq, due)));
+        let key = (u128::from(at.max(self.now)) << 64) | u128::from(self.seq);
+        self.due.push(Reverse(Entry { key, due }));
     }
 
     /// Carries out everything due up to `limit` (timeline first at equal
@@ -230,7 +265,7 @@ impl Simulation {
             let at_command = self.timeline.front().map_or(u64::MAX, |t| {
                 t.at.as_nanos().min(u128::from(u64::MAX)) as u64
             });
-            let at_due = self.due.peek().map_or(u64::MAX, |Reverse((t, _, _))| *t);
+            let at_due = self.due.peek().map_or(u64::MAX, |Reverse(e)| e.at());
             let next = at_command.min(at_due);
             if next > limit {
                 break;
@@ -240,10 +275,10 @@ impl Simulation {
                 let entry = self.timeline.pop_front().expect("front exists");
                 self.apply(entry.command, crate::model::Origin::Timeline, entry.note);
             } else {
-                let Some(Reverse((_, _, due))) = self.due.pop() else {
+                let Some(Reverse(entry)) = self.due.pop() else {
                     break;
                 };
-                self.handle(due);
+                self.handle(entry.due);
             }
             self.check_drained();
         }
@@ -254,8 +289,9 @@ impl Simulation {
 
     fn handle(&mut self, due: Due) {
         match due {
-            Due::AttemptEnd(s, w) => self.attempt_end(s, w),
+            Due::AttemptEnd(s, w) => self.attempt_end(s as usize, w as usize),
             Due::Retry(s, w) => {
+                let (s, w) = (s as usize, w as usize);
                 if let Phase::Backoff { item, attempt } = self.stages[s].workers[w].phase {
                     self.start_attempt(s, w, item, attempt + 1);
                 }
@@ -481,7 +517,7 @@ impl Simulation {
             crash: None,
         };
         match stage.mode {
-            WorkMode::Sleep => self.schedule(now + service_ns, Due::AttemptEnd(s, w)),
+            WorkMode::Sleep => self.schedule(now + service_ns, Due::AttemptEnd(s as u32, w as u32)),
             WorkMode::Spin => {
                 self.cores.start((s, w), service_ns, now);
                 self.reschedule_cores();
@@ -537,7 +573,7 @@ impl Simulation {
         WorkerStats::bump(&stats.retried, 1);
         stage.workers[w].phase = Phase::Backoff { item, attempt };
         let backoff = (1_000_000 * u64::from(attempt)).min(MAX_BACKOFF_NS);
-        self.schedule(now + backoff, Due::Retry(s, w));
+        self.schedule(now + backoff, Due::Retry(s as u32, w as u32));
     }
 
     fn pass_on(&mut self, s: usize, w: usize, item: SimItem) {
