@@ -246,3 +246,33 @@ fn a_stage_stalled_at_zero_workers_gets_one_back_for_the_drain() {
     assert_eq!(last.totals.in_flight, 0);
     assert!(last.source.source_pending == 0);
 }
+
+#[test]
+fn spin_stages_share_the_cores_so_workers_past_the_cores_add_nothing() {
+    let throughput = |workers: usize| {
+        let mut spec = one_stage(
+            3,
+            1000.0,
+            ServiceDist::Fixed {
+                mean: Duration::from_millis(10),
+            },
+            workers,
+        );
+        spec.stages[0].mode = pipetop::model::WorkMode::Spin;
+        spec.stages[0].queue = QueueCapacity::Bounded(64);
+        let mut sim = Simulation::new(&spec, setup(Duration::from_secs(60)));
+        let last = run_to_end(&mut sim);
+        let service_ms = last.stages[0].service_ms.total.mean;
+        (last.stages[0].processed as f64 / last.t_s, service_ms)
+    };
+    // Two cores, 10 ms of CPU per item: at most 200 items/s.
+    let (one, one_service) = throughput(1);
+    let (two, _) = throughput(2);
+    let (eight, eight_service) = throughput(8);
+    assert!((one - 100.0).abs() < 2.0, "{one}");
+    assert!((two - 200.0).abs() < 4.0, "{two}");
+    assert!((eight - 200.0).abs() < 4.0, "{eight}: the plateau");
+    // Eight attempts on two cores take four times as long each.
+    assert!((one_service - 10.0).abs() < 0.05, "{one_service}");
+    assert!((eight_service - 40.0).abs() < 0.5, "{eight_service}");
+}
