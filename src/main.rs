@@ -96,17 +96,26 @@ fn sweep(args: SweepArgs) -> ExitCode {
     if let Err(e) = pipetop::sweep::check(&plan) {
         return bad_usage(&e);
     }
-    let report = pipetop::sweep::run(&plan, &|_, _| {});
-    if let Some(path) = &args.report {
-        let json = match serde_json::to_string_pretty(&report) {
-            Ok(json) => json + "\n",
-            Err(e) => return bad_usage(&format!("cannot write the sweep report: {e}")),
-        };
-        if let Err(e) = std::fs::write(path, json) {
+    // A report that cannot be written is found before the runs, not after.
+    let mut report_file = match args.report.as_ref().map(std::fs::File::create).transpose() {
+        Ok(file) => file,
+        Err(e) => {
+            let path = args.report.as_ref().map(|p| p.display().to_string());
             return bad_usage(&format!(
                 "cannot write the sweep report to {}: {e}",
-                path.display()
+                path.unwrap_or_default()
             ));
+        }
+    };
+    let report = pipetop::sweep::run(&plan, &|_, _| {});
+    if let Some(file) = report_file.as_mut() {
+        use std::io::Write;
+        let written = serde_json::to_string_pretty(&report)
+            .map_err(std::io::Error::other)
+            .and_then(|json| file.write_all((json + "\n").as_bytes()));
+        if let Err(e) = written {
+            pipetop::stderr::note(format!("error: cannot write the sweep report: {e}"));
+            return ExitCode::from(1);
         }
     }
     print(&pipetop::sweep::table(&report))

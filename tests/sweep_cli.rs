@@ -90,6 +90,15 @@ fn bad_vary_and_goal_exit_2_saying_what_to_write() {
             vec!["--vary", "enrich.workers=1..2", "--replications", "0"],
             "replications",
         ),
+        (
+            vec![
+                "--vary",
+                "enrich.workers=1..2",
+                "--report",
+                "/nonexistent/dir/r.json",
+            ],
+            "cannot write the sweep report",
+        ),
     ] {
         cargo_bin_cmd!("pipetop")
             .args(["sweep", "steady", "--duration", "1s"])
