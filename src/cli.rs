@@ -29,13 +29,18 @@ pub enum Cmd {
     Run(Box<RunArgs>),
     /// List the built-in demos, one line each.
     Demos,
+    /// Capacity planning: run variants of a scenario in virtual time on all
+    /// cores, and print throughput, end-to-end p50/p99 (with 95% intervals
+    /// over the replications), drops and the bottleneck of each, marking
+    /// the cheapest variant (fewest workers) that meets every goal.
+    Sweep(SweepArgs),
     /// Validate a scenario file; errors name file:line:col and the field.
     Check {
         /// A scenario .toml file or a built-in demo name.
         file: String,
     },
     /// Open a recorded series (--series FILE.jsonl) in the dashboard, with
-    /// nothing running: play/pause (space), speed ( ), seek and rewind.
+    /// nothing running: play/pause (space), speed (< >), seek and rewind.
     Replay(ReplayArgs),
     /// Two recorded series side by side on one time axis: a stage table
     /// with A, B and Δ, charts overlaid, the bottleneck and events of each.
@@ -83,6 +88,40 @@ fn parse_speed(text: &str) -> Result<f64, String> {
     Ok(speed)
 }
 
+/// The options of `pipetop sweep`.
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// A scenario .toml file or a built-in demo name (see `pipetop demos`).
+    pub scenario: String,
+    /// What to vary: STAGE.FIELD=A..B[,step] or STAGE.FIELD=a,b,c, with
+    /// FIELD one of workers, queue, policy, service (its mean); or
+    /// source.rate=A..B,step. Repeat for a grid of every combination.
+    #[arg(long = "vary", value_name = "STAGE.FIELD=A..B[,step]", required = true)]
+    pub varies: Vec<crate::sweep::Vary>,
+    /// A goal every variant is judged by, e.g. 'p99<50ms', 'drops=0',
+    /// 'drops<1%', 'throughput>=800' (end-to-end, means over the
+    /// replications). Repeatable.
+    #[arg(long = "goal", value_name = "GOAL")]
+    pub goals: Vec<crate::sweep::Goal>,
+    /// Runs per variant, with seeds seed, seed+1, …: the ± is a 95%
+    /// confidence interval over them.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..=100))]
+    pub replications: u16,
+    /// How long each run lasts (virtual time), then it drains; default: the
+    /// scenario's duration.
+    #[arg(long, value_parser = parse_run_length)]
+    pub duration: Option<Duration>,
+    /// The first replication's seed (default: the scenario's).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Sampling period of each run (the bottleneck is counted per tick).
+    #[arg(long, value_parser = parse_tick, default_value = "250ms")]
+    pub tick: Duration,
+    /// Write the table as JSON here.
+    #[arg(long, value_name = "FILE.json")]
+    pub report: Option<PathBuf>,
+}
+
 /// The options of `pipetop run`: what to run, plus how to show it.
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -104,6 +143,11 @@ pub struct RunArgs {
     /// (mean), or source.rate; e.g. --set enrich.workers=16 (repeatable).
     #[arg(long = "set", value_name = "STAGE.FIELD=VALUE")]
     pub sets: Vec<String>,
+    /// Simulate the scenario in virtual time instead of running real
+    /// threads: exact and fast (headless: as fast as possible; in the
+    /// dashboard `<` and `>` set the speed).
+    #[arg(long = "virtual")]
+    pub virtual_time: bool,
     /// How to show the run and what to write.
     #[command(flatten)]
     pub output: RunOutput,
@@ -117,6 +161,7 @@ impl Default for RunArgs {
             record: None,
             memory_cap: None,
             sets: Vec::new(),
+            virtual_time: false,
             output: RunOutput::default(),
         }
     }

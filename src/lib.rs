@@ -21,8 +21,15 @@
 //!   recording, SVG, `/metrics`, the summary table.
 //! - [`driver`] → engine, export, metrics, model, session: the one run
 //!   driver; front ends are only loops behind [`driver::Frontend`].
+//! - [`simulator`] → session, scenario, metrics, model, and of the engine
+//!   only the producer seam (`RunningPipeline::spawn_producer`,
+//!   `RunOptions`, `EngineFailure`): a scenario in virtual time, a second
+//!   producer of the same snapshots. [`sweep`] → simulator, scenario,
+//!   metrics, model, format: many virtual runs, one table. Nothing below
+//!   imports either.
 //! - [`tui`] and [`headless`] → driver and below (headless borrows the
-//!   dashboard's renderer for `--screenshot`); [`launch`] and [`cli`] on top.
+//!   dashboard's renderer for `--screenshot`); [`launch`] and [`cli`] on top
+//!   (cli names sweep's `--vary` and `--goal` types).
 //!
 //! # Your own pipeline
 //!
@@ -83,6 +90,8 @@ pub mod model;
 pub mod replay;
 pub mod scenario;
 pub mod session;
+pub mod simulator;
 pub mod stderr;
 pub mod stdout;
+pub mod sweep;
 pub mod tui;

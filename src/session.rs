@@ -4,6 +4,8 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use crate::engine::{
@@ -64,6 +66,7 @@ impl From<Scenario> for Session {
                 duration: scenario.duration,
                 spec: Some(scenario.pipeline),
                 window_secs: DEFAULT_WINDOW_SECS,
+                clock: RunClock::Real,
             },
             memory_cap: scenario.memory_cap.bytes(),
             observer: None,
@@ -185,6 +188,8 @@ pub struct SessionInfo {
     /// Seconds in the windowed percentiles (and in the averages the theory
     /// overlay compares them with).
     pub window_secs: usize,
+    /// Whose time the run's clock is: the wall's, or a simulation's.
+    pub clock: RunClock,
 }
 
 impl Default for SessionInfo {
@@ -199,6 +204,92 @@ impl Default for SessionInfo {
             timeline: Vec::new(),
             duration: None,
             window_secs: DEFAULT_WINDOW_SECS,
+            clock: RunClock::Real,
+        }
+    }
+}
+
+/// Whose time a run's clock keeps.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum RunClock {
+    /// Wall-clock time: real threads doing real waits (the engine).
+    #[default]
+    Real,
+    /// Simulated time (`run --virtual`), paced against the wall by the
+    /// shared [`Pace`] the dashboard's speed keys turn.
+    Virtual(Pace),
+}
+
+impl RunClock {
+    /// The report's word: `"real"` or `"virtual"`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Real => "real",
+            Self::Virtual(_) => "virtual",
+        }
+    }
+}
+
+/// How fast virtual time runs against wall time: 1.0 is real speed,
+/// [`Pace::FASTEST`] as fast as the simulation can go. Shared between the
+/// dashboard, which sets it, and the simulator, which reads it.
+#[derive(Debug, Clone)]
+pub struct Pace(Arc<AtomicU64>);
+
+impl PartialEq for Pace {
+    fn eq(&self, other: &Self) -> bool {
+        self.speed() == other.speed()
+    }
+}
+
+impl Pace {
+    /// The steps the speed keys move through, slowest first.
+    pub const STEPS: [f64; 13] = [
+        0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0,
+    ];
+    /// As fast as the simulation can go.
+    pub const FASTEST: f64 = f64::INFINITY;
+
+    /// A pace at `speed` (virtual seconds per wall second).
+    pub fn new(speed: f64) -> Self {
+        Self(Arc::new(AtomicU64::new(speed.to_bits())))
+    }
+
+    /// Virtual seconds per wall second; infinite: as fast as possible.
+    pub fn speed(&self) -> f64 {
+        f64::from_bits(self.0.load(Ordering::Relaxed))
+    }
+
+    /// Sets the speed.
+    pub fn set(&self, speed: f64) {
+        self.0.store(speed.to_bits(), Ordering::Relaxed);
+    }
+
+    /// One step faster (from the fastest step to as fast as possible).
+    pub fn faster(&self) {
+        let now = self.speed();
+        let next = Self::STEPS.iter().copied().find(|&s| s > now * 1.0001);
+        self.set(next.unwrap_or(Self::FASTEST));
+    }
+
+    /// One step slower (as fast as possible slows to the fastest step).
+    pub fn slower(&self) {
+        let now = self.speed();
+        let next = Self::STEPS
+            .iter()
+            .rev()
+            .copied()
+            .find(|&s| s < now / 1.0001);
+        self.set(next.unwrap_or(Self::STEPS[0]));
+    }
+
+    /// The speed as the header shows it: `0.1×`, `10×`, `max`.
+    pub fn label(&self) -> String {
+        let speed = self.speed();
+        if speed.is_infinite() {
+            "max".to_string()
+        } else {
+            format!("{speed}×")
         }
     }
 }

@@ -6,7 +6,7 @@ mod fixture;
 
 use fixture::{Scene, app};
 use pipetop::session::SessionInfo;
-use pipetop::tui::{App, KEYS, Overlay, render, render_to_svg};
+use pipetop::tui::{App, KEYS, Overlay, bindings_for, render, render_to_svg};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
@@ -133,7 +133,7 @@ fn help_overlay_lists_every_key_in_the_table() {
     for (w, h) in [(80, 24), (160, 48)] {
         let terminal = draw(&app, w, h);
         let shown = text(terminal.backend().buffer());
-        for binding in KEYS {
+        for binding in bindings_for(app.speed_control()) {
             assert!(
                 shown.contains(binding.help),
                 "{w}×{h}: missing {:?}",
@@ -146,6 +146,22 @@ fn help_overlay_lists_every_key_in_the_table() {
             );
         }
     }
+}
+
+#[test]
+fn a_virtual_runs_help_lists_the_speed_keys_too() {
+    let mut app = app(Scene::Normal);
+    app.info.clock = pipetop::session::RunClock::Virtual(pipetop::session::Pace::new(1.0));
+    app.overlay = Overlay::Help;
+    let shown = text(draw(&app, 160, 48).backend().buffer());
+    assert_eq!(bindings_for(app.speed_control()).count(), KEYS.len());
+    for binding in KEYS {
+        assert!(shown.contains(binding.help), "missing {:?}", binding.help);
+    }
+    // A real run's help leaves them out: they would do nothing there.
+    app.info.clock = pipetop::session::RunClock::Real;
+    let shown = text(draw(&app, 160, 48).backend().buffer());
+    assert!(!shown.contains("virtual time: slower"));
 }
 
 /// Renders the burst frame and the empty (no snapshot yet) frame at every

@@ -154,6 +154,9 @@ pub struct Report {
     pub scenario: String,
     /// The seed all randomness came from.
     pub seed: u64,
+    /// Whose time the run kept: `"real"` (the engine) or `"virtual"` (the
+    /// simulator; then CPU and memory are not the process's own).
+    pub clock: &'static str,
     /// Seconds from the start to the final snapshot (the drain included).
     pub duration_s: f64,
     /// How the run ended: `done` (drained) or `aborted`.
@@ -242,6 +245,7 @@ impl Report {
             schema: 1,
             scenario: info.name.clone(),
             seed: info.seed,
+            clock: info.clock.as_str(),
             duration_s,
             state: last.state,
             failure: None,

@@ -33,7 +33,7 @@ macro_rules! demo {
     };
 }
 
-static DEMOS: [Demo; 10] = [
+static DEMOS: [Demo; 11] = [
     demo!("steady"),
     demo!("burst"),
     demo!("bottleneck"),
@@ -44,6 +44,7 @@ static DEMOS: [Demo; 10] = [
     demo!("littles-law"),
     demo!("diurnal"),
     demo!("backpressure-chain"),
+    demo!("slow-motion"),
 ];
 
 /// The name of the demo run when none is given.

@@ -55,6 +55,9 @@ pub struct Scenario {
     /// What the process's RSS is held to: the default (half the machine's
     /// memory), a size, or no cap (`memory_cap = "none"`).
     pub memory_cap: MemoryCap,
+    /// Cores the `spin` stages share in a virtual-time run (`cores`);
+    /// `None`: the machine's count. The real engine uses the real cores.
+    pub cores: Option<usize>,
     /// The path as given, or `demos/<name>.toml` for a built-in demo.
     pub origin: String,
 }
@@ -66,6 +69,7 @@ const TOP_KEYS: &[&str] = &[
     "duration",
     "lesson",
     "memory_cap",
+    "cores",
     "source",
     "stage",
     "timeline",
@@ -91,6 +95,9 @@ pub fn load(arg: &str) -> Result<Scenario, ScenarioError> {
     };
     Err(ScenarioError::file(arg, "is neither a scenario file nor a built-in demo").with_help(help))
 }
+
+/// The most cores a scenario may declare for its `spin` stages.
+pub const MAX_CORES: usize = 1024;
 
 /// The largest scenario file read: far beyond any hand-written or recorded
 /// scenario, and small enough that `check /dev/zero` ends at once.
@@ -220,6 +227,18 @@ pub fn parse(text: &str, origin: &str) -> Result<Scenario, ScenarioError> {
         .transpose()?
         .unwrap_or_default();
 
+    let cores = match top.get("cores") {
+        Some(v) => {
+            v.int()?;
+            Some(v.int_in(1, MAX_CORES as i64).map_err(|e| {
+                e.with_help(format!(
+                    "`cores` is how many cores `spin` stages share in a --virtual run: 1..={MAX_CORES}; leave it out for this machine's count"
+                ))
+            })? as usize)
+        }
+        None => None,
+    };
+
     let source_help = "e.g.\n        [source]\n        rate = 800";
     let source = source::parse(&top.require("source", MINIMAL)?.table(source_help)?)?;
 
@@ -269,6 +288,7 @@ pub fn parse(text: &str, origin: &str) -> Result<Scenario, ScenarioError> {
         },
         timeline,
         memory_cap,
+        cores,
         origin: origin.to_owned(),
     })
 }

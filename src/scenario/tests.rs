@@ -356,3 +356,17 @@ fn check_summary_names_stages_and_timeline() {
     assert!(text.contains("0.27"), "{text}");
     assert!(text.contains("timeline: 1 command"), "{text}");
 }
+
+#[test]
+fn cores_for_virtual_spin_stages_is_optional_and_bounded() {
+    let base = "[source]\nrate = 10\n[[stage]]\nname = \"a\"\nservice = { dist = \"fixed\", mean = \"1ms\" }\n";
+    assert_eq!(parse(base, "t.toml").unwrap().cores, None);
+    let two = parse(&format!("cores = 2\n{base}"), "t.toml").unwrap();
+    assert_eq!(two.cores, Some(2));
+    for bad in ["0", "-1", "100000", "\"many\""] {
+        let err = parse(&format!("cores = {bad}\n{base}"), "t.toml").unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("t.toml:1:"), "{bad}: {text}");
+        assert!(text.contains("cores"), "{bad}: {text}");
+    }
+}

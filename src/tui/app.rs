@@ -181,6 +181,18 @@ impl App {
         self.history.latest().map(Arc::as_ref)
     }
 
+    /// Whose speed the speed keys turn: a replay's, virtual time's, or none.
+    pub fn speed_control(&self) -> crate::tui::keys::SpeedControl {
+        use crate::tui::keys::SpeedControl;
+        if self.playback.is_some() {
+            SpeedControl::Replay
+        } else if matches!(self.info.clock, crate::session::RunClock::Virtual(_)) {
+            SpeedControl::Virtual
+        } else {
+            SpeedControl::None
+        }
+    }
+
     /// The snapshot the dashboard shows: the rewound moment, or the newest.
     pub fn shown(&self) -> Option<&Snapshot> {
         match self.rewind {

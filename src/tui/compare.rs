@@ -150,7 +150,8 @@ impl Comparison {
             | Action::Live
             | Action::ScrollLog
             | Action::Slower
-            | Action::Faster => {}
+            | Action::Faster
+            | Action::FullSpeed => {}
         }
     }
 }

@@ -3,6 +3,7 @@
 
 use crate::metrics::{Snapshot, StageSnapshot};
 use crate::model::{Command, MAX_SLOWDOWN, MAX_WORKERS, QueuePolicy, Rate};
+use crate::session::{Pace, RunClock};
 
 use super::app::{App, JUMP_SECONDS, Overlay, QuitState};
 use super::keys::Action;
@@ -74,7 +75,8 @@ impl App {
                 self.log_scroll = (self.log_scroll + page).min(most);
                 None
             }
-            Action::Slower | Action::Faster => {
+            // A replay's playback speed, else virtual time's pace.
+            Action::Slower | Action::Faster if self.playback.is_some() => {
                 if let Some(playback) = &mut self.playback {
                     let factor = if action == Action::Faster { 2.0 } else { 0.5 };
                     playback.speed = (playback.speed * factor).clamp(MIN_SPEED, MAX_SPEED);
@@ -99,6 +101,9 @@ impl App {
             }
             // The live loop writes the file; there is nothing to send.
             Action::Screenshot => None,
+            Action::Slower => self.turn_pace(Pace::slower),
+            Action::Faster => self.turn_pace(Pace::faster),
+            Action::FullSpeed => self.turn_pace(|pace| pace.set(Pace::FASTEST)),
             Action::Quit => self.quit(),
             Action::QuitNow => {
                 self.quit = QuitState::Now;
@@ -125,6 +130,15 @@ impl App {
                 Some(command)
             }
         }
+    }
+
+    /// Turns the speed of virtual time (a real run's clock has none:
+    /// the keys do nothing there).
+    fn turn_pace(&self, turn: impl FnOnce(&Pace)) -> Option<Command> {
+        if let RunClock::Virtual(pace) = &self.info.clock {
+            turn(pace);
+        }
+        None
     }
 
     /// Opens `overlay`; any open overlay is closed instead (`?` again, `l` again).
@@ -214,6 +228,9 @@ impl App {
             | Action::Help
             | Action::CloseOverlay
             | Action::Screenshot
+            | Action::Slower
+            | Action::Faster
+            | Action::FullSpeed
             | Action::Quit
             | Action::QuitNow
             | Action::CycleChart
@@ -225,9 +242,7 @@ impl App {
             | Action::PrevEvent
             | Action::NextEvent
             | Action::Live
-            | Action::ScrollLog
-            | Action::Slower
-            | Action::Faster => None,
+            | Action::ScrollLog => None,
         }
     }
 
@@ -265,5 +280,40 @@ impl App {
             Some(Requested::Slowdown(factor)) => factor,
             _ => current.slowdown,
         }
+    }
+}
+
+#[cfg(test)]
+mod speed_tests {
+    use super::*;
+    use crate::session::SessionInfo;
+
+    #[test]
+    fn speed_keys_turn_a_virtual_runs_pace_and_send_nothing() {
+        let pace = Pace::new(1.0);
+        let mut app = App::new(SessionInfo {
+            clock: RunClock::Virtual(pace.clone()),
+            ..SessionInfo::default()
+        });
+        assert_eq!(app.apply(Action::Faster), None);
+        assert_eq!(pace.speed(), 2.0);
+        for _ in 0..20 {
+            app.apply(Action::Slower);
+        }
+        assert_eq!(pace.speed(), 0.1, "0.1× is the slowest");
+        for _ in 0..20 {
+            app.apply(Action::Faster);
+        }
+        assert!(
+            pace.speed().is_infinite(),
+            "past 1000× is as fast as possible"
+        );
+        app.apply(Action::Slower);
+        assert_eq!(pace.speed(), 1000.0);
+        app.apply(Action::FullSpeed);
+        assert!(pace.speed().is_infinite());
+        // A real run has no pace: the keys do nothing.
+        let mut real = App::new(SessionInfo::default());
+        assert_eq!(real.apply(Action::Faster), None);
     }
 }

@@ -46,6 +46,14 @@ pub enum Action {
     CloseOverlay,
     /// Save the current frame as SVG.
     Screenshot,
+    /// Replay or virtual time: slower against the wall (a replay down to
+    /// 0.25×, virtual time down to 0.1×).
+    Slower,
+    /// Replay or virtual time: faster against the wall (a replay up to 16×,
+    /// virtual time up to 1000×).
+    Faster,
+    /// Virtual time: run as fast as the simulation can go.
+    FullSpeed,
     /// Stop the source and drain; a second press exits at once.
     Quit,
     /// Exit at once, aborting whatever is in flight.
@@ -70,10 +78,6 @@ pub enum Action {
     Live,
     /// Scroll the event log back by a page (again: further).
     ScrollLog,
-    /// Replay: play more slowly (÷2).
-    Slower,
-    /// Replay: play faster (×2).
-    Faster,
 }
 
 /// One key: a code and the modifiers it needs (Shift is ignored for characters).
@@ -209,9 +213,42 @@ pub const KEYS: &[KeyBinding] = &[
     bind(&[Key::ch('.')], Action::NextEvent, "next event", None),
     bind(&[Key::plain(KeyCode::End)], Action::Live, "back to live", None),
     bind(&[Key::ch('L')], Action::ScrollLog, "scroll the event log back", None),
-    bind(&[Key::ch('(')], Action::Slower, "replay: slower (÷2)", None),
-    bind(&[Key::ch(')')], Action::Faster, "replay: faster (×2)", None),
+    // Speed: a replay's, or virtual time's.
+    bind(&[Key::ch('<')], Action::Slower, "speed: slower", foot(14, "<>", "speed")),
+    bind(&[Key::ch('>')], Action::Faster, "speed: faster", None),
+    bind(&[Key::ch('*')], Action::FullSpeed, "virtual time: fastest", None),
 ];
+
+impl Action {
+    /// Whether the action applies at `speed` (the speed keys only where
+    /// there is a speed to turn).
+    pub fn applies_at(self, speed: SpeedControl) -> bool {
+        if self == Self::FullSpeed {
+            speed == SpeedControl::Virtual
+        } else if matches!(self, Self::Slower | Self::Faster) {
+            speed != SpeedControl::None
+        } else {
+            true
+        }
+    }
+}
+
+/// Whose speed the speed keys turn, if anyone's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpeedControl {
+    /// A live run in real time: none.
+    None,
+    /// A replay's playback speed (slower and faster).
+    Replay,
+    /// Virtual time's pace against the wall (slower, faster, fastest).
+    Virtual,
+}
+
+/// The bindings that apply at `speed`, in table order: the speed keys only
+/// where there is a speed to turn.
+pub fn bindings_for(speed: SpeedControl) -> impl Iterator<Item = &'static KeyBinding> {
+    KEYS.iter().filter(move |b| b.action.applies_at(speed))
+}
 
 /// The action bound to a key press, if any.
 pub fn action_for(event: &KeyEvent) -> Option<Action> {

@@ -25,7 +25,7 @@ pub mod widgets;
 
 pub use app::{App, HistogramKind, Overlay, Playback, QuitState};
 pub use chart_kind::{ChartKind, ChartSpan};
-pub use keys::{Action, KEYS};
+pub use keys::{Action, KEYS, SpeedControl, bindings_for};
 pub use render::render;
 pub use run::run;
 pub use screenshot::render_to_svg;

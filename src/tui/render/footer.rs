@@ -8,14 +8,16 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::tui::app::{App, QuitState};
-use crate::tui::keys::{Footer, KEYS};
+use crate::tui::keys::{Footer, bindings_for};
 use crate::tui::theme;
 
 pub fn render(frame: &mut Frame, app: &App, area: Rect) {
     let status = status(app);
     let status_width = status.as_ref().map_or(0, |s| s.width());
     let room = usize::from(area.width).saturating_sub(status_width);
-    let mut entries: Vec<Footer> = KEYS.iter().filter_map(|b| b.footer).collect();
+    let mut entries: Vec<Footer> = bindings_for(app.speed_control())
+        .filter_map(|b| b.footer)
+        .collect();
     entries.sort_by_key(|f| f.rank);
     let mut spans = Vec::new();
     let mut used = 0;

@@ -14,6 +14,7 @@ use ratatui::widgets::Paragraph;
 
 use crate::format;
 use crate::metrics::{Backpressure, Snapshot};
+use crate::session::RunClock;
 use crate::tui::app::{App, QuitState};
 use crate::tui::theme;
 
@@ -90,7 +91,32 @@ fn top_row(app: &App, snapshot: Option<&Snapshot>, inner: usize) -> (Line<'stati
     } else {
         Style::new()
     };
-    if let Some(s) = snapshot {
+    if let RunClock::Virtual(pace) = &app.info.clock {
+        // Virtual time: the speed instead of the CPU (which does not apply),
+        // and the memory model instead of the process's RSS.
+        parts.push(
+            Part::new(
+                2,
+                vec![
+                    Span::styled("virtual ", theme::label()),
+                    Span::styled(pace.label(), bold),
+                ],
+            )
+            .on_right(),
+        );
+        if let Some(s) = snapshot {
+            parts.push(
+                Part::new(
+                    3,
+                    vec![
+                        Span::styled("mem≈ ", theme::label()),
+                        Span::raw(format::bytes(s.process.rss_bytes)),
+                    ],
+                )
+                .on_right(),
+            );
+        }
+    } else if let Some(s) = snapshot {
         parts.push(
             Part::new(
                 2,
@@ -400,6 +426,20 @@ mod tests {
                 "╰───────────── generated 18.0k · done 10.0k · dropped 6949 ╯",
             ]
         );
+    }
+
+    #[test]
+    fn a_virtual_run_shows_its_speed_and_memory_model_instead_of_cpu_and_rss() {
+        let mut app = burst_after_drops();
+        let pace = crate::session::Pace::new(10.0);
+        app.info.clock = RunClock::Virtual(pace.clone());
+        let top = rows(&app, 100).remove(0);
+        assert!(top.contains("virtual 10×"), "{top}");
+        assert!(top.contains("mem≈ 48.0 MiB"), "{top}");
+        assert!(!top.contains("CPU"), "{top}");
+        pace.set(crate::session::Pace::FASTEST);
+        let top = rows(&app, 100).remove(0);
+        assert!(top.contains("virtual max"), "{top}");
     }
 
     #[test]

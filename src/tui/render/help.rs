@@ -6,7 +6,7 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Clear, Row, Table};
 
-use crate::tui::keys::KEYS;
+use crate::tui::keys::{KeyBinding, SpeedControl, bindings_for};
 use crate::tui::theme;
 
 /// Widest help text in the key table (a test keeps them within it), so two
@@ -15,13 +15,14 @@ pub const HELP_TEXT_MAX: usize = 28;
 /// Columns of the key names.
 const KEY_WIDTH: u16 = 7;
 
-pub fn render(frame: &mut Frame, area: Rect) {
+pub fn render(frame: &mut Frame, area: Rect, speed: SpeedControl) {
+    let keys: Vec<&KeyBinding> = bindings_for(speed).collect();
     // One column when every key fits in the height, else two side by side.
-    let one_column = KEYS.len() as u16 + 2 <= area.height;
+    let one_column = keys.len() as u16 + 2 <= area.height;
     let per_column = if one_column {
-        KEYS.len()
+        keys.len()
     } else {
-        KEYS.len().div_ceil(2)
+        keys.len().div_ceil(2)
     };
     let column_width = KEY_WIDTH + 2 + HELP_TEXT_MAX as u16;
     let columns = if one_column { 1 } else { 2 };
@@ -44,7 +45,7 @@ pub fn render(frame: &mut Frame, area: Rect) {
             .split(inner)
             .to_vec()
     };
-    for (chunk, half) in KEYS.chunks(per_column).zip(halves) {
+    for (chunk, half) in keys.chunks(per_column).zip(halves) {
         let rows = chunk.iter().map(|b| {
             Row::new([
                 Cell::from(Span::styled(b.key_names(), theme::title())),
