@@ -33,7 +33,27 @@ pub enum Cmd {
     Check {
         /// A scenario .toml file or a built-in demo name.
         file: String,
+        /// Also refuse timeline commands a Flink job cannot carry out
+        /// (policy, slowdown, crash), as `run --on URL` would.
+        #[arg(long, value_name = "URL")]
+        on: Option<String>,
     },
+    /// Watch a running Apache Flink job: the dashboard (or --headless) from
+    /// the cluster's REST API, each job vertex a stage.
+    Watch(WatchArgs),
+}
+
+/// The options of `pipetop watch`.
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// The cluster's REST address, e.g. http://127.0.0.1:8081.
+    pub url: String,
+    /// The job's id or name; without it, the only job running.
+    #[arg(long, value_name = "ID|NAME")]
+    pub job: Option<String>,
+    /// How to show the run and what to write.
+    #[command(flatten)]
+    pub output: RunOutput,
 }
 
 /// The options of `pipetop run`: what to run, plus how to show it.
@@ -48,6 +68,10 @@ pub struct RunArgs {
     /// Write the operator's actions as a replayable scenario (TOML) here.
     #[arg(long, value_name = "FILE.toml")]
     pub record: Option<PathBuf>,
+    /// Run the scenario as a job on this Apache Flink cluster (its REST
+    /// address, e.g. http://127.0.0.1:8081) and watch it there.
+    #[arg(long, value_name = "URL")]
+    pub on: Option<String>,
     /// How to show the run and what to write.
     #[command(flatten)]
     pub output: RunOutput,
@@ -59,6 +83,7 @@ impl Default for RunArgs {
             scenario: demos::DEFAULT.to_string(),
             seed: None,
             record: None,
+            on: None,
             output: RunOutput::default(),
         }
     }

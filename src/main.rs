@@ -6,18 +6,32 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use pipetop::cli::{Cli, Cmd, RunArgs};
+use pipetop::flink;
 use pipetop::launch;
 use pipetop::scenario::{self, ScenarioError};
-use pipetop::session::Session;
+use pipetop::session::{Session, SessionOptions};
 
 fn main() -> ExitCode {
     match Cli::parse().command {
         None => run(RunArgs::default()),
         Some(Cmd::Run(args)) => run(args),
-        Some(Cmd::Check { file }) => match scenario::load(&file) {
-            Ok(s) => print(&scenario::check_summary(&s)),
+        Some(Cmd::Check { file, on }) => match scenario::load(&file) {
+            Ok(s) => match on.map(|_| flink::submit::check_timeline(&s.timeline)) {
+                Some(Err(e)) => flink_failed(&e),
+                Some(Ok(())) | None => print(&scenario::check_summary(&s)),
+            },
             Err(e) => bad_input(&e),
         },
+        Some(Cmd::Watch(args)) => {
+            match flink::submit::watch_session(&args.url, args.job.as_deref()) {
+                Ok(session) => launch_session(
+                    session,
+                    &args.output.session_options(),
+                    args.output.headless,
+                ),
+                Err(e) => flink_failed(&e),
+            }
+        }
         Some(Cmd::Demos) => {
             let demos = scenario::demos::all();
             let width = demos.iter().map(|d| d.name.len()).max().unwrap_or(0);
@@ -50,14 +64,29 @@ fn run(args: RunArgs) -> ExitCode {
         scenario.pipeline.seed = seed;
     }
     let options = args.session_options();
-    let session = Session::from(scenario);
-    match launch::run(session, &options, args.output.headless) {
+    let session = match &args.on {
+        Some(url) => match flink::submit::submit_session(url, scenario) {
+            Ok(session) => session,
+            Err(e) => return flink_failed(&e),
+        },
+        None => Session::from(scenario),
+    };
+    launch_session(session, &options, args.output.headless)
+}
+
+fn launch_session(session: Session, options: &SessionOptions, headless: bool) -> ExitCode {
+    match launch::run(session, options, headless) {
         Ok(_) => ExitCode::SUCCESS,
         Err(e) => {
             pipetop::stderr::note(format!("error: {e:#}"));
             ExitCode::from(launch::exit_status(&e))
         }
     }
+}
+
+fn flink_failed(error: &flink::FlinkError) -> ExitCode {
+    pipetop::stderr::note(format!("error: {error}"));
+    ExitCode::from(if error.is_bad_usage() { 2 } else { 1 })
 }
 
 fn bad_input(error: &ScenarioError) -> ExitCode {

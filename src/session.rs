@@ -10,7 +10,7 @@ use crate::engine::{
     Pipeline, PipelineSpec, RunOptions, RunningPipeline, Spawner, TimedCommand, simulate,
 };
 use crate::metrics::{DEFAULT_WINDOW_SECS, Snapshot, default_memory_cap};
-use crate::model::DEFAULT_SEED;
+use crate::model::{Controls, DEFAULT_SEED};
 use crate::scenario::Scenario;
 
 /// Something a program wants to do with every snapshot of its run (e.g.
@@ -64,6 +64,7 @@ impl From<Scenario> for Session {
                 duration: scenario.duration,
                 spec: Some(scenario.pipeline),
                 window_secs: DEFAULT_WINDOW_SECS,
+                controls: Controls::default(),
             },
             memory_cap: scenario.memory_cap.or_else(default_memory_cap),
             observer: None,
@@ -174,6 +175,9 @@ pub struct SessionInfo {
     /// Seconds in the windowed percentiles (and in the averages the theory
     /// overlay compares them with).
     pub window_secs: usize,
+    /// The commands the producer refuses (none for the engine): keys that
+    /// cannot apply say so in the footer and help.
+    pub controls: Controls,
 }
 
 impl Default for SessionInfo {
@@ -188,6 +192,7 @@ impl Default for SessionInfo {
             timeline: Vec::new(),
             duration: None,
             window_secs: DEFAULT_WINDOW_SECS,
+            controls: Controls::default(),
         }
     }
 }

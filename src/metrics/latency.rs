@@ -256,6 +256,7 @@ impl WindowedLatency {
             window,
             total: self.total.percentiles(),
             buckets,
+            unavailable: false,
         }
     }
 }

@@ -113,6 +113,10 @@ pub struct Latency {
     /// The windowed distribution over log-spaced buckets, for drawing.
     #[serde(skip)]
     pub buckets: Vec<Bucket>,
+    /// True when the producer cannot measure this latency at all (a watched
+    /// Flink job has no per-item latency): "not available", not zero.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub unavailable: bool,
 }
 
 /// The source's side of the picture.

@@ -227,6 +227,16 @@ pub enum EventKind {
         /// The error, naming the file.
         error: String,
     },
+    /// Something a producer outside this process reported (a Flink job
+    /// restarting, a rescale taking effect, the job failing).
+    External {
+        /// The report's `kind` word, e.g. `job-restarting`, `rescaled`.
+        word: &'static str,
+        /// The stage it concerns, if one.
+        stage: Option<StageRef>,
+        /// The sentence for the event log.
+        message: String,
+    },
     /// The bottleneck moved (or cleared, with no stage).
     Bottleneck {
         /// The stage that now limits the pipeline.
@@ -253,6 +263,7 @@ impl EventKind {
             Self::Restart { .. } => "restart",
             Self::Bottleneck { .. } => "bottleneck",
             Self::OutputFailed { .. } => "output-failed",
+            Self::External { word, .. } => word,
         }
     }
 
@@ -265,7 +276,7 @@ impl EventKind {
             | Self::Drops { stage, .. }
             | Self::DropsEnd { stage, .. }
             | Self::Restart { stage, .. } => Some(stage),
-            Self::Bottleneck { stage, .. } => stage.as_ref(),
+            Self::Bottleneck { stage, .. } | Self::External { stage, .. } => stage.as_ref(),
             Self::Ignored { .. }
             | Self::SourceDone
             | Self::Unadmitted { .. }
@@ -334,6 +345,7 @@ impl EventKind {
             Self::OutputFailed { what, error } => {
                 format!("{error}: the run goes on without its {what}")
             }
+            Self::External { message, .. } => message.clone(),
         }
     }
 
@@ -366,6 +378,7 @@ impl EventKind {
             | Self::SourceDone
             | Self::MemoryCap { .. }
             | Self::OutputFailed { .. }
+            | Self::External { .. }
             | Self::Bottleneck { .. } => {}
         }
         fields

@@ -93,7 +93,9 @@ pub fn event_kind(kind: &EventKind) -> Color {
         | EventKind::Drops { .. }
         | EventKind::SpawnRefused { .. }
         | EventKind::OutputFailed { .. } => BAD,
-        EventKind::Unadmitted { .. } | EventKind::MemoryCap { .. } => WARN,
+        EventKind::Unadmitted { .. } | EventKind::MemoryCap { .. } | EventKind::External { .. } => {
+            WARN
+        }
         EventKind::SourceDone | EventKind::DropsEnd { .. } | EventKind::Bottleneck { .. } => MUTED,
     }
 }

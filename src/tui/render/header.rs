@@ -315,6 +315,7 @@ mod tests {
                 window,
                 total: window,
                 buckets: Vec::new(),
+                unavailable: false,
             },
             stages: Vec::new(),
             bottleneck: None,
