@@ -54,7 +54,6 @@ impl Layout {
     /// A submitted scenario: the vertex without inputs is the source, and
     /// each stage is the vertex whose first operator has its name.
     pub fn scenario(sample: &JobSample, stage_names: &[String]) -> Option<Self> {
-        let source = sample.vertices.iter().find(|v| v.inputs.is_empty())?;
         let stages = stage_names
             .iter()
             .map(|name| {
@@ -65,6 +64,11 @@ impl Layout {
                     .map(|v| v.id.clone())
             })
             .collect::<Option<Vec<_>>>()?;
+        // Before Flink has the job graph every vertex looks like a source.
+        let source = sample
+            .vertices
+            .iter()
+            .find(|v| v.inputs.is_empty() && !stages.contains(&v.id))?;
         Some(Self {
             source: Some(source.id.clone()),
             stages,

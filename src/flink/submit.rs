@@ -15,7 +15,7 @@ use crate::session::{Producer, Session, SessionInfo};
 
 use super::FlinkError;
 use super::control_file::ControlFile;
-use super::poll::{JobSample, Poller, choose_job};
+use super::poll::{JobSample, JobState, Poller, choose_job};
 use super::rest::Rest;
 use super::stages::Layout;
 use super::watch::FlinkJob;
@@ -29,7 +29,7 @@ pub fn watch_session(url: &str, job: Option<&str>) -> Result<Session, FlinkError
     let rest = Rest::new(url)?;
     let chosen = choose_job(&rest, job)?;
     let mut poller = Poller::new(rest, chosen.jid.clone());
-    let first = poller.sample()?;
+    let first = wait_until_running(&mut poller)?;
     let layout = Layout::every_vertex(&first);
     let info = SessionInfo {
         name: crate::format::printable(&chosen.name),
@@ -135,6 +135,19 @@ pub fn submit_session(url: &str, scenario: Scenario) -> Result<Session, FlinkErr
     ))
 }
 
+/// The job's first look once it runs: before, Flink may list its vertices
+/// without the job graph that orders them.
+fn wait_until_running(poller: &mut Poller) -> Result<JobSample, FlinkError> {
+    let deadline = Instant::now() + SUBMIT_WAIT;
+    loop {
+        let sample = poller.sample()?;
+        if sample.state != JobState::Starting || Instant::now() >= deadline {
+            return Ok(sample);
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
 fn wait_for_vertices(
     poller: &mut Poller,
     names: &[String],
@@ -142,7 +155,8 @@ fn wait_for_vertices(
     let deadline = Instant::now() + SUBMIT_WAIT;
     loop {
         let sample = poller.sample()?;
-        if let Some(layout) = Layout::scenario(&sample, names) {
+        let layout = Layout::scenario(&sample, names);
+        if let Some(layout) = layout.filter(|_| sample.state != JobState::Starting) {
             return Ok((sample, layout));
         }
         if sample.state.is_final() || Instant::now() >= deadline {

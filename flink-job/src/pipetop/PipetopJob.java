@@ -1,6 +1,7 @@
 package pipetop;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,6 +27,9 @@ import org.apache.flink.streaming.api.functions.source.legacy.RichSourceFunction
  * <p>Arguments (built by pipetop's `run --on`):
  * <pre>
  *   --name NAME --seed N --rate R|max --arrivals poisson|uniform --control FILE
+ *   --record-bytes N   (each item's size, default 1024: Flink's 32 KiB network
+ *                       buffers then hold tens of items, not thousands, so a
+ *                       burst fills them as it would with real records)
  *   --stage NAME WORKERS DIST A_US B_US MODE FAIL_RATE MAX_ATTEMPTS   (once per stage)
  * </pre>
  * DIST is fixed|uniform|exp|normal|lognormal; A and B are its two parameters in
@@ -44,6 +48,7 @@ public final class PipetopJob {
         String rate = "1000";
         String arrivals = "poisson";
         String control = "";
+        int recordBytes = 1024;
         List<String[]> stages = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -52,6 +57,7 @@ public final class PipetopJob {
                 case "--rate": rate = args[++i]; break;
                 case "--arrivals": arrivals = args[++i]; break;
                 case "--control": control = args[++i]; break;
+                case "--record-bytes": recordBytes = Integer.parseInt(args[++i]); break;
                 case "--stage": {
                     String[] stage = new String[8];
                     for (int k = 0; k < 8; k++) stage[k] = args[++i];
@@ -64,8 +70,9 @@ public final class PipetopJob {
         if (stages.isEmpty()) throw new IllegalArgumentException("at least one --stage is needed");
 
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        DataStream<Long> stream = env
-                .addSource(new PacedSource(parseRate(rate), arrivals.equals("poisson"), control, seed), "source")
+        DataStream<byte[]> stream = env
+                .addSource(new PacedSource(parseRate(rate), arrivals.equals("poisson"), control, seed,
+                        Math.max(8, recordBytes)), "source")
                 .setParallelism(1);
         for (String[] s : stages) {
             stream = stream
@@ -87,22 +94,29 @@ public final class PipetopJob {
     }
 
     /** The scenario's arrival process, steered through the control file. */
-    static final class PacedSource extends RichSourceFunction<Long> {
+    /** An item: `size` bytes, the first eight its id. */
+    static byte[] item(long id, int size) {
+        return ByteBuffer.allocate(size).putLong(0, id).array();
+    }
+
+    static final class PacedSource extends RichSourceFunction<byte[]> {
         private final double initialRate;
         private final boolean poisson;
         private final String control;
         private final long seed;
+        private final int size;
         private volatile boolean running = true;
 
-        PacedSource(double rate, boolean poisson, String control, long seed) {
+        PacedSource(double rate, boolean poisson, String control, long seed, int size) {
             this.initialRate = rate;
             this.poisson = poisson;
             this.control = control;
             this.seed = seed;
+            this.size = size;
         }
 
         @Override
-        public void run(SourceContext<Long> ctx) throws Exception {
+        public void run(SourceContext<byte[]> ctx) throws Exception {
             SplittableRandom random = new SplittableRandom(seed);
             Control settings = Control.read(control, new Control(initialRate, false, 0));
             // Bursts asked for before this (re)start are history.
@@ -117,7 +131,7 @@ public final class PipetopJob {
                     lastRead = now;
                 }
                 for (; burstsDone < settings.burstItems && running; burstsDone++) {
-                    synchronized (ctx.getCheckpointLock()) { ctx.collect(id++); }
+                    synchronized (ctx.getCheckpointLock()) { ctx.collect(item(id++, size)); }
                 }
                 if (settings.paused) {
                     LockSupport.parkNanos(10_000_000L);
@@ -125,14 +139,14 @@ public final class PipetopJob {
                     continue;
                 }
                 if (settings.rate <= 0.0) {
-                    synchronized (ctx.getCheckpointLock()) { ctx.collect(id++); }
+                    synchronized (ctx.getCheckpointLock()) { ctx.collect(item(id++, size)); }
                     continue;
                 }
                 if (now < next) {
                     LockSupport.parkNanos(Math.min(next - now, 50_000_000L));
                     continue;
                 }
-                synchronized (ctx.getCheckpointLock()) { ctx.collect(id++); }
+                synchronized (ctx.getCheckpointLock()) { ctx.collect(item(id++, size)); }
                 double gap = 1e9 / settings.rate;
                 if (poisson) gap = -Math.log(1.0 - random.nextDouble()) * gap;
                 next += (long) gap;
@@ -187,7 +201,7 @@ public final class PipetopJob {
     }
 
     /** One stage: each item takes a service time drawn from the stage's distribution. */
-    static final class Work extends RichMapFunction<Long, Long> {
+    static final class Work extends RichMapFunction<byte[], byte[]> {
         private final String stage;
         private final String dist;
         private final double aMicros;
@@ -217,12 +231,12 @@ public final class PipetopJob {
         }
 
         @Override
-        public Long map(Long item) {
+        public byte[] map(byte[] item) {
             for (int attempt = 1; ; attempt++) {
                 work(serviceNanos());
                 if (failRate <= 0.0 || random.nextDouble() >= failRate) return item;
                 if (attempt >= maxAttempts) {
-                    throw new RuntimeException("pipetop: item " + item + " failed " + attempt
+                    throw new RuntimeException("pipetop: item " + ByteBuffer.wrap(item).getLong(0) + " failed " + attempt
                             + " attempts in stage " + stage);
                 }
             }
