@@ -100,12 +100,9 @@ impl FlinkError {
 
 /// Why a command cannot apply to a Flink job, for any job.
 const FLINK_REFUSES: [(&str, &str); 3] = [
-    (
-        "policy",
-        "Flink's network buffers always block (credit-based flow control)",
-    ),
-    ("slowdown", "a running Flink operator's code cannot change"),
-    ("crash", "pipetop cannot kill one Flink subtask"),
+    ("policy", "Flink's buffers always block"),
+    ("slowdown", "Flink operators cannot be slowed"),
+    ("crash", "pipetop cannot kill a Flink subtask"),
 ];
 
 /// The commands a Flink job refuses: `own_source` is true for a job pipetop
@@ -113,7 +110,7 @@ const FLINK_REFUSES: [(&str, &str); 3] = [
 pub fn controls(own_source: bool) -> Controls {
     let mut refused: Vec<(&'static str, &'static str)> = FLINK_REFUSES.to_vec();
     if !own_source {
-        let why = "the watched job's source is not pipetop's";
+        let why = "the job's source is not pipetop's";
         refused.extend([
             ("burst", why),
             ("rate", why),

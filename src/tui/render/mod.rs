@@ -55,7 +55,7 @@ pub fn render(frame: &mut Frame, app: &App) {
     footer::render(frame, app, footer);
     match app.overlay {
         Overlay::None => {}
-        Overlay::Help => help::render(frame, area),
+        Overlay::Help => help::render(frame, app, area),
         other => overlay::render(frame, app, other, area),
     }
 }
