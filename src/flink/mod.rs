@@ -7,7 +7,9 @@
 //! Arrows: flink → engine, metrics, model, scenario, session, format.
 
 pub mod api;
+mod commands;
 pub mod control_file;
+pub mod measures;
 pub mod poll;
 pub mod rest;
 pub mod stages;

@@ -16,10 +16,10 @@ use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
 use crate::engine::{EngineFailure, RunOptions, RunningPipeline};
 use crate::metrics::{RunState, Snapshot};
-use crate::model::{Applied, Command, Controls, Event, EventKind, Origin, StageRef};
+use crate::model::{Command, Controls, Event, EventKind, Origin, StageRef};
 use crate::session::StartProducer;
 
-use super::api::{Bounds, Exceptions, ResourceRequirements, VertexRequirement};
+use super::api::Exceptions;
 use super::control_file::ControlFile;
 use super::poll::{JobSample, JobState, Poller};
 use super::stages::{Layout, Mapper, SourceSetting};
@@ -32,11 +32,11 @@ const MIN_PERIOD: Duration = Duration::from_secs(1);
 /// A Flink job to show: watched, or submitted by pipetop (then it has a
 /// control file and is cancelled when the run stops).
 pub struct FlinkJob {
-    poller: Poller,
-    mapper: Mapper,
+    pub(super) poller: Poller,
+    pub(super) mapper: Mapper,
     first: JobSample,
-    control: Option<ControlFile>,
-    controls: Controls,
+    pub(super) control: Option<ControlFile>,
+    pub(super) controls: Controls,
 }
 
 impl FlinkJob {
@@ -80,13 +80,13 @@ enum Ending {
     Gone,
 }
 
-struct Watcher {
-    job: FlinkJob,
+pub(super) struct Watcher {
+    pub(super) job: FlinkJob,
     options: RunOptions,
     start: Instant,
     tick: u64,
     events: Vec<Event>,
-    last: JobSample,
+    pub(super) last: JobSample,
     state: JobState,
     parallelism: Vec<Option<usize>>,
     backpressure_seen: bool,
@@ -330,7 +330,7 @@ impl Watcher {
         out.send(Arc::new(snapshot)).is_ok()
     }
 
-    fn stage_ref(&self, index: usize) -> StageRef {
+    pub(super) fn stage_ref(&self, index: usize) -> StageRef {
         StageRef {
             index,
             name: self.job.mapper.layout().names[index].clone(),
@@ -350,7 +350,7 @@ impl Watcher {
         );
     }
 
-    fn event(&mut self, origin: Origin, kind: EventKind, note: Option<String>) {
+    pub(super) fn event(&mut self, origin: Origin, kind: EventKind, note: Option<String>) {
         self.events.push(Event {
             t_s: self.t_s(),
             origin,
@@ -359,118 +359,13 @@ impl Watcher {
         });
     }
 
-    fn ignored(&mut self, command: Command, origin: Origin, note: Option<String>, why: String) {
-        self.event(origin, EventKind::Ignored { command, why }, note);
-    }
-
-    /// Carries out one command, or says why not.
-    fn command(&mut self, command: Command, origin: Origin, note: Option<String>) {
-        if let Some(why) = self.job.controls.refusal(&command) {
-            return self.ignored(command, origin, note, why.to_string());
-        }
-        match command {
-            Command::Workers { stage, count } => self.rescale(stage, count, origin, note),
-            Command::Burst { items } => self.steer(command, origin, note, |c| {
-                c.burst_items += items;
-                Applied::Burst { items }
-            }),
-            Command::Rate(rate) => self.steer(command, origin, note, |c| {
-                let from = std::mem::replace(&mut c.rate, rate);
-                Applied::Rate { from, to: rate }
-            }),
-            Command::Pause => self.steer(command, origin, note, |c| {
-                c.paused = true;
-                Applied::Pause
-            }),
-            Command::Resume => self.steer(command, origin, note, |c| {
-                c.paused = false;
-                Applied::Resume
-            }),
-            // Refused above for every Flink job; ending is the loop's.
-            Command::Policy { .. }
-            | Command::Slowdown { .. }
-            | Command::Crash { .. }
-            | Command::Stop
-            | Command::Abort => {}
-        }
-    }
-
-    /// Changes the control file of a submitted job.
-    fn steer(
+    pub(super) fn ignored(
         &mut self,
         command: Command,
         origin: Origin,
         note: Option<String>,
-        change: impl FnOnce(&mut ControlFile) -> Applied,
+        why: String,
     ) {
-        let Some(control) = self.job.control.as_mut() else {
-            return self.ignored(
-                command,
-                origin,
-                note,
-                "the job's source is not pipetop's".into(),
-            );
-        };
-        let before = control.clone();
-        let applied = change(control);
-        match control.write() {
-            Ok(()) => self.event(origin, EventKind::Applied(applied), note),
-            Err(e) => {
-                *control = before;
-                let why = format!("cannot write {}: {e}", control.path().display());
-                self.ignored(command, origin, note, why);
-            }
-        }
-    }
-
-    /// Asks the adaptive scheduler for a new parallelism of one vertex.
-    fn rescale(&mut self, stage: usize, count: usize, origin: Origin, note: Option<String>) {
-        let command = Command::Workers { stage, count };
-        let Some(vertex) = self.job.mapper.layout().stages.get(stage).cloned() else {
-            return self.ignored(command, origin, note, format!("there is no stage {stage}"));
-        };
-        if count == 0 {
-            let why = "a Flink operator runs at least one subtask".to_string();
-            return self.ignored(command, origin, note, why);
-        }
-        let from = self.job.mapper.targets[stage]
-            .or_else(|| {
-                self.job
-                    .mapper
-                    .vertex(&self.last, stage)
-                    .map(|v| v.parallelism)
-            })
-            .unwrap_or(0);
-        let path = format!("/jobs/{}/resource-requirements", self.job.poller.jid());
-        let result = self
-            .job
-            .poller
-            .rest()
-            .get::<ResourceRequirements>(&path)
-            .and_then(|mut requirements| {
-                requirements.insert(
-                    vertex,
-                    VertexRequirement {
-                        parallelism: Bounds {
-                            lower: 1,
-                            upper: count,
-                        },
-                    },
-                );
-                let body = serde_json::to_value(&requirements).unwrap_or_default();
-                self.job.poller.rest().put_json(&path, &body)
-            });
-        match result {
-            Ok(_) => {
-                self.job.mapper.targets[stage] = Some(count);
-                let applied = Applied::Workers {
-                    stage: self.stage_ref(stage),
-                    from,
-                    to: count,
-                };
-                self.event(origin, EventKind::Applied(applied), note);
-            }
-            Err(e) => self.ignored(command, origin, note, format!("Flink refused: {e}")),
-        }
+        self.event(origin, EventKind::Ignored { command, why }, note);
     }
 }
