@@ -46,7 +46,7 @@ answers() {
 
 write_config() {
   local home="$1"
-  mkdir -p "$state/conf" "$state/log" "$state/run"
+  mkdir -p "$state/conf" "$state/log" "$state/run" "$state/web" "$state/tmp"
   # The distribution's JVM options (add-opens for Java 17) stay; the rest is ours.
   local java_opts
   java_opts="$(grep -E '^\s+all: --add-exports' "$home/conf/config.yaml" | head -1 | sed -E 's/^\s+all: //')"
@@ -77,6 +77,8 @@ metrics.fetcher.update-interval: 1000
 restart-strategy.type: fixed-delay
 restart-strategy.fixed-delay.attempts: 1000
 restart-strategy.fixed-delay.delay: 1s
+web.tmpdir: $state/web
+io.tmp.dirs: $state/tmp
 YAML
   printf '127.0.0.1:%s\n' "$port" > "$state/conf/masters"
   printf '127.0.0.1\n' > "$state/conf/workers"

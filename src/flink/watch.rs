@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
 use crate::engine::{EngineFailure, RunOptions, RunningPipeline};
+use crate::metrics::process::ProcessProbe;
 use crate::metrics::{RunState, Snapshot};
 use crate::model::{Command, Controls, Event, EventKind, Origin, StageRef};
 use crate::session::StartProducer;
@@ -91,6 +92,8 @@ pub(super) struct Watcher {
     parallelism: Vec<Option<usize>>,
     backpressure_seen: bool,
     last_exception: u64,
+    /// This process's CPU and memory, for the header (the cluster's are its own).
+    process: ProcessProbe,
 }
 
 impl Watcher {
@@ -109,6 +112,7 @@ impl Watcher {
             parallelism: vec![None; n],
             backpressure_seen: false,
             last_exception: u64::MAX,
+            process: ProcessProbe::new(),
         }
     }
 
@@ -172,6 +176,7 @@ impl Watcher {
                     if failed_looks >= LOOKS_BEFORE_GONE {
                         let message = format!("the Flink cluster stopped answering: {error}");
                         self.external("cluster-gone", None, message.clone());
+                        self.remove_control();
                         self.send(RunState::Aborted, out);
                         return Err(EngineFailure(message));
                     }
@@ -251,6 +256,7 @@ impl Watcher {
         match self.state {
             JobState::Finished => {
                 self.external("job-finished", None, "the job finished".to_string());
+                self.remove_control();
                 self.send(RunState::Done, out);
                 Ok(())
             }
@@ -268,6 +274,7 @@ impl Watcher {
                     .unwrap_or_default();
                 let message = format!("the Flink job {word}{cause}");
                 self.external("job-ended", None, message.clone());
+                self.remove_control();
                 self.send(RunState::Aborted, out);
                 Err(EngineFailure(message))
             }
@@ -310,8 +317,16 @@ impl Watcher {
                 None,
             );
         }
+        self.remove_control();
         self.send(RunState::Done, out);
         Ok(())
+    }
+
+    /// Removes a submitted job's control file: the job is over.
+    fn remove_control(&self) {
+        if let Some(control) = &self.job.control {
+            let _ = std::fs::remove_file(control.path());
+        }
     }
 
     /// Sends the snapshot of the last look with the events since; false if
@@ -322,10 +337,11 @@ impl Watcher {
             paused: c.paused,
         });
         let events = std::mem::take(&mut self.events);
-        let snapshot =
+        let mut snapshot =
             self.job
                 .mapper
                 .snapshot(&self.last, (self.tick, self.t_s()), state, source, events);
+        snapshot.process = self.process.read();
         self.tick += 1;
         out.send(Arc::new(snapshot)).is_ok()
     }
