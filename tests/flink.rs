@@ -203,6 +203,17 @@ fn scenario_on_flink_shows_a_burst(url: &str) {
     });
     let names: Vec<&str> = steady.stages.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(names, ["parse", "score"]);
+    // Two jobs run now: `watch` without --job lists them and exits 2.
+    let several = Process::new(env!("CARGO_BIN_EXE_pipetop"))
+        .args(["watch", url, "--headless"])
+        .output()
+        .expect("pipetop runs");
+    let stderr = String::from_utf8_lossy(&several.stderr);
+    assert_eq!(several.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("pipetop: flink-slow") && stderr.contains("pipetop: flink-burst"),
+        "{stderr}"
+    );
     running.controller().send(Command::Burst { items: 20_000 });
     let burst = until(&snapshots, &mut events, "score's input full", |s, _| {
         s.stages[1].occupancy() >= 0.5 && s.stages[0].backpressure != Backpressure::Ok
