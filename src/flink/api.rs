@@ -196,12 +196,26 @@ pub struct ExceptionHistory {
 /// One failure.
 #[derive(Debug, Clone, Deserialize)]
 pub struct ExceptionEntry {
-    /// The exception's class and message.
+    /// The exception's class.
     #[serde(rename = "exceptionName", default)]
     pub name: String,
+    /// Its stack trace; the first line is the class and the message.
+    #[serde(default)]
+    pub stacktrace: String,
     /// When it happened, in ms since the epoch.
     #[serde(default)]
     pub timestamp: u64,
+}
+
+impl ExceptionEntry {
+    /// The class and the message: the stack trace's first line, or the name.
+    pub fn headline(&self) -> &str {
+        self.stacktrace
+            .lines()
+            .next()
+            .filter(|l| !l.trim().is_empty())
+            .unwrap_or(&self.name)
+    }
 }
 
 /// A metric value comes as a number, or as a string ("NaN", "12.5").

@@ -262,3 +262,33 @@ fn job_jar() -> Result<PathBuf, FlinkError> {
         String::from_utf8_lossy(&output.stdout).trim().to_string(),
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_stage_becomes_eight_job_arguments_in_microseconds() {
+        let dir = std::env::temp_dir().join(format!("pipetop-job-args-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("s.toml");
+        std::fs::write(
+            &file,
+            "name = \"n\"\n[source]\nrate = 100\n[[stage]]\nname = \"risky\"\nworkers = 3\n\
+             service = { dist = \"uniform\", min = \"1ms\", max = \"3ms\" }\n\
+             fail_rate = 0.002\nmax_attempts = 2\n",
+        )
+        .unwrap();
+        let scenario = crate::scenario::load(file.to_str().unwrap()).unwrap();
+        let args = job_args(&scenario, std::path::Path::new("/tmp/c"));
+        let at = args.iter().position(|a| a == "--stage").unwrap();
+        assert_eq!(
+            args[at + 1..],
+            [
+                "risky", "3", "uniform", "1000", "3000", "sleep", "0.002", "2"
+            ]
+        );
+        assert!(args.windows(2).any(|w| w == ["--rate", "100"]));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}

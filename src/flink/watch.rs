@@ -249,7 +249,7 @@ impl Watcher {
         let seen = self.last_exception;
         self.last_exception = newest.timestamp;
         (seen == u64::MAX || newest.timestamp > seen)
-            .then(|| crate::format::printable(newest.name.lines().next().unwrap_or("")))
+            .then(|| crate::format::printable(newest.headline()))
     }
 
     fn job_ended(mut self, out: &Sender<Arc<Snapshot>>) -> Result<(), EngineFailure> {
