@@ -120,6 +120,7 @@ fn pipetop_watches_rescales_and_runs_scenarios_on_a_real_flink_cluster() {
     drop(slow_job); // Not watched as a scenario: the job runs on.
     watch_shows_backpressure_and_rescales(&url);
     scenario_on_flink_shows_a_burst(&url);
+    a_failing_stage_shows_flinks_restart(&url);
     killed_cluster_ends_the_watch_with_a_message(&cluster);
 }
 
@@ -229,6 +230,33 @@ fn scenario_on_flink_shows_a_burst(url: &str) {
     let last = snapshots.iter().last().expect("a final snapshot");
     assert_eq!(last.state, RunState::Done);
     running.join().expect("the scenario run ends cleanly");
+}
+
+fn a_failing_stage_shows_flinks_restart(url: &str) {
+    let session = submit_session(url, scenario("fail.toml")).expect("submits");
+    let (running, _) = session.start(&options());
+    let snapshots = running.snapshots().clone();
+    let mut events = Vec::new();
+    until(&snapshots, &mut events, "the job restarting", |_, seen| {
+        events_have(seen, "job-restarting")
+    });
+    let restart = events
+        .iter()
+        .find(|e| e.word() == "job-restarting")
+        .map(EventKind::message)
+        .unwrap_or_default();
+    assert!(
+        restart.contains("pipetop: item") && restart.contains("in stage risky"),
+        "{restart}"
+    );
+    running.controller().send(Command::Stop);
+    assert!(
+        snapshots
+            .iter()
+            .last()
+            .is_some_and(|s| s.state == RunState::Done)
+    );
+    running.join().expect("the run ends cleanly");
 }
 
 fn killed_cluster_ends_the_watch_with_a_message(cluster: &Cluster) {
