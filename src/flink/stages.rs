@@ -280,9 +280,10 @@ struct Counted {
     rates: (f64, f64),
 }
 
-/// Rates span at least this long: Flink refreshes its counters about once
-/// a second, as often as pipetop looks, so a shorter span aliases.
-const RATE_SPAN_S: f64 = 2.0;
+/// Rates span at least this long. Flink refreshes the counters the REST API
+/// serves about once a second, at its own moments, so a rate over a span is
+/// off by up to a second's worth of records: 20% over 5 s.
+pub const RATE_SPAN_S: f64 = 5.0;
 
 impl Mapper {
     /// (in, out) rates from the change in counts over at least

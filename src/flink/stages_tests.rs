@@ -124,7 +124,7 @@ fn a_scenario_maps_stages_by_first_operator_and_the_source_apart() {
 }
 
 #[test]
-fn rates_come_from_counts_over_two_seconds_and_restart_with_the_tasks() {
+fn rates_come_from_counts_over_a_span_and_restart_with_the_tasks() {
     let mut sample = job();
     let mut mapper = Mapper::new(Layout::every_vertex(&sample));
     mapper.snapshot(&sample, (0, 0.0), RunState::Running, None, Vec::new());
@@ -133,14 +133,36 @@ fn rates_come_from_counts_over_two_seconds_and_restart_with_the_tasks() {
         m.sum = Some(n);
     };
     set_count(&mut sample, 800.0);
-    let s = mapper.snapshot(&sample, (1, 2.0), RunState::Running, None, Vec::new());
+    // Within the span the rate holds; over it, the change counts.
+    let s = mapper.snapshot(
+        &sample,
+        (1, RATE_SPAN_S / 2.0),
+        RunState::Running,
+        None,
+        Vec::new(),
+    );
+    assert_eq!(s.stages[2].out_rate, 0.0);
+    let s = mapper.snapshot(
+        &sample,
+        (2, RATE_SPAN_S),
+        RunState::Running,
+        None,
+        Vec::new(),
+    );
+    let expected = 400.0 / RATE_SPAN_S;
     assert!(
-        (s.stages[2].out_rate - 200.0).abs() < 1e-9,
+        (s.stages[2].out_rate - expected).abs() < 1e-9,
         "{}",
         s.stages[2].out_rate
     );
     // The tasks restarted: counts fell; no negative rate.
     set_count(&mut sample, 10.0);
-    let s = mapper.snapshot(&sample, (2, 4.0), RunState::Running, None, Vec::new());
+    let s = mapper.snapshot(
+        &sample,
+        (2, 2.0 * RATE_SPAN_S),
+        RunState::Running,
+        None,
+        Vec::new(),
+    );
     assert!(s.stages[2].out_rate >= 0.0);
 }
