@@ -38,6 +38,10 @@ pub enum Cmd {
     Check {
         /// A scenario .toml file or a built-in demo name.
         file: String,
+        /// Also refuse timeline commands a Flink job cannot carry out
+        /// (policy, slowdown, crash), as `run --on URL` would.
+        #[arg(long, value_name = "URL")]
+        on: Option<String>,
     },
     /// Open a recorded series (--series FILE.jsonl) in the dashboard, with
     /// nothing running: play/pause (space), speed (< >), seek and rewind.
@@ -45,6 +49,22 @@ pub enum Cmd {
     /// Two recorded series side by side on one time axis: a stage table
     /// with A, B and Δ, charts overlaid, the bottleneck and events of each.
     Compare(CompareArgs),
+    /// Watch a running Apache Flink job: the dashboard (or --headless) from
+    /// the cluster's REST API, each job vertex a stage.
+    Watch(WatchArgs),
+}
+
+/// The options of `pipetop watch`.
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// The cluster's REST address, e.g. http://127.0.0.1:8081.
+    pub url: String,
+    /// The job's id or name; without it, the only job running.
+    #[arg(long, value_name = "ID|NAME")]
+    pub job: Option<String>,
+    /// How to show the run and what to write.
+    #[command(flatten)]
+    pub output: RunOutput,
 }
 
 /// The options of `pipetop compare`.
@@ -148,6 +168,10 @@ pub struct RunArgs {
     /// dashboard `<` and `>` set the speed).
     #[arg(long = "virtual")]
     pub virtual_time: bool,
+    /// Run the scenario as a job on this Apache Flink cluster (its REST
+    /// address, e.g. http://127.0.0.1:8081) and watch it there.
+    #[arg(long, value_name = "URL")]
+    pub on: Option<String>,
     /// How to show the run and what to write.
     #[command(flatten)]
     pub output: RunOutput,
@@ -162,6 +186,7 @@ impl Default for RunArgs {
             memory_cap: None,
             sets: Vec::new(),
             virtual_time: false,
+            on: None,
             output: RunOutput::default(),
         }
     }

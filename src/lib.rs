@@ -17,6 +17,8 @@
 //!   threads. [`scenario`] → model, format, metrics: TOML into a spec and a
 //!   timeline (and `check`'s summary, with the default memory cap).
 //! - [`session`] → engine, metrics, scenario, format: what a run is.
+//! - [`flink`] → engine, metrics, model, scenario, session, format: the
+//!   producer that watches (or first submits) a Flink job.
 //! - [`export`] → metrics, model, session, format: report, series,
 //!   recording, SVG, `/metrics`, the summary table.
 //! - [`driver`] → engine, export, metrics, model, session: the one run
@@ -81,6 +83,7 @@ pub mod cli;
 pub mod driver;
 pub mod engine;
 pub mod export;
+pub mod flink;
 pub mod format;
 pub mod headless;
 pub mod history;

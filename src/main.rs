@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use pipetop::cli::{Cli, Cmd, CompareArgs, ReplayArgs, RunArgs, SweepArgs};
+use pipetop::flink;
 use pipetop::launch;
 use pipetop::scenario::machine_limits::MachineLimits;
 use pipetop::scenario::{self, ScenarioError, capacity};
@@ -19,18 +20,33 @@ fn main() -> ExitCode {
         None => run(RunArgs::default()),
         Some(Cmd::Run(args)) => run(*args),
         Some(Cmd::Sweep(args)) => sweep(args),
-        Some(Cmd::Check { file }) => {
+        Some(Cmd::Check { file, on }) => {
             let checked = scenario::load(&file).and_then(|s| {
                 let footprint = capacity::check(&s, &MachineLimits::read(), 0)?;
-                Ok(scenario::check_summary(&s, &footprint))
+                Ok((scenario::check_summary(&s, &footprint), s.timeline))
             });
             match checked {
-                Ok(summary) => print(&summary),
+                Ok((summary, timeline)) => {
+                    match on.map(|_| flink::submit::check_timeline(&timeline)) {
+                        Some(Err(e)) => flink_failed(&e),
+                        Some(Ok(())) | None => print(&summary),
+                    }
+                }
                 Err(e) => bad_input(&e),
             }
         }
         Some(Cmd::Replay(args)) => replay(&args),
         Some(Cmd::Compare(args)) => compare(&args),
+        Some(Cmd::Watch(args)) => {
+            match flink::submit::watch_session(&args.url, args.job.as_deref()) {
+                Ok(session) => launch_session(
+                    session,
+                    &args.output.session_options(),
+                    args.output.headless,
+                ),
+                Err(e) => flink_failed(&e),
+            }
+        }
         Some(Cmd::Demos) => {
             let demos = scenario::demos::all();
             let width = demos.iter().map(|d| d.name.len()).max().unwrap_or(0);
@@ -65,7 +81,12 @@ fn run(args: RunArgs) -> ExitCode {
         return ExitCode::from(2);
     }
     let options = args.session_options();
-    let session = if args.virtual_time {
+    let session = if let Some(url) = &args.on {
+        match flink::submit::submit_session(url, scenario) {
+            Ok(session) => session,
+            Err(e) => return flink_failed(&e),
+        }
+    } else if args.virtual_time {
         // Headless virtual runs go as fast as possible; the dashboard starts at 1×.
         let interactive = std::io::stdout().is_terminal() && std::io::stdin().is_terminal();
         let headless = args.output.headless || !interactive;
@@ -86,7 +107,11 @@ fn run(args: RunArgs) -> ExitCode {
         }
         Session::from(scenario)
     };
-    match launch::run(session, &options, args.output.headless) {
+    launch_session(session, &options, args.output.headless)
+}
+
+fn launch_session(session: Session, options: &SessionOptions, headless: bool) -> ExitCode {
+    match launch::run(session, options, headless) {
         Ok(_) => ExitCode::SUCCESS,
         Err(e) => {
             pipetop::stderr::note(format!("error: {e:#}"));
@@ -207,6 +232,11 @@ fn sweep(args: SweepArgs) -> ExitCode {
 fn bad_usage(message: &str) -> ExitCode {
     pipetop::stderr::note(format!("error: {message}"));
     ExitCode::from(2)
+}
+
+fn flink_failed(error: &flink::FlinkError) -> ExitCode {
+    pipetop::stderr::note(format!("error: {error}"));
+    ExitCode::from(if error.is_bad_usage() { 2 } else { 1 })
 }
 
 fn bad_input(error: &ScenarioError) -> ExitCode {

@@ -12,7 +12,7 @@ use crate::engine::{
     Pipeline, PipelineSpec, RunOptions, RunningPipeline, Spawner, TimedCommand, simulate,
 };
 use crate::metrics::{DEFAULT_WINDOW_SECS, Snapshot, default_memory_cap};
-use crate::model::DEFAULT_SEED;
+use crate::model::{Controls, DEFAULT_SEED};
 use crate::scenario::Scenario;
 
 /// Something a program wants to do with every snapshot of its run (e.g.
@@ -67,6 +67,7 @@ impl From<Scenario> for Session {
                 spec: Some(scenario.pipeline),
                 window_secs: DEFAULT_WINDOW_SECS,
                 clock: RunClock::Real,
+                controls: Controls::default(),
             },
             memory_cap: scenario.memory_cap.bytes(),
             observer: None,
@@ -190,6 +191,9 @@ pub struct SessionInfo {
     pub window_secs: usize,
     /// Whose time the run's clock is: the wall's, or a simulation's.
     pub clock: RunClock,
+    /// The commands the producer refuses (none for the engine): keys that
+    /// cannot apply say so in the footer and help.
+    pub controls: Controls,
 }
 
 impl Default for SessionInfo {
@@ -205,6 +209,7 @@ impl Default for SessionInfo {
             duration: None,
             window_secs: DEFAULT_WINDOW_SECS,
             clock: RunClock::Real,
+            controls: Controls::default(),
         }
     }
 }

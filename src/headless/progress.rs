@@ -19,11 +19,15 @@ pub fn line(snapshot: &Snapshot) -> String {
         } else {
             ""
         };
+        let p99 = if stage.service_ms.unavailable {
+            "n/a".to_string()
+        } else {
+            format::millis(stage.service_ms.window.p99)
+        };
         line.push_str(&format!(
-            " | {}{mark} q {} p99 {}",
+            " | {}{mark} q {} p99 {p99}",
             stage.name,
             format::queue_fill_exact(stage.queue_len, stage.queue_capacity),
-            format::millis(stage.service_ms.window.p99),
         ));
     }
     line

@@ -300,6 +300,7 @@ impl WindowedLatency {
             total: self.total.percentiles(),
             buckets,
             recorded,
+            unavailable: false,
         }
     }
 }

@@ -121,6 +121,10 @@ pub struct Latency {
     /// histograms.
     #[serde(skip)]
     pub recorded: LatencyCounts,
+    /// True when the producer cannot measure this latency at all (a watched
+    /// Flink job has no per-item latency): "not available", not zero.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub unavailable: bool,
 }
 
 /// The source's side of the picture.

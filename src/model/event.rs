@@ -243,6 +243,16 @@ pub enum EventKind {
         /// Ticks skipped since the start.
         total: u64,
     },
+    /// Something a producer outside this process reported (a Flink job
+    /// restarting, a rescale taking effect, the job failing).
+    External {
+        /// The report's `kind` word, e.g. `job-restarting`, `rescaled`.
+        word: &'static str,
+        /// The stage it concerns, if one.
+        stage: Option<StageRef>,
+        /// The sentence for the event log.
+        message: String,
+    },
     /// The bottleneck moved (or cleared, with no stage).
     Bottleneck {
         /// The stage that now limits the pipeline.
@@ -271,6 +281,7 @@ impl EventKind {
             Self::Bottleneck { .. } => "bottleneck",
             Self::OutputFailed { .. } => "output-failed",
             Self::TicksSkipped { .. } => "ticks-skipped",
+            Self::External { word, .. } => word,
         }
     }
 
@@ -283,7 +294,7 @@ impl EventKind {
             | Self::Drops { stage, .. }
             | Self::DropsEnd { stage, .. }
             | Self::Restart { stage, .. } => Some(stage),
-            Self::Bottleneck { stage, .. } => stage.as_ref(),
+            Self::Bottleneck { stage, .. } | Self::External { stage, .. } => stage.as_ref(),
             Self::Ignored { .. }
             | Self::SourceDone
             | Self::Unadmitted { .. }
@@ -362,6 +373,7 @@ impl EventKind {
                 "sampling fell behind: {skipped} tick(s) skipped ({total} in the run); \
                  a longer --tick keeps every one"
             ),
+            Self::External { message, .. } => message.clone(),
         }
     }
 
@@ -395,6 +407,7 @@ impl EventKind {
             | Self::SourceDone
             | Self::MemoryCap { .. }
             | Self::OutputFailed { .. }
+            | Self::External { .. }
             | Self::Bottleneck { .. } => {}
             Self::DrainTimeout { in_flight, .. } => fields.items = Some(*in_flight),
         }

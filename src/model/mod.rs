@@ -1,16 +1,18 @@
 //! The shared vocabulary of a run, below everything that uses it: what a
 //! simulated pipeline is ([`spec`]), what can be asked of a running one
-//! ([`command`]), what happened in it ([`event`]), what failed in a stage
+//! ([`command`]) and which of it a producer can do ([`controls`]), what happened in it ([`event`]), what failed in a stage
 //! ([`failure`]) and the limits every producer and front end agree on
 //! ([`limits`]). Plain data: it imports nothing else of the crate.
 
 pub mod command;
+pub mod controls;
 pub mod event;
 pub mod failure;
 pub mod limits;
 pub mod spec;
 
 pub use command::{Command, TimedCommand};
+pub use controls::Controls;
 pub use event::{Applied, Event, EventKind, Origin, StageRef};
 pub use failure::{DEAD_LETTERS_KEPT, DeadLetter, FAILURES_KEPT, Failure, FailureView};
 pub use limits::{MAX_DURATION, MAX_NAME_CHARS, MAX_QUEUE, MAX_SLOWDOWN, MAX_WORKERS, MIN_RATE};

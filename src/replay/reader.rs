@@ -314,6 +314,7 @@ fn latency(record: LatencyRecord, hist: Option<&SparseBuckets>) -> Latency {
         total: record.total,
         buckets: hist.map(dense).unwrap_or_default(),
         recorded: Default::default(),
+        unavailable: false,
     }
 }
 

@@ -49,6 +49,7 @@ impl LogLine {
             | EventKind::MemoryCap { .. }
             | EventKind::DrainTimeout { .. }
             | EventKind::TicksSkipped { .. }
+            | EventKind::External { .. }
             | EventKind::DrainWorker { .. }
             | EventKind::SpawnRefused { .. }
             | EventKind::Drops { .. }

@@ -80,6 +80,53 @@ pub enum Action {
     ScrollLog,
 }
 
+impl Action {
+    /// The timeline `do` word of the command this action sends, if it
+    /// steers the pipeline: a producer's [`Controls`](crate::model::Controls)
+    /// refuse commands by this word.
+    pub fn command_word(self) -> Option<&'static str> {
+        match self {
+            Self::AddWorker | Self::RemoveWorker => Some("workers"),
+            Self::Burst => Some("burst"),
+            Self::RateDown | Self::RateUp => Some("rate"),
+            Self::TogglePause => Some("pause"),
+            Self::CyclePolicy => Some("policy"),
+            Self::SlowDown | Self::Restore => Some("slowdown"),
+            Self::Crash => Some("crash"),
+            Self::SelectUp
+            | Self::SelectDown
+            | Self::CycleHistogram
+            | Self::Lesson
+            | Self::Theory
+            | Self::Errors
+            | Self::Freeze
+            | Self::Help
+            | Self::CloseOverlay
+            | Self::Screenshot
+            | Self::Quit
+            | Self::QuitNow
+            | Self::Slower
+            | Self::Faster
+            | Self::FullSpeed
+            | Self::CycleChart
+            | Self::CycleSpan
+            | Self::StepBack
+            | Self::StepForward
+            | Self::JumpBack
+            | Self::JumpForward
+            | Self::PrevEvent
+            | Self::NextEvent
+            | Self::Live
+            | Self::ScrollLog => None,
+        }
+    }
+
+    /// Why this action cannot apply under `controls`, if it cannot.
+    pub fn refusal(self, controls: &crate::model::Controls) -> Option<&'static str> {
+        self.command_word().and_then(|w| controls.refusal_of(w))
+    }
+}
+
 /// One key: a code and the modifiers it needs (Shift is ignored for characters).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Key {

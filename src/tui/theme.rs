@@ -107,7 +107,8 @@ pub fn event_kind(kind: &EventKind) -> Color {
         EventKind::Unadmitted { .. }
         | EventKind::MemoryCap { .. }
         | EventKind::DrainTimeout { .. }
-        | EventKind::TicksSkipped { .. } => WARN,
+        | EventKind::TicksSkipped { .. }
+        | EventKind::External { .. } => WARN,
         EventKind::SourceDone | EventKind::DropsEnd { .. } | EventKind::Bottleneck { .. } => MUTED,
     }
 }

@@ -15,21 +15,34 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
     let status = status(app);
     let status_width = status.as_ref().map_or(0, |s| s.width());
     let room = usize::from(area.width).saturating_sub(status_width);
-    let mut entries: Vec<Footer> = bindings_for(app.speed_control())
-        .filter_map(|b| b.footer)
+    // A key the producer cannot carry out (a Flink job's `x`) says "n/a".
+    let mut entries: Vec<(Footer, bool)> = bindings_for(app.speed_control())
+        .filter_map(|b| {
+            let refused = b.action.refusal(&app.info.controls).is_some();
+            b.footer.map(|f| (f, refused))
+        })
         .collect();
-    entries.sort_by_key(|f| f.rank);
+    entries.sort_by_key(|(f, _)| f.rank);
     let mut spans = Vec::new();
     let mut used = 0;
-    for entry in entries {
+    for (entry, refused) in entries {
         let keys = format!(" {} ", entry.keys);
-        let label = format!(" {} ", entry.label);
+        let label = if refused {
+            " n/a ".to_string()
+        } else {
+            format!(" {} ", entry.label)
+        };
         let width = keys.chars().count() + label.chars().count();
         if used + width > room {
             break;
         }
         used += width;
-        spans.push(Span::styled(keys, theme::key()));
+        let key_style = if refused {
+            theme::label()
+        } else {
+            theme::key()
+        };
+        spans.push(Span::styled(keys, key_style));
         spans.push(Span::styled(label, theme::label()));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);

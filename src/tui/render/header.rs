@@ -391,6 +391,7 @@ mod tests {
                 total: window,
                 buckets: Vec::new(),
                 recorded: Default::default(),
+                unavailable: false,
             },
             stages: Vec::new(),
             bottleneck: None,

@@ -6,7 +6,8 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Clear, Row, Table};
 
-use crate::tui::keys::{KeyBinding, SpeedControl, bindings_for};
+use crate::tui::app::App;
+use crate::tui::keys::{KeyBinding, bindings_for};
 use crate::tui::theme;
 
 /// Widest help text in the key table (a test keeps them within it), so two
@@ -15,8 +16,8 @@ pub const HELP_TEXT_MAX: usize = 28;
 /// Columns of the key names.
 const KEY_WIDTH: u16 = 7;
 
-pub fn render(frame: &mut Frame, area: Rect, speed: SpeedControl) {
-    let keys: Vec<&KeyBinding> = bindings_for(speed).collect();
+pub fn render(frame: &mut Frame, app: &App, area: Rect) {
+    let keys: Vec<&KeyBinding> = bindings_for(app.speed_control()).collect();
     // One column when every key fits in the height, else two side by side.
     let one_column = keys.len() as u16 + 2 <= area.height;
     let per_column = if one_column {
@@ -47,9 +48,14 @@ pub fn render(frame: &mut Frame, area: Rect, speed: SpeedControl) {
     };
     for (chunk, half) in keys.chunks(per_column).zip(halves) {
         let rows = chunk.iter().map(|b| {
+            // A key the producer cannot carry out says why instead.
+            let help = match b.action.refusal(&app.info.controls) {
+                Some(why) => Span::styled(format!("n/a: {why}"), theme::label()),
+                None => Span::raw(b.help),
+            };
             Row::new([
                 Cell::from(Span::styled(b.key_names(), theme::title())),
-                Cell::from(b.help),
+                Cell::from(help),
             ])
         });
         let table =

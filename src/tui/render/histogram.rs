@@ -37,6 +37,15 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
     let Some(latency) = app.shown_latency() else {
         return;
     };
+    if latency.unavailable {
+        let text = "not available: this producer does not measure per-item latency";
+        frame.render_widget(
+            ratatui::widgets::Paragraph::new(Span::styled(text, theme::label()))
+                .wrap(ratatui::widgets::Wrap { trim: true }),
+            inner,
+        );
+        return;
+    }
     if inner.width >= TABLE_WIDTH * 2 + 10 && inner.height >= 7 {
         let [chart, table] =
             Layout::horizontal([Constraint::Min(0), Constraint::Length(TABLE_WIDTH)])

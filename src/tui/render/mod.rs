@@ -56,7 +56,7 @@ pub fn render(frame: &mut Frame, app: &App) {
     footer::render(frame, app, footer);
     match app.overlay {
         Overlay::None => {}
-        Overlay::Help => help::render(frame, area, app.speed_control()),
+        Overlay::Help => help::render(frame, app, area),
         other => overlay::render(frame, app, other, area),
     }
 }

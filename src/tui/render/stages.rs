@@ -10,7 +10,7 @@ use ratatui::widgets::{Cell, Row, Table, TableState};
 
 use crate::format;
 use crate::history::{Metric, StageMetric};
-use crate::metrics::{Backpressure, Snapshot, StageSnapshot};
+use crate::metrics::{Backpressure, Latency, Percentiles, Snapshot, StageSnapshot};
 use crate::tui::app::App;
 use crate::tui::theme;
 
@@ -86,6 +86,15 @@ fn fraction(value: f64, bad_above: f64) -> Cell<'static> {
     right_styled(format::percent(value), style)
 }
 
+/// A windowed percentile, or "n/a" where the producer measures none.
+fn latency(l: &Latency, pick: fn(&Percentiles) -> f64) -> Cell<'static> {
+    if l.unavailable {
+        right_styled("n/a".to_string(), theme::label())
+    } else {
+        right(format::millis(pick(&l.window)))
+    }
+}
+
 #[rustfmt::skip]
 const COLUMNS: &[Column] = &[
     Column { header: "wrk", width: 5, min_table: 0, cell: |s| right(if s.workers == s.workers_target { s.workers.to_string() } else { format!("{}→{}", s.workers, s.workers_target) }) },
@@ -95,9 +104,9 @@ const COLUMNS: &[Column] = &[
     ) },
     Column { header: "in/s", width: 7, min_table: WIDE, cell: |s| right(format::count(s.in_rate)) },
     Column { header: "out/s", width: 7, min_table: 0, cell: |s| right(format::count(s.out_rate)) },
-    Column { header: "p50", width: 7, min_table: WIDE, cell: |s| right(format::millis(s.service_ms.window.p50)) },
-    Column { header: "p99", width: 7, min_table: 0, cell: |s| right(format::millis(s.service_ms.window.p99)) },
-    Column { header: "wait p99", width: 8, min_table: WIDER, cell: |s| right(format::millis(s.wait_ms.window.p99)) },
+    Column { header: "p50", width: 7, min_table: WIDE, cell: |s| latency(&s.service_ms, |p| p.p50) },
+    Column { header: "p99", width: 7, min_table: 0, cell: |s| latency(&s.service_ms, |p| p.p99) },
+    Column { header: "wait p99", width: 8, min_table: WIDER, cell: |s| latency(&s.wait_ms, |p| p.p99) },
     Column { header: "busy", width: 5, min_table: 0, cell: |s| right(format::percent(s.busy)) },
     Column { header: "idle", width: 5, min_table: WIDE, cell: |s| right(format::percent(s.idle)) },
     Column { header: "blkd", width: 5, min_table: 0, cell: |s| fraction(s.blocked, 0.5) },

@@ -1,0 +1,168 @@
+//! The mapping from a look at a Flink job to a snapshot, on a made-up job:
+//! source → parse (2 subtasks, back-pressured) → slow (1 subtask, busy).
+
+use std::collections::HashMap;
+
+use super::*;
+use crate::flink::poll::{Aggregate, BACKPRESSURED, BUSY, IDLE, JobState, OUT_POOL};
+
+fn vertex(
+    id: &str,
+    parallelism: usize,
+    inputs: Vec<usize>,
+    m: &[(&str, f64, f64)],
+) -> VertexSample {
+    VertexSample {
+        id: id.into(),
+        name: id.into(),
+        parallelism,
+        inputs,
+        metrics: m
+            .iter()
+            .map(|(n, avg, sum)| {
+                (
+                    n.to_string(),
+                    Aggregate {
+                        avg: Some(*avg),
+                        sum: Some(*sum),
+                    },
+                )
+            })
+            .collect::<HashMap<_, _>>(),
+        backpressure: None,
+    }
+}
+
+fn job() -> JobSample {
+    let mut parse = vertex(
+        "parse",
+        2,
+        vec![0],
+        &[
+            (BUSY, 100.0, 200.0),
+            (IDLE, 0.0, 0.0),
+            (BACKPRESSURED, 900.0, 1800.0),
+            (IN_COUNT, 500.0, 1000.0),
+            (OUT_COUNT, 500.0, 1000.0),
+            (OUT_POOL, 1.0, 2.0),
+        ],
+    );
+    parse.backpressure = Some("high".into());
+    JobSample {
+        name: "job".into(),
+        state: JobState::Running,
+        vertices: vec![
+            vertex("Source: source", 1, vec![], &[(OUT_COUNT, 1500.0, 1500.0)]),
+            parse,
+            vertex(
+                "slow -> Sink: Writer",
+                1,
+                vec![1],
+                &[
+                    (BUSY, 990.0, 990.0),
+                    (IDLE, 10.0, 10.0),
+                    (IN_COUNT, 400.0, 400.0),
+                ],
+            ),
+        ],
+        checkpoint: Some(7),
+    }
+}
+
+#[test]
+fn every_vertex_is_a_stage_with_flinks_measures() {
+    let sample = job();
+    let mut mapper = Mapper::new(Layout::every_vertex(&sample));
+    let s = mapper.snapshot(&sample, (0, 0.0), RunState::Running, None, Vec::new());
+    let workers: Vec<usize> = s.stages.iter().map(|s| s.workers).collect();
+    assert_eq!(workers, [1, 2, 1]);
+    let parse = &s.stages[1];
+    assert_eq!(parse.backpressure, Backpressure::High);
+    assert!((parse.busy + parse.idle + parse.blocked - 1.0).abs() < 1e-9);
+    assert!((parse.blocked - 0.9).abs() < 1e-9);
+    // slow reads parse's full output buffers: its queue is full, in percent.
+    assert_eq!(s.stages[2].queue_len, QUEUE_PERCENT);
+    assert_eq!(s.stages[2].queue_capacity, Some(QUEUE_PERCENT));
+    // The cause below the back-pressured stage, by pipetop's own rule.
+    assert_eq!(s.bottleneck, Some(2));
+    // A sink's records leave the job: they are its processed ones.
+    assert_eq!(s.stages[2].processed, 400);
+    let t = s.totals;
+    assert_eq!((t.generated, t.completed), (1500, 400));
+    assert_eq!(
+        t.generated,
+        t.completed + t.dropped + t.dead_lettered + t.in_flight
+    );
+    assert!(s.stages[1].service_ms.unavailable && s.end_to_end_ms.unavailable);
+    assert_eq!(s.checkpoint, 7);
+}
+
+#[test]
+fn a_scenario_maps_stages_by_first_operator_and_the_source_apart() {
+    let mut sample = job();
+    sample.vertices[1].name = "parse".into();
+    sample.vertices[2].name = "slow -> Sink: Writer".into();
+    let names = vec!["parse".to_string(), "slow".to_string()];
+    let layout = Layout::scenario(&sample, &names).expect("both stages found");
+    assert_eq!(layout.source.as_deref(), Some("Source: source"));
+    assert_eq!(layout.stages, ["parse", "slow -> Sink: Writer"]);
+    let mut mapper = Mapper::new(layout);
+    let setting = SourceSetting {
+        rate: Rate::PerSecond(250.0),
+        paused: false,
+    };
+    let s = mapper.snapshot(
+        &sample,
+        (0, 0.0),
+        RunState::Running,
+        Some(setting),
+        Vec::new(),
+    );
+    assert_eq!(s.stages[0].name, "parse");
+    assert_eq!(s.source.rate, Rate::PerSecond(250.0));
+    assert!(Layout::scenario(&sample, &["nope".to_string()]).is_none());
+}
+
+#[test]
+fn rates_come_from_counts_over_a_span_and_restart_with_the_tasks() {
+    let mut sample = job();
+    let mut mapper = Mapper::new(Layout::every_vertex(&sample));
+    mapper.snapshot(&sample, (0, 0.0), RunState::Running, None, Vec::new());
+    let set_count = |sample: &mut JobSample, n: f64| {
+        let m = sample.vertices[2].metrics.get_mut(IN_COUNT).unwrap();
+        m.sum = Some(n);
+    };
+    set_count(&mut sample, 800.0);
+    // Within the span the rate holds; over it, the change counts.
+    let s = mapper.snapshot(
+        &sample,
+        (1, RATE_SPAN_S / 2.0),
+        RunState::Running,
+        None,
+        Vec::new(),
+    );
+    assert_eq!(s.stages[2].out_rate, 0.0);
+    let s = mapper.snapshot(
+        &sample,
+        (2, RATE_SPAN_S),
+        RunState::Running,
+        None,
+        Vec::new(),
+    );
+    let expected = 400.0 / RATE_SPAN_S;
+    assert!(
+        (s.stages[2].out_rate - expected).abs() < 1e-9,
+        "{}",
+        s.stages[2].out_rate
+    );
+    // The tasks restarted: counts fell; no negative rate.
+    set_count(&mut sample, 10.0);
+    let s = mapper.snapshot(
+        &sample,
+        (2, 2.0 * RATE_SPAN_S),
+        RunState::Running,
+        None,
+        Vec::new(),
+    );
+    assert!(s.stages[2].out_rate >= 0.0);
+}
