@@ -25,7 +25,22 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
     } else {
         keys.len().div_ceil(2)
     };
-    let column_width = KEY_WIDTH + 2 + HELP_TEXT_MAX as u16;
+    // A key the producer refuses says why, which may be longer than the
+    // table's own texts: one column widens for it.
+    let longest = keys
+        .iter()
+        .map(|b| match b.action.refusal(&app.info.controls) {
+            Some(why) => why.chars().count() + 5,
+            None => b.help.chars().count(),
+        })
+        .max()
+        .unwrap_or(0);
+    let text_width = if one_column {
+        longest.max(HELP_TEXT_MAX)
+    } else {
+        HELP_TEXT_MAX
+    };
+    let column_width = KEY_WIDTH + 2 + text_width as u16;
     let columns = if one_column { 1 } else { 2 };
     let width = (column_width * columns + 2 + 3 * (columns - 1)).min(area.width);
     let height = (per_column as u16 + 2).min(area.height);
