@@ -172,3 +172,30 @@ fn a_finished_run_says_done_and_q_quits() {
     assert_eq!(app.apply(Action::Quit), None);
     assert_eq!(app.quit, pipetop::tui::QuitState::Now);
 }
+
+#[test]
+fn previous_event_walks_back_through_events_between_ticks() {
+    use pipetop::model::{Applied, Event, EventKind};
+    let mut app = app(Scene::Burst);
+    // Two events between ticks near the end (ticks are 0.25 s apart).
+    let mut next = app.live().unwrap().clone();
+    next.tick += 1;
+    next.t_s += 0.25;
+    next.events = vec![Event::new(
+        next.t_s - 0.1,
+        EventKind::Applied(Applied::Pause),
+    )];
+    app.on_snapshot(std::sync::Arc::new(next));
+    let last = app.live().unwrap().t_s;
+    app.apply(Action::PrevEvent);
+    assert_eq!(
+        app.shown().unwrap().t_s,
+        last,
+        "the pause shows at the tick after it"
+    );
+    app.apply(Action::PrevEvent);
+    assert!(
+        app.shown().unwrap().t_s < last - 1.0,
+        "and the one before it is older"
+    );
+}

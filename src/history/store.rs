@@ -253,6 +253,14 @@ impl History {
         })
     }
 
+    /// The first kept moment at or after `t_s` (the newest if none): the
+    /// moment that shows what an event at `t_s` did.
+    pub fn moment_at_or_after(&self, t_s: f64) -> Option<&Arc<Snapshot>> {
+        self.moments()
+            .find(|s| s.t_s >= t_s - 1e-9)
+            .or_else(|| self.latest())
+    }
+
     /// Events on the time axis from `from_s` to `to_s`.
     pub fn events(&self, from_s: f64, to_s: f64) -> &[EventMark] {
         let a = self.events.partition_point(|e| e.t_s < from_s);

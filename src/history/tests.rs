@@ -154,3 +154,17 @@ fn test_stage() -> crate::metrics::StageSnapshot {
         failures: Default::default(),
     }
 }
+
+#[test]
+fn an_event_between_ticks_is_shown_by_the_moment_after_it() {
+    let mut history = History::default();
+    for tick in 0..100 {
+        let marks = [10u64, 60].contains(&tick).then(|| EventMark {
+            t_s: tick as f64 * 0.25 - 0.1,
+            word: "burst".into(),
+        });
+        history.push(at(tick, 0), marks);
+    }
+    assert_eq!(history.moment_at_or_after(2.4).unwrap().tick, 10);
+    assert_eq!(history.moment_at_or_after(99.0).unwrap().tick, 99);
+}
