@@ -199,3 +199,33 @@ fn previous_event_walks_back_through_events_between_ticks() {
         "and the one before it is older"
     );
 }
+
+#[test]
+fn a_restart_flood_folds_into_one_line_that_counts_it() {
+    use fixture::stage_ref;
+    use pipetop::model::{Event, EventKind};
+    let mut app = app(Scene::Normal);
+    let before = app.events().len();
+    let mut next = app.live().unwrap().clone();
+    next.tick += 1;
+    next.events = (0..12)
+        .map(|i| {
+            Event::new(
+                61.0 + f64::from(i) * 0.25,
+                EventKind::Restart {
+                    stage: stage_ref("enrich"),
+                    count: 1,
+                    cause: Some("boom".into()),
+                },
+            )
+        })
+        .collect();
+    app.on_snapshot(std::sync::Arc::new(next));
+    assert_eq!(app.events().len(), before + 1, "twelve restarts, one line");
+    let line = app.events().back().unwrap();
+    assert_eq!(line.restarts, 12);
+    assert_eq!(
+        line.message(),
+        "enrich: 12 worker restarts in 3 s (12 crashes; latest: 1 worker restart after a crash (last cause: boom))"
+    );
+}

@@ -105,6 +105,10 @@ pub struct RecordedEvent {
     pub message: String,
     /// The timeline entry's narration, if it had one.
     pub note: Option<String>,
+    /// The stage it concerns, if any.
+    pub stage: Option<String>,
+    /// The record's `count` (workers restarted, pool size…), if it has one.
+    pub count: Option<u64>,
 }
 
 /// One tick of a recorded run.
@@ -268,6 +272,10 @@ struct EventRecord {
     kind: String,
     message: String,
     note: Option<String>,
+    #[serde(default)]
+    stage: Option<String>,
+    #[serde(default)]
+    count: Option<u64>,
 }
 
 #[derive(Deserialize, Default)]
@@ -376,6 +384,8 @@ impl TickRecord {
                 word: e.kind,
                 message: e.message,
                 note: e.note,
+                stage: e.stage,
+                count: e.count,
             })
             .collect();
         let snapshot = Snapshot {
