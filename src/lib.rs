@@ -17,11 +17,15 @@
 //!   threads. [`scenario`] → model, format, metrics: TOML into a spec and a
 //!   timeline (and `check`'s summary, with the default memory cap).
 //! - [`session`] → engine, metrics, scenario, format: what a run is.
+//! - [`history`] → metrics, model: the bounded whole-run store of
+//!   snapshots (charts over time, rewinding).
 //! - [`export`] → metrics, model, session, format: report, series,
 //!   recording, SVG, `/metrics`, the summary table.
+//! - [`replay`] → export, metrics, model, format: a series file read back
+//!   into snapshots, and two runs summed up for `compare`.
 //! - [`driver`] → engine, export, metrics, model, session: the one run
 //!   driver; front ends are only loops behind [`driver::Frontend`].
-//! - [`tui`] and [`headless`] → driver and below (headless borrows the
+//! - [`tui`] (also → history, replay) and [`headless`] → driver and below (headless borrows the
 //!   dashboard's renderer for `--screenshot`); [`launch`] and [`cli`] on top.
 //!
 //! # Your own pipeline
