@@ -229,10 +229,15 @@ impl History {
 
     /// The kept moment at `tick`, or the nearest before it (the oldest if none).
     pub fn moment(&self, tick: u64) -> Option<&Arc<Snapshot>> {
-        self.moments()
-            .rev()
-            .find(|s| s.tick <= tick)
-            .or_else(|| self.moments().next())
+        // Both tiers are in tick order: search them (a frame asks often).
+        let in_recent = self.recent.partition_point(|(s, _)| s.tick <= tick);
+        if in_recent > 0 {
+            return self.recent.get(in_recent - 1).map(|(s, _)| s);
+        }
+        let in_older = self.older.partition_point(|s| s.tick <= tick);
+        self.older
+            .get(in_older.saturating_sub(1))
+            .or_else(|| self.recent.front().map(|(s, _)| s))
     }
 
     /// The kept moment `steps` moments after (or before, if negative) the one at `tick`.
