@@ -19,8 +19,12 @@
 //! - [`session`] → engine, metrics, scenario, format: what a run is.
 //! - [`flink`] → engine, metrics, model, scenario, session, format: the
 //!   producer that watches (or first submits) a Flink job.
+//! - [`history`] → metrics, model: the bounded whole-run store of
+//!   snapshots (charts over time, rewinding).
 //! - [`export`] → metrics, model, session, format: report, series,
 //!   recording, SVG, `/metrics`, the summary table.
+//! - [`replay`] → export, metrics, model, format: a series file read back
+//!   into snapshots, and two runs summed up for `compare`.
 //! - [`driver`] → engine, export, metrics, model, session: the one run
 //!   driver; front ends are only loops behind [`driver::Frontend`].
 //! - [`simulator`] → session, scenario, metrics, model, and of the engine
@@ -29,9 +33,10 @@
 //!   producer of the same snapshots. [`sweep`] → simulator, scenario,
 //!   metrics, model, format: many virtual runs, one table. Nothing below
 //!   imports either.
-//! - [`tui`] and [`headless`] → driver and below (headless borrows the
-//!   dashboard's renderer for `--screenshot`); [`launch`] and [`cli`] on top
-//!   (cli names sweep's `--vary` and `--goal` types).
+//! - [`tui`] (also → history, replay) and [`headless`] → driver and below
+//!   (headless borrows the dashboard's renderer for `--screenshot`);
+//!   [`launch`] and [`cli`] on top (cli names sweep's `--vary` and `--goal`
+//!   types).
 //!
 //! # Your own pipeline
 //!

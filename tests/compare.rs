@@ -36,6 +36,8 @@ fn side(name: &str, burst: bool) -> Side {
                 word: "burst".into(),
                 message: "burst of 10000 items".into(),
                 note: None,
+                stage: None,
+                count: None,
             }]
         } else {
             Vec::new()

@@ -62,6 +62,9 @@ fn a_recorded_session_replays_headless_with_the_same_actions() {
     tmux.wait_for("the dashboard running", |s| {
         s.contains("running") && s.contains("enrich")
     });
+    // Select the first stage by hand (until then the selection follows
+    // the bottleneck), then add it a worker.
+    tmux.send(&["Up", "Up", "Up", "Up", "Up"]);
     tmux.send(&["+"]);
     tmux.wait_for("a worker added", |s| s.contains("ingest: workers 4 → 5"));
     tmux.send(&["b"]);

@@ -114,6 +114,7 @@ struct Bench {
     app: App,
     keys: ScriptedKeys,
     engine: FakeEngine,
+    exit_at_end: bool,
 }
 
 impl Bench {
@@ -124,6 +125,7 @@ impl Bench {
             engine: FakeEngine::after(&app),
             app,
             keys: ScriptedKeys::default(),
+            exit_at_end: true,
         }
     }
 
@@ -139,7 +141,7 @@ impl Bench {
             stop_signalled: &|| false,
             wall_clock: || SystemTime::UNIX_EPOCH,
             last: None,
-            exit_at_end: true,
+            exit_at_end: self.exit_at_end,
         };
         live.turn(Instant::now()).unwrap()
     }
@@ -217,4 +219,26 @@ fn q_twice_before_the_drain_ends_exits_at_once() {
     // The second q arrives before the drain's snapshots are taken in.
     assert_eq!(bench.press('q'), Turn::Exit);
     assert_eq!(bench.engine.sent, [Command::Stop, Command::Abort]);
+}
+
+#[test]
+fn a_run_that_ends_by_itself_stays_on_screen_until_q() {
+    let mut bench = Bench::new();
+    bench.exit_at_end = false;
+    bench.engine.tick(|s| s.state = RunState::Done, None);
+    assert_eq!(bench.press('c'), Turn::Continue, "the dashboard stays open");
+    let screen = bench.screen();
+    assert!(screen.contains("done — q to quit"), "{screen}");
+    // The whole run can be rewound after the end.
+    assert_eq!(bench.press('f'), Turn::Continue);
+    assert!(bench.app.is_frozen());
+    assert_eq!(bench.press('q'), Turn::Exit);
+    assert!(bench.engine.sent.is_empty(), "nothing is left to stop");
+}
+
+#[test]
+fn with_exit_at_end_a_run_that_ends_by_itself_closes_the_dashboard() {
+    let mut bench = Bench::new();
+    bench.engine.tick(|s| s.state = RunState::Done, None);
+    assert_eq!(bench.press('c'), Turn::Exit);
 }

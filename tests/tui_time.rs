@@ -172,3 +172,60 @@ fn a_finished_run_says_done_and_q_quits() {
     assert_eq!(app.apply(Action::Quit), None);
     assert_eq!(app.quit, pipetop::tui::QuitState::Now);
 }
+
+#[test]
+fn previous_event_walks_back_through_events_between_ticks() {
+    use pipetop::model::{Applied, Event, EventKind};
+    let mut app = app(Scene::Burst);
+    // Two events between ticks near the end (ticks are 0.25 s apart).
+    let mut next = app.live().unwrap().clone();
+    next.tick += 1;
+    next.t_s += 0.25;
+    next.events = vec![Event::new(
+        next.t_s - 0.1,
+        EventKind::Applied(Applied::Pause),
+    )];
+    app.on_snapshot(std::sync::Arc::new(next));
+    let last = app.live().unwrap().t_s;
+    app.apply(Action::PrevEvent);
+    assert_eq!(
+        app.shown().unwrap().t_s,
+        last,
+        "the pause shows at the tick after it"
+    );
+    app.apply(Action::PrevEvent);
+    assert!(
+        app.shown().unwrap().t_s < last - 1.0,
+        "and the one before it is older"
+    );
+}
+
+#[test]
+fn a_restart_flood_folds_into_one_line_that_counts_it() {
+    use fixture::stage_ref;
+    use pipetop::model::{Event, EventKind};
+    let mut app = app(Scene::Normal);
+    let before = app.events().len();
+    let mut next = app.live().unwrap().clone();
+    next.tick += 1;
+    next.events = (0..12)
+        .map(|i| {
+            Event::new(
+                61.0 + f64::from(i) * 0.25,
+                EventKind::Restart {
+                    stage: stage_ref("enrich"),
+                    count: 1,
+                    cause: Some("boom".into()),
+                },
+            )
+        })
+        .collect();
+    app.on_snapshot(std::sync::Arc::new(next));
+    assert_eq!(app.events().len(), before + 1, "twelve restarts, one line");
+    let line = app.events().back().unwrap();
+    assert_eq!(line.restarts, 12);
+    assert_eq!(
+        line.message(),
+        "enrich: 12 worker restarts in 3 s (12 crashes; latest: 1 worker restart after a crash (last cause: boom))"
+    );
+}

@@ -3,15 +3,19 @@
 use crate::format;
 use crate::metrics::Snapshot;
 
-/// "t=12s running rate 1.0k/s in-flight 523 pending 0 | ingest q 0/256 p99 1.20ms | …"
+/// "t=12s running rate 1.0k/s in-flight 523 pending 0 lag 0 e2e p99 12.0ms
+/// RSS 24.0 MiB | ingest q 0/256 p99 1.20ms | …"
 pub fn line(snapshot: &Snapshot) -> String {
     let mut line = format!(
-        "t={:>5.1}s {:<8} rate {:>8} in-flight {:>6} pending {:>6}",
+        "t={:>5.1}s {:<8} rate {:>8} in-flight {:>6} pending {:>6} lag {:>7} e2e p99 {:>7} RSS {:>9}",
         snapshot.t_s,
         snapshot.state.as_str(),
         format::rate(snapshot.source.out_rate),
         snapshot.totals.in_flight,
         snapshot.source.source_pending,
+        format::millis(snapshot.source.source_lag_ms),
+        format::millis(snapshot.end_to_end_ms.window.p99),
+        format::bytes(snapshot.process.rss_bytes),
     );
     for (i, stage) in snapshot.stages.iter().enumerate() {
         let mark = if snapshot.bottleneck == Some(i) {
@@ -31,4 +35,47 @@ pub fn line(snapshot: &Snapshot) -> String {
         ));
     }
     line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::{Backpressure, ProcessSnapshot, RunState, SourceSnapshot, Totals};
+    use crate::model::Rate;
+
+    #[test]
+    fn the_line_carries_end_to_end_p99_source_lag_and_rss() {
+        let mut s = Snapshot {
+            tick: 4,
+            t_s: 1.0,
+            state: RunState::Running,
+            source: SourceSnapshot {
+                rate: Rate::PerSecond(10.0),
+                paused: false,
+                source_pending: 7,
+                source_lag_ms: 1500.0,
+                out_rate: 10.0,
+                blocked: 0.0,
+                backpressure: Backpressure::Ok,
+            },
+            totals: Totals::default(),
+            checkpoint: 0,
+            end_to_end_ms: Default::default(),
+            stages: Vec::new(),
+            bottleneck: None,
+            bottleneck_reason: None,
+            process: ProcessSnapshot {
+                cpu_percent: 0.0,
+                rss_bytes: 24 * 1024 * 1024,
+                tick_ms: 0.0,
+            },
+            drain_left_s: None,
+            events: Vec::new(),
+        };
+        s.end_to_end_ms.window.p99 = 12.0;
+        let line = line(&s);
+        for part in ["lag   1.50s", "e2e p99  12.0ms", "RSS  24.0 MiB"] {
+            assert!(line.contains(part), "{part:?} in {line:?}");
+        }
+    }
 }

@@ -229,10 +229,15 @@ impl History {
 
     /// The kept moment at `tick`, or the nearest before it (the oldest if none).
     pub fn moment(&self, tick: u64) -> Option<&Arc<Snapshot>> {
-        self.moments()
-            .rev()
-            .find(|s| s.tick <= tick)
-            .or_else(|| self.moments().next())
+        // Both tiers are in tick order: search them (a frame asks often).
+        let in_recent = self.recent.partition_point(|(s, _)| s.tick <= tick);
+        if in_recent > 0 {
+            return self.recent.get(in_recent - 1).map(|(s, _)| s);
+        }
+        let in_older = self.older.partition_point(|s| s.tick <= tick);
+        self.older
+            .get(in_older.saturating_sub(1))
+            .or_else(|| self.recent.front().map(|(s, _)| s))
     }
 
     /// The kept moment `steps` moments after (or before, if negative) the one at `tick`.
@@ -251,6 +256,14 @@ impl History {
                 .partial_cmp(&(b.t_s - t_s).abs())
                 .unwrap_or(std::cmp::Ordering::Equal)
         })
+    }
+
+    /// The first kept moment at or after `t_s` (the newest if none): the
+    /// moment that shows what an event at `t_s` did.
+    pub fn moment_at_or_after(&self, t_s: f64) -> Option<&Arc<Snapshot>> {
+        self.moments()
+            .find(|s| s.t_s >= t_s - 1e-9)
+            .or_else(|| self.latest())
     }
 
     /// Events on the time axis from `from_s` to `to_s`.

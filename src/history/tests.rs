@@ -56,6 +56,16 @@ fn a_long_run_keeps_a_bounded_number_of_rows_and_moments() {
     // The points cover the run from its start, in time order.
     assert_eq!(all.first().map(|p| p.t_s), Some(0.0));
     assert!(all.windows(2).all(|w| w[0].t_s < w[1].t_s));
+    // Any past tick finds the kept moment at or before it, in either tier.
+    let last = ticks - 1;
+    assert_eq!(history.moment(last).unwrap().tick, last);
+    assert_eq!(history.moment(u64::MAX).unwrap().tick, last);
+    assert_eq!(history.moment(0).unwrap().tick, 0);
+    for tick in [1, 1_000, 5_000, last - RECENT_TICKS as u64 - 1] {
+        let found = history.moment(tick).unwrap().tick;
+        assert!(found <= tick, "{found} for {tick}");
+        assert_eq!(history.step(found, 0).unwrap().tick, found);
+    }
 }
 
 #[test]
@@ -156,4 +166,18 @@ fn test_stage() -> crate::metrics::StageSnapshot {
         slowdown: 1.0,
         failures: Default::default(),
     }
+}
+
+#[test]
+fn an_event_between_ticks_is_shown_by_the_moment_after_it() {
+    let mut history = History::default();
+    for tick in 0..100 {
+        let marks = [10u64, 60].contains(&tick).then(|| EventMark {
+            t_s: tick as f64 * 0.25 - 0.1,
+            word: "burst".into(),
+        });
+        history.push(at(tick, 0), marks);
+    }
+    assert_eq!(history.moment_at_or_after(2.4).unwrap().tick, 10);
+    assert_eq!(history.moment_at_or_after(99.0).unwrap().tick, 99);
 }

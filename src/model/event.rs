@@ -312,8 +312,10 @@ impl EventKind {
             Self::Ignored { command, why } => format!("{} ignored: {why}", command.kind()),
             Self::SourceDone => "the source ran out of items".into(),
             Self::Unadmitted { items } => format!(
-                "the source stopped with {items} arrivals due and not admitted: \
-                 never generated, they are in no count or latency"
+                "the source stopped with {items} {} due and not admitted: \
+                 never generated, {} in no count or latency",
+                if *items == 1 { "arrival" } else { "arrivals" },
+                if *items == 1 { "it is" } else { "they are" },
             ),
             Self::MemoryCap {
                 rss_bytes,
@@ -357,8 +359,9 @@ impl EventKind {
                     .map(|c| format!(" (last cause: {c})"))
                     .unwrap_or_default();
                 format!(
-                    "{}: {count} worker restart(s) after a crash{cause}",
-                    stage.name
+                    "{}: {count} worker {} after a crash{cause}",
+                    stage.name,
+                    if *count == 1 { "restart" } else { "restarts" },
                 )
             }
             Self::Bottleneck {
@@ -599,6 +602,33 @@ mod tests {
         assert!(
             json.get("items").is_none(),
             "an ignored burst injected nothing"
+        );
+    }
+
+    #[test]
+    fn one_restart_and_one_arrival_read_singular() {
+        let restart = |count| EventKind::Restart {
+            stage: enrich(),
+            count,
+            cause: None,
+        };
+        assert_eq!(
+            restart(1).message(),
+            "enrich: 1 worker restart after a crash"
+        );
+        assert_eq!(
+            restart(3).message(),
+            "enrich: 3 worker restarts after a crash"
+        );
+        let one = EventKind::Unadmitted { items: 1 }.message();
+        assert!(
+            one.contains("1 arrival due") && one.contains("it is in no count"),
+            "{one}"
+        );
+        assert!(
+            EventKind::Unadmitted { items: 2 }
+                .message()
+                .contains("2 arrivals due")
         );
     }
 }

@@ -56,6 +56,7 @@ impl Row {
             Measure::Fraction => format!("{:+.0} pt", (b - a) * 100.0),
             _ if a == 0.0 && b == 0.0 => "=".to_string(),
             _ if a == 0.0 => "new".to_string(),
+            _ if ((b - a) / a).abs() < 0.0005 => "=".to_string(),
             _ => format!("{:+.1}%", (b - a) / a * 100.0),
         }
     }

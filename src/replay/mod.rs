@@ -5,6 +5,7 @@
 
 pub mod comparison;
 pub mod reader;
+mod record;
 pub mod summary;
 
 pub use reader::{Moment, RecordedEvent, SeriesError, SeriesHeader, SeriesReader};

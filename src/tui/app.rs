@@ -247,17 +247,26 @@ impl App {
 
     /// Shows the moment of the previous (or next) event.
     pub fn jump_to_event(&mut self, forward: bool) {
-        let Some(t) = self.shown().map(|s| s.t_s) else {
+        let Some(shown) = self.shown() else {
             return;
         };
+        // A rewound moment shows the events since the moment before it, so
+        // the previous event is the last one up to that moment before; from
+        // live, it is the last one so far.
         let to = if forward {
-            self.history.event_after(t)
+            self.history.event_after(shown.t_s)
+        } else if self.rewind.is_some() {
+            let before = self
+                .history
+                .step(shown.tick, -1)
+                .map_or(shown.t_s, |s| s.t_s);
+            self.history.event_before(before + 2e-9)
         } else {
-            self.history.event_before(t)
+            self.history.event_before(shown.t_s + 2e-9)
         };
         if let Some(to) = to {
             // The first moment at or after the event shows what it did.
-            let tick = self.history.moment_near(to).map(|s| s.tick);
+            let tick = self.history.moment_at_or_after(to).map(|s| s.tick);
             self.rewind = tick.or(self.rewind);
         }
     }
@@ -299,6 +308,16 @@ impl App {
             .into_iter()
             .map(|p| (p.t_s - t, p.mean))
             .collect()
+    }
+
+    /// How fast a stage's queue grew over the last 5 s up to the shown moment, items/s.
+    pub fn queue_growth(&self, stage: usize) -> f64 {
+        let points = self.queue_points(stage);
+        let recent: Vec<&(f64, f64)> = points.iter().filter(|p| p.0 >= -5.0).collect();
+        match (recent.first(), recent.last()) {
+            (Some(a), Some(b)) if b.0 > a.0 => (b.1 - a.1) / (b.0 - a.0),
+            _ => 0.0,
+        }
     }
 
     /// True once the pipeline has sent its last snapshot.

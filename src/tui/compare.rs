@@ -166,6 +166,18 @@ pub fn run(a: &Path, b: &Path) -> anyhow::Result<()> {
     })
 }
 
+/// Writes the comparison frame to `screenshots/pipetop-compare.svg` (`S`).
+fn save_svg(comparison: &Comparison, width: u16, height: u16) -> anyhow::Result<()> {
+    let mut terminal = Terminal::new(ratatui::backend::TestBackend::new(width, height))?;
+    terminal.draw(|f| render(f, comparison))?;
+    std::fs::create_dir_all("screenshots")?;
+    std::fs::write(
+        "screenshots/pipetop-compare.svg",
+        crate::export::svg::buffer_to_svg(terminal.backend().buffer()),
+    )?;
+    Ok(())
+}
+
 /// Draws and serves keys until `q`.
 pub fn compare_loop<B, I>(
     terminal: &mut Terminal<B>,
@@ -184,6 +196,10 @@ where
             && key.kind == KeyEventKind::Press
             && let Some(action) = action_for(&key)
         {
+            if action == Action::Screenshot {
+                let size = terminal.size()?;
+                save_svg(comparison, size.width, size.height)?;
+            }
             comparison.apply(action);
         }
         if comparison.quit || stop_signalled() {

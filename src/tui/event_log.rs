@@ -1,7 +1,8 @@
 //! The dashboard's event log: the run's events in time order (a late one,
 //! such as a bottleneck stamped with when it began, goes in at its time),
 //! the last [`EVENT_LOG_LEN`] of them, with a rate profile's steps folded
-//! into one line.
+//! into one line, and a flood of restarts at one stage (within
+//! [`RESTART_FOLD_S`]) too.
 //!
 //! A line keeps what the log shows (time, origin, the report's `kind` word,
 //! the sentence, the note), so the log of a live run and the log of its
@@ -12,6 +13,9 @@ use std::collections::VecDeque;
 
 use crate::model::{Applied, Event, EventKind, Origin};
 use crate::replay::RecordedEvent;
+
+/// Restarts of one stage within this many seconds fold into one line.
+pub const RESTART_FOLD_S: f64 = 5.0;
 
 /// Lines kept in the log (enough to rewind a long run).
 pub const EVENT_LOG_LEN: usize = 5_000;
@@ -32,6 +36,12 @@ pub struct LogLine {
     pub note: Option<String>,
     /// Rate-profile steps folded into this line.
     pub steps: usize,
+    /// The stage it concerns, if any.
+    pub stage: Option<String>,
+    /// Workers restarted, for a restart line (a flood folds into one line).
+    pub restarts: u64,
+    /// When the first restart folded into this line happened.
+    pub since_s: f64,
 }
 
 impl LogLine {
@@ -58,6 +68,10 @@ impl LogLine {
             | EventKind::OutputFailed { .. }
             | EventKind::Bottleneck { .. } => false,
         };
+        let restarts = match &event.kind {
+            EventKind::Restart { count, .. } => *count,
+            _ => 0,
+        };
         (!no_op).then(|| Self {
             t_s: event.t_s,
             origin: event.origin,
@@ -65,6 +79,9 @@ impl LogLine {
             text: event.message(),
             note: event.note.clone(),
             steps: 1,
+            stage: event.stage_name().map(str::to_string),
+            restarts,
+            since_s: event.t_s,
         })
     }
 
@@ -78,6 +95,11 @@ impl LogLine {
                 .message
                 .rsplit_once(" → ")
                 .is_some_and(|(before, after)| before.rsplit(' ').next() == Some(after));
+        let restarts = if event.word == "restart" {
+            event.count.unwrap_or(1)
+        } else {
+            0
+        };
         (!no_op).then(|| Self {
             t_s: event.t_s,
             origin: event.origin,
@@ -85,6 +107,9 @@ impl LogLine {
             text: event.message.clone(),
             note: event.note.clone(),
             steps: 1,
+            stage: event.stage.clone(),
+            restarts,
+            since_s: event.t_s,
         })
     }
 
@@ -92,8 +117,25 @@ impl LogLine {
     pub fn message(&self) -> String {
         match self.steps {
             0 | 1 => self.text.clone(),
+            steps if self.word == "restart" => format!(
+                "{}: {} worker restarts in {:.0} s ({steps} crashes; latest: {})",
+                self.stage.as_deref().unwrap_or(""),
+                self.restarts,
+                (self.t_s - self.since_s).max(1.0),
+                self.text
+                    .split_once(": ")
+                    .map_or(self.text.as_str(), |(_, rest)| rest)
+            ),
             steps => format!("{} ({steps} profile steps)", self.text),
         }
+    }
+
+    /// A restart within [`RESTART_FOLD_S`] of this restart line, at the same stage.
+    fn folds_restart(&self, later: &LogLine) -> bool {
+        self.word == "restart"
+            && later.word == "restart"
+            && self.stage == later.stage
+            && later.t_s - self.since_s <= RESTART_FOLD_S
     }
 
     /// A timeline `rate` command without a note: one step of a rate profile.
@@ -113,6 +155,19 @@ impl EventLog {
     /// the latest rate and counts the steps, so a sine wave does not flood
     /// the log.
     pub fn push(&mut self, line: LogLine) {
+        // A restart flood folds into one line, so a crash is not pushed
+        // off the visible rows.
+        if let Some(last) = self.lines.back_mut()
+            && last.folds_restart(&line)
+        {
+            *last = LogLine {
+                steps: last.steps + 1,
+                restarts: last.restarts + line.restarts,
+                since_s: last.since_s,
+                ..line
+            };
+            return;
+        }
         if line.is_profile_step()
             && let Some(last) = self.lines.back_mut()
             && last.is_profile_step()

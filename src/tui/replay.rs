@@ -3,7 +3,7 @@
 //! position into the [`App`] exactly as a live run would have, so the frame
 //! at tick k is the frame the live dashboard drew at tick k; the rewind
 //! keys then work on what has been played, `space` plays and pauses,
-//! `(` `)` change the speed, and → PgDn `.` at the newest moment seek on.
+//! `<` `>` change the speed, and → PgDn `.` at the newest moment seek on.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
@@ -21,7 +21,7 @@ use super::event_log::LogLine;
 use super::keys::{Action, action_for};
 use super::live::{FPS, Input, TerminalInput};
 use super::render::render;
-use super::screenshot::render_to_svg;
+use super::screenshot::{render_to_svg, save_svg};
 use super::signals::StopSignal;
 use super::terminal::TerminalGuard;
 
@@ -240,6 +240,14 @@ where
                 let from = self.app.events().len();
                 while self.app.events().len() == from && !self.recording.feed_one(self.app)? {}
                 self.position_s = self.position_s.max(self.app.live().map_or(0.0, |s| s.t_s));
+            }
+            Action::Screenshot => {
+                let size = self.terminal.size()?;
+                let dir = Path::new("screenshots");
+                self.app.status = Some(match save_svg(self.app, size.width, size.height, dir) {
+                    Ok(path) => format!("saved {}", path.display()),
+                    Err(e) => format!("screenshot failed: {e}"),
+                });
             }
             other => {
                 // Nothing runs: commands for a pipeline go nowhere.

@@ -49,6 +49,19 @@ pub fn selected() -> Style {
         .add_modifier(Modifier::BOLD)
 }
 
+/// An unbounded queue's colour, which no bound can give: red while it
+/// grows (more than one item a second), yellow while it holds items,
+/// green when empty.
+pub fn growth(len: usize, per_second: f64) -> Color {
+    if per_second > 1.0 {
+        BAD
+    } else if len > 0 {
+        WARN
+    } else {
+        GOOD
+    }
+}
+
 /// The green → yellow → red ramp for a queue occupancy in 0..=1.
 pub fn occupancy(fraction: f64) -> Color {
     if fraction >= 0.8 {

@@ -195,7 +195,7 @@ pub fn draw(frame: &mut Frame, area: Rect, chart: &ChartFrame<'_>) {
     if !cursor_points.is_empty() {
         datasets.push(
             Dataset::default()
-                .marker(Marker::HalfBlock)
+                .marker(Marker::Braille)
                 .graph_type(GraphType::Line)
                 .style(Style::new().fg(Color::White))
                 .data(&cursor_points),
@@ -247,7 +247,7 @@ fn legend(chart: &ChartFrame<'_>) -> Line<'static> {
         spans.push(Span::styled("event  ", theme::label()));
     }
     if chart.cursor.is_some() {
-        spans.push(Span::styled("▌ ", Style::new().fg(Color::White)));
+        spans.push(Span::styled("│ ", Style::new().fg(Color::White)));
         spans.push(Span::styled("shown  ", theme::label()));
     }
     Line::from(spans)

@@ -43,6 +43,7 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
         draw_arrow(frame.buffer_mut(), cells[i * 2 + 1], producer);
         frame.render_widget(
             StageBox::new(stage)
+                .growth(app.queue_growth(i))
                 .selected(i == app.selected)
                 .bottleneck(snapshot.bottleneck == Some(i)),
             cells[i * 2 + 2],

@@ -1,6 +1,7 @@
 //! A latency distribution as vertical bars over log-spaced buckets, coloured
-//! by percentile band, with ▲ marks under p50 / p90 / p99 / p99.9 / max, an
-//! axis labelled with min, max and outliers, and a legend of the values.
+//! by percentile band (a bar takes the colour of the first mark at or above
+//! it), with ▲ marks under p50 / p90 / p99 / p99.9 / max, an x axis
+//! labelled with bucket edges in µs/ms, and a legend naming every mark.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Alignment, Rect};
@@ -68,19 +69,38 @@ impl<'a> LatencyBars<'a> {
             .collect()
     }
 
-    /// The marked values, as many whole entries as fit in `width`.
+    /// Every mark named in its colour, with its value when all of them fit
+    /// in `width` that way, else the names alone (the percentile table
+    /// beside the bars has the values), then the outliers if any.
     fn legend(&self, width: u16) -> Line<'static> {
-        let mut spans = Vec::new();
-        let mut used = 0;
-        for (name, value, colour) in MARKS {
-            let mark = format!("▲{name} ");
-            let text = format!("{}  ", format::millis(value(&self.percentiles)));
-            used += mark.chars().count() + text.chars().count();
-            if used > usize::from(width) + 2 {
-                break;
-            }
-            spans.push(Span::styled(mark, Style::new().fg(colour)));
-            spans.push(Span::raw(text));
+        let with_values: Vec<(String, Color)> = MARKS
+            .iter()
+            .map(|&(name, value, colour)| {
+                (
+                    format!("▲{name} {} ", format::millis(value(&self.percentiles))),
+                    colour,
+                )
+            })
+            .collect();
+        let wide: usize = with_values.iter().map(|(t, _)| t.chars().count()).sum();
+        let entries: Vec<(String, Color)> = if wide <= usize::from(width) {
+            with_values
+        } else {
+            MARKS
+                .iter()
+                .map(|&(name, _, colour)| (format!("▲{name} "), colour))
+                .collect()
+        };
+        let mut spans: Vec<Span<'static>> = entries
+            .into_iter()
+            .map(|(text, colour)| Span::styled(text, Style::new().fg(colour)))
+            .collect();
+        let outliers = self.percentiles.outliers;
+        if outliers > 0 {
+            spans.push(Span::styled(
+                format!(" {outliers} outliers"),
+                Style::new().fg(theme::BAD),
+            ));
         }
         Line::from(spans)
     }
@@ -128,24 +148,30 @@ impl<'a> LatencyBars<'a> {
         }
     }
 
-    fn axis(&self) -> Line<'static> {
-        let min = self
-            .buckets
-            .first()
-            .map_or(0.0, |b| b.le_ms / std::f64::consts::SQRT_2);
-        let outliers = self.percentiles.outliers;
-        let outlier_style = if outliers > 0 {
-            Style::new().fg(theme::BAD)
-        } else {
-            theme::label()
+    /// The x axis under the bars: the bucket edges at the left end, the
+    /// middle and the right end (so the range shows, and when it changes).
+    fn render_axis(&self, placed: &[(u16, u16, f64)], area: Rect, y: u16, buf: &mut Buffer) {
+        let (Some(first), Some(last)) = (placed.first(), placed.last()) else {
+            return;
         };
-        Line::from(vec![
-            Span::styled("min ", theme::label()),
-            Span::raw(format::millis(min)),
-            Span::styled("  ·  max ", theme::label()),
-            Span::raw(format::millis(self.percentiles.max)),
-            Span::styled(format!("  ·  {outliers} outliers"), outlier_style),
-        ])
+        let low = format::millis(first.2 / std::f64::consts::SQRT_2);
+        let high = format::millis(last.2);
+        let right_end = (last.0 + last.1).min(area.right());
+        let high_x = right_end
+            .saturating_sub(high.chars().count() as u16)
+            .max(area.x);
+        let style = theme::label();
+        buf.set_stringn(area.x, y, &low, usize::from(area.width), style);
+        let low_end = area.x + low.chars().count() as u16 + 1;
+        let middle = &placed[placed.len() / 2];
+        let mid = format::millis(middle.2);
+        let mid_x = middle.0;
+        if mid_x > low_end && mid_x + mid.chars().count() as u16 + 1 < high_x {
+            buf.set_string(mid_x, y, &mid, style);
+        }
+        if high_x >= low_end {
+            buf.set_string(high_x, y, &high, style);
+        }
     }
 }
 
@@ -172,7 +198,7 @@ impl Widget for LatencyBars<'_> {
         };
         let placed = self.render_bars(bars, buf);
         self.render_marks(&placed, bars.bottom(), buf);
-        buf.set_line(area.x, bars.bottom() + 1, &self.axis(), area.width);
+        self.render_axis(&placed, area, bars.bottom() + 1, buf);
     }
 }
 
@@ -209,8 +235,23 @@ mod tests {
             .render(buf.area, &mut buf);
         let t = text(&buf);
         assert!(t.contains('█') && t.contains('▲'));
-        assert!(t.contains("2 outliers") && t.contains("max 22.6ms"));
-        assert!(t.contains("p99.9"));
+        // Every mark is named, max (magenta) too, even where values do not fit.
+        for name in ["▲p50", "▲p90", "▲p99 ", "▲p99.9", "▲max", "2 outliers"] {
+            assert!(t.contains(name), "{name} in {t}");
+        }
+        // The x axis carries the bucket edges: the range, in µs/ms.
+        assert!(t.contains("707µs") && t.contains("22.6ms"), "{t}");
+        // With room, the legend gives each mark's value.
+        let mut wide = Buffer::empty(Rect::new(0, 0, 90, 10));
+        LatencyBars::default()
+            .buckets(&buckets)
+            .percentiles(p)
+            .render(wide.area, &mut wide);
+        let t = text(&wide);
+        assert!(
+            t.contains("▲max 22.6ms") && t.contains("▲p99.9 22.0ms"),
+            "{t}"
+        );
     }
 
     #[test]

@@ -18,12 +18,24 @@ pub struct QueueGauge {
     len: usize,
     capacity: Option<usize>,
     label: bool,
+    /// For an unbounded queue: the most it held, and how fast it grows (items/s).
+    peak: usize,
+    growth: f64,
 }
 
 impl QueueGauge {
     /// Items in the queue.
     pub fn len(mut self, len: usize) -> Self {
         self.len = len;
+        self
+    }
+
+    /// For an unbounded queue, which has no bound to fill: the bar fills
+    /// to `len / peak` and takes its colour from the growth (items/s):
+    /// red while it grows, yellow while it holds items, green when empty.
+    pub fn unbounded_trend(mut self, peak: usize, growth: f64) -> Self {
+        self.peak = peak;
+        self.growth = growth;
         self
     }
 
@@ -42,7 +54,15 @@ impl QueueGauge {
     fn occupancy(&self) -> f64 {
         match self.capacity {
             Some(cap) if cap > 0 => (self.len as f64 / cap as f64).clamp(0.0, 1.0),
-            _ => 0.0,
+            Some(_) => 0.0,
+            None => (self.len as f64 / self.peak.max(1) as f64).clamp(0.0, 1.0),
+        }
+    }
+
+    fn colour(&self) -> ratatui::style::Color {
+        match self.capacity {
+            Some(_) => theme::occupancy(self.occupancy()),
+            None => theme::growth(self.len, self.growth),
         }
     }
 
@@ -63,7 +83,7 @@ impl Widget for QueueGauge {
         } else {
             area.width
         };
-        let colour = theme::occupancy(self.occupancy());
+        let colour = self.colour();
         let eighths = (self.occupancy() * f64::from(bar_width) * 8.0).round() as usize;
         for i in 0..bar_width {
             let filled = eighths.saturating_sub(usize::from(i) * 8).min(8);
@@ -122,8 +142,9 @@ mod tests {
 
     #[test]
     fn an_empty_queue_is_dotted_and_an_unbounded_one_says_so() {
+        let empty = draw(QueueGauge::default().len(0).capacity(None).label(true), 12);
+        assert_eq!(empty[(0, 0)].symbol(), "·");
         let buf = draw(QueueGauge::default().len(3).capacity(None).label(true), 12);
-        assert_eq!(buf[(0, 0)].symbol(), "·");
         assert!(
             buf.content
                 .iter()
@@ -131,5 +152,25 @@ mod tests {
                 .collect::<String>()
                 .contains("3/∞")
         );
+    }
+
+    #[test]
+    fn an_unbounded_queue_is_coloured_by_its_growth_and_filled_to_its_peak() {
+        let growing = QueueGauge::default()
+            .len(800_000)
+            .capacity(None)
+            .unbounded_trend(800_000, 5_000.0)
+            .label(true);
+        let buf = draw(growing, 20);
+        assert_eq!(buf[(0, 0)].fg, theme::BAD, "growing: red, not green");
+        assert_ne!(buf[(0, 0)].symbol(), "·", "filled to its peak");
+        let draining = growing.unbounded_trend(1_600_000, -3_000.0);
+        let buf = draw(draining, 20);
+        assert_eq!(buf[(0, 0)].fg, theme::WARN, "holding items: yellow");
+        let empty = QueueGauge::default()
+            .len(0)
+            .capacity(None)
+            .unbounded_trend(10, 0.0);
+        assert_eq!(draw(empty, 20)[(0, 0)].fg, theme::BORDER, "empty: dots");
     }
 }

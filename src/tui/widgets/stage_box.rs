@@ -20,6 +20,7 @@ pub struct StageBox<'a> {
     stage: &'a StageSnapshot,
     selected: bool,
     bottleneck: bool,
+    growth: f64,
 }
 
 impl<'a> StageBox<'a> {
@@ -29,7 +30,14 @@ impl<'a> StageBox<'a> {
             stage,
             selected: false,
             bottleneck: false,
+            growth: 0.0,
         }
+    }
+
+    /// How fast the queue grows, items/s (colours an unbounded queue).
+    pub fn growth(mut self, per_second: f64) -> Self {
+        self.growth = per_second;
+        self
     }
 
     /// Highlights the box as the selected stage.
@@ -97,6 +105,7 @@ impl Widget for StageBox<'_> {
         QueueGauge::default()
             .len(s.queue_len)
             .capacity(s.queue_capacity)
+            .unbounded_trend(s.queue_max, self.growth)
             .label(wide)
             .render(Rect { height: 1, ..inner }, buf);
         // Roomy boxes spell the labels out; narrow ones abbreviate.
@@ -116,8 +125,15 @@ impl Widget for StageBox<'_> {
         } else {
             format!("w{count}")
         };
-        let slowdown = (s.slowdown != 1.0)
-            .then(|| Span::styled(format!(" ×{}", s.slowdown), Style::new().fg(theme::WARN)));
+        // A slowdown is its own label, not part of the policy's.
+        let slowdown = (s.slowdown != 1.0).then(|| {
+            let text = if wide {
+                format!(" · slowed ×{}", s.slowdown)
+            } else {
+                format!(" ×{}", s.slowdown)
+            };
+            Span::styled(text, Style::new().fg(theme::WARN))
+        });
         let rates = Line::from(vec![
             Span::styled(workers, theme::label()),
             Span::raw(" "),
@@ -128,7 +144,8 @@ impl Widget for StageBox<'_> {
             Span::styled(if roomy { " out" } else { "" }, theme::label()),
         ]);
         let lines = if wide {
-            let policy = if roomy {
+            // With a slowdown beside it, the policy is its word alone.
+            let policy = if roomy && s.slowdown == 1.0 {
                 format!("policy {}", s.policy.as_str())
             } else {
                 s.policy.as_str().to_string()
@@ -138,10 +155,11 @@ impl Widget for StageBox<'_> {
             [rates, Line::from(detail)]
         } else {
             let queue = format::queue_fill(s.queue_len, s.queue_capacity);
-            let mut label = vec![Span::styled(
-                queue,
-                Style::new().fg(theme::occupancy(s.occupancy())),
-            )];
+            let colour = match s.queue_capacity {
+                Some(_) => theme::occupancy(s.occupancy()),
+                None => theme::growth(s.queue_len, self.growth),
+            };
+            let mut label = vec![Span::styled(queue, Style::new().fg(colour))];
             label.extend(slowdown);
             [Line::from(label), rates]
         };
