@@ -43,8 +43,10 @@ impl Frontend for Quiet {
     fn close(&mut self) {}
 }
 
-/// Asserts L = λW within 5% for every stage whose queue held anything.
-fn assert_littles_law(report: &Report) {
+/// Asserts L = λW within 5% for every stage whose queue held anything
+/// (and within 0.002 items for queues that stayed all but empty); with
+/// `busy_queues`, at least one queue must have held items.
+fn assert_littles_law(report: &Report, busy_queues: bool) {
     assert_eq!(report.totals.in_flight, 0, "drained");
     let mut checked = 0;
     for stage in &report.stages {
@@ -57,7 +59,13 @@ fn assert_littles_law(report: &Report) {
             stage.name
         );
         if measured < 0.05 && predicted < 0.05 {
-            continue; // an empty queue: both near zero, the ratio is noise
+            // An all but empty queue: the ratio is noise, the difference is not.
+            assert!(
+                (measured - predicted).abs() <= 0.002,
+                "{}: L measured {measured:.5} vs λW {predicted:.5}",
+                stage.name
+            );
+            continue;
         }
         checked += 1;
         let error = (measured - predicted).abs() / measured.max(predicted);
@@ -69,7 +77,7 @@ fn assert_littles_law(report: &Report) {
             error * 100.0
         );
     }
-    assert!(checked > 0, "at least one queue held items");
+    assert!(!busy_queues || checked > 0, "at least one queue held items");
 }
 
 /// The tandem of the issue: b's buffer of 2 fills, a's workers block
@@ -100,7 +108,7 @@ service = { dist = "exp", mean = "5.5ms" }
 #[test]
 fn littles_law_holds_per_stage_on_a_blocking_tandem() {
     let report = run(BLOCKING_TANDEM, 4);
-    assert_littles_law(&report);
+    assert_littles_law(&report, true);
     let b = &report.stages[1];
     // The bound the issue names: a queue of at most 2 cannot average more.
     assert!(b.queue_len_mean <= 2.0 + 1e-9, "{}", b.queue_len_mean);
@@ -118,7 +126,7 @@ fn littles_law_holds_when_the_queue_drops_what_does_not_fit() {
         .replace("rate = 300", "rate = 500");
     let report = run(&text, 3);
     assert!(report.stages[1].dropped > 0, "b dropped at its door");
-    assert_littles_law(&report);
+    assert_littles_law(&report, true);
 }
 
 #[test]
@@ -128,12 +136,13 @@ fn littles_law_holds_on_the_burst_demo() {
     // shows the same pile-up sooner.
     let text = text.replace("at = \"10s\"", "at = \"500ms\"");
     let report = run(&text, 3);
-    assert_littles_law(&report);
+    assert_littles_law(&report, true);
 }
 
 #[test]
 fn littles_law_holds_on_the_steady_demo() {
     let text = std::fs::read_to_string("demos/steady.toml").expect("demo file");
     let report = run(&text, 2);
-    assert_littles_law(&report);
+    // Steady has headroom everywhere: its queues stay all but empty.
+    assert_littles_law(&report, false);
 }
