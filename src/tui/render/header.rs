@@ -219,6 +219,11 @@ fn totals(s: &Snapshot, inner: usize) -> Line<'static> {
         parts.push(pair(loss(t.dropped), "dropped", t.dropped));
         parts.push(pair(loss(t.dead_lettered), "dead", t.dead_lettered));
     }
+    // Arrivals the source never let in, beside the drops: never generated,
+    // so outside the counts above, but they are the ones that waited longest.
+    if t.unadmitted > 0 {
+        parts.push(pair(1, "unadmitted", t.unadmitted));
+    }
     parts.push(pair(5, "checkpoint", s.checkpoint));
     let parts = fit(parts, |parts| {
         title_width(&parts.iter().collect::<Vec<_>>()) <= inner
@@ -332,6 +337,50 @@ fn status_line(s: &Snapshot, quit: QuitState, width: usize) -> Line<'static> {
         &groups,
         &Span::styled(STATUS_SEP, Style::new().fg(theme::BORDER)),
     ))
+}
+
+#[cfg(test)]
+mod unadmitted_tests {
+    use super::*;
+
+    #[test]
+    fn the_final_frame_shows_unadmitted_arrivals_beside_the_drops() {
+        let mut s = Snapshot {
+            tick: 0,
+            t_s: 11.0,
+            state: crate::metrics::RunState::Done,
+            source: crate::metrics::SourceSnapshot {
+                rate: crate::model::Rate::PerSecond(800.0),
+                paused: false,
+                source_pending: 0,
+                source_lag_ms: 0.0,
+                out_rate: 0.0,
+                blocked: 0.0,
+                backpressure: crate::metrics::Backpressure::Ok,
+            },
+            totals: crate::metrics::Totals::default(),
+            checkpoint: 0,
+            end_to_end_ms: Default::default(),
+            stages: Vec::new(),
+            bottleneck: None,
+            bottleneck_reason: None,
+            process: Default::default(),
+            drain_left_s: None,
+            events: Vec::new(),
+        };
+        s.totals.generated = 11_982;
+        s.totals.completed = 11_982;
+        let text = |s: &Snapshot| {
+            totals(s, 200)
+                .spans
+                .iter()
+                .map(|span| span.content.to_string())
+                .collect::<String>()
+        };
+        assert!(!text(&s).contains("unadmitted"), "none: not shown");
+        s.totals.unadmitted = 4_018;
+        assert!(text(&s).contains("unadmitted 4018"), "{}", text(&s));
+    }
 }
 
 #[cfg(test)]
