@@ -15,7 +15,9 @@
 //!   nothing of the engine.
 //! - [`engine`] → metrics, model, format: the producer that runs real
 //!   threads. [`scenario`] → model, format, metrics: TOML into a spec and a
-//!   timeline (and `check`'s summary, with the default memory cap).
+//!   timeline (and `check`'s summary, with the default memory cap), and the
+//!   up-front estimate of a run's threads and memory against the machine's
+//!   limits (read once, behind [`scenario::machine_limits::MachineLimits`]).
 //! - [`session`] → engine, metrics, scenario, format: what a run is.
 //! - [`flink`] → engine, metrics, model, scenario, session, format: the
 //!   producer that watches (or first submits) a Flink job.

@@ -404,3 +404,32 @@ fn a_huge_bound_reserves_no_memory_up_front() {
         "ten queues of 10M bound grew RSS by {grown_kib} KiB at the start"
     );
 }
+
+#[test]
+fn a_command_past_what_64_bit_nanoseconds_hold_never_fires() {
+    use std::time::Duration;
+    // 2^64 ns: as a wrapped u64 this would be 0, the start of the run.
+    let far = Duration::from_nanos(u64::MAX) + Duration::from_nanos(1);
+    let pipeline = Pipeline::from_source(IterSource::new(0u64..))
+        .rate(Rate::PerSecond(100.0))
+        .stage(StageConfig::new("pass").workers(1).queue(16), |x: &u64| {
+            Ok(*x)
+        })
+        .sink(|_: u64| {});
+    let options = RunOptions {
+        tick: Duration::from_millis(20),
+        timeline: vec![pipetop::engine::TimedCommand {
+            at: far,
+            command: Command::Rate(Rate::PerSecond(777.0)),
+            note: None,
+        }],
+        stop_after: Some(Duration::from_millis(200)),
+        ..RunOptions::default()
+    };
+    let running = pipeline.start(options);
+    let snapshots = collect(&running);
+    running.join().expect("the run ends");
+    let kinds = event_kinds(&snapshots);
+    assert!(kinds.contains(&"stop"), "the time limit fired: {kinds:?}");
+    assert!(!kinds.contains(&"rate"), "the far command fired: {kinds:?}");
+}

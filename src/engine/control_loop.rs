@@ -65,7 +65,7 @@ impl ControlLoop {
         snapshots: Sender<Arc<Snapshot>>,
     ) -> std::io::Result<Self> {
         let clock = Clock::start();
-        let tick_ns = options.tick.as_nanos().max(1_000_000) as u64;
+        let tick_ns = nanos(options.tick).max(1_000_000);
         let (flush_tx, flushes) = unbounded();
         let (exits_tx, exits) = unbounded();
         let abort: Arc<AbortFlag> = pipeline.parts.abort.clone();
@@ -135,11 +135,7 @@ impl ControlLoop {
     pub(crate) fn run(&mut self) {
         loop {
             let now = self.ctx.clock.now_ns();
-            while self
-                .timeline
-                .front()
-                .is_some_and(|t| t.at.as_nanos() as u64 <= now)
-            {
+            while self.timeline.front().is_some_and(|t| nanos(t.at) <= now) {
                 let entry = self.timeline.pop_front().expect("front exists");
                 self.apply(entry.command, Origin::Timeline, entry.note);
             }
@@ -176,7 +172,7 @@ impl ControlLoop {
         let now = self.ctx.clock.now_ns();
         let mut deadline = self.next_tick_ns;
         if let Some(next) = self.timeline.front() {
-            deadline = deadline.min(next.at.as_nanos() as u64);
+            deadline = deadline.min(nanos(next.at));
         }
         if let Some(left) = self.drain_left_s(now) {
             deadline = deadline.min(now + (left * 1e9) as u64);
@@ -504,4 +500,11 @@ impl ControlLoop {
         }
         self.state = RunState::Aborted;
     }
+}
+
+/// `d` in engine nanoseconds, saturating: a time past what 64 bits hold
+/// (584 years, from a library's timeline or time limit) is never, not a
+/// time that wrapped around to the start of the run.
+fn nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }

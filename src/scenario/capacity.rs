@@ -226,7 +226,7 @@ pub fn refuse_beyond(
             .bytes()
             .map(|limit| Allowance { limit, in_use: 0 }),
         "MiB resident",
-        "the memory cap: the run would abort at once",
+        "the memory cap: the run would soon abort",
         "raise `memory_cap` (or --memory-cap)",
     );
     if passed.is_empty() {

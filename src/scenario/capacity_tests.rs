@@ -126,7 +126,7 @@ fn a_resident_estimate_past_the_memory_cap_is_refused() {
     let mut s = scenario(40, 4, "");
     s.memory_cap = MemoryCap::Bytes(16 << 20);
     let e = check(&s, &MachineLimits::unlimited(), 0).unwrap_err();
-    assert!(e.message.contains("the run would abort at once"), "{e}");
+    assert!(e.message.contains("the run would soon abort"), "{e}");
     s.memory_cap = MemoryCap::Off;
     assert!(check(&s, &MachineLimits::unlimited(), 0).is_ok());
 }

@@ -166,3 +166,22 @@ fn memory_cap_reads_binary_sizes() {
     );
     assert_eq!(cap("none"), Ok(MemoryCap::Off));
 }
+
+#[test]
+fn profile_steps_that_add_up_past_the_longest_run_are_refused() {
+    // Each `every` is within bounds; six of them reach 584 years, where
+    // engine nanoseconds wrap around to the start of the run.
+    let text = format!(
+        "{HEAD}\n[[timeline]]\nat = \"1s\"\ndo = \"step\"\nrates = [1, 2, 3, 4, 5, 6, 777]\nevery = \"3074457345668ms\""
+    );
+    let e = parse(&text, "far.toml").unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("timeline[0].at"), "{e}");
+    assert!(
+        e.message
+            .starts_with("has steps past the most a run can represent"),
+        "{e}"
+    );
+    // The same steps a day apart are fine.
+    let text = text.replace("3074457345668ms", "1day");
+    assert_eq!(parse(&text, "near.toml").unwrap().timeline.len(), 7);
+}

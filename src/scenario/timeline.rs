@@ -1,7 +1,7 @@
 //! The `[[timeline]]` entries: commands at given times, with stage names
 //! resolved to indices, and rate profiles expanded into steps, sorted by time.
 
-use crate::model::{Command, MAX_SLOWDOWN, StageSpec, TimedCommand};
+use crate::model::{Command, MAX_DURATION, MAX_SLOWDOWN, StageSpec, TimedCommand};
 
 use super::error::ScenarioError;
 use super::fields::{Table, Value};
@@ -102,6 +102,23 @@ fn entry(
     };
     if PROFILES.iter().any(|(w, _)| *w == what) {
         let steps = profile::expand(what, t, at, used, &takes)?;
+        // Each of `at`, `every` and `over` is bounded, but steps add up.
+        if let Some(&(last, _)) = steps.iter().max_by_key(|(at, _)| *at)
+            && last > MAX_DURATION
+        {
+            return Err(t
+                .doc
+                .error(
+                    &t.span,
+                    format!(
+                        "has steps past the most a run can represent ({}): the last at {}",
+                        humantime::format_duration(MAX_DURATION),
+                        humantime::format_duration(last)
+                    ),
+                )
+                .with_field(t.field("at"))
+                .with_help("use fewer steps, a shorter `every` or `over`, or an earlier `at`"));
+        }
         return Ok(steps
             .into_iter()
             .enumerate()
