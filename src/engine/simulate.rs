@@ -15,6 +15,7 @@ use super::pipeline::{Pipeline, StageConfig};
 use super::service::{ServiceTime, spend};
 use super::source::SimulatedSource;
 use super::work::{Work, WorkError};
+use crate::model::mix;
 use crate::model::spec::{FailKind, PipelineSpec, StageSpec, WorkMode};
 
 /// One simulated stage's work.
@@ -40,14 +41,6 @@ impl Work<(), ()> for SimulatedWork {
         }
         Ok(())
     }
-}
-
-/// A well-mixed seed from `seed` and two numbers (splitmix64).
-fn mix(seed: u64, a: u64, b: u64) -> u64 {
-    let mut z = seed ^ a.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ b.rotate_left(32);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
 }
 
 fn config(stage: &StageSpec) -> StageConfig {
