@@ -1,29 +1,72 @@
 //! Engine time: nanoseconds since the run started, and waiting precisely.
 //!
 //! `thread::sleep` on Linux overshoots by the timer slack (50 µs by default)
-//! plus the wake-up delay (on this project's 2-core VM: p50 67 µs, p99
-//! ~350 µs for a 1.9 ms sleep). Engine threads lower their slack to 1 ns,
-//! sleep until a spin window before the deadline, and spin the rest. The
-//! window follows each thread's own wake-up delays (a running estimate of
-//! their 95th percentile), so it costs as little CPU as this machine allows.
+//! plus the wake-up delay (on this project's 2-core VM, with the slack at
+//! 1 ns: p50 ~20–30 µs, p95 ~65 µs, a long tail under load). Engine threads
+//! lower their slack to 1 ns, sleep until a lead before the deadline, and
+//! spin the rest. Each thread tracks two quantiles of its own wake-up delays
+//! (stochastic estimates of the 50th and 95th percentiles):
+//! - a wait shorter than [`SHORT_WAIT`] leads by the 95th, so it almost
+//!   always wakes early and spins to the deadline: exact, at up to a fifth
+//!   of the wait in CPU;
+//! - a longer wait leads by the median: half its wakes spin a few µs, half
+//!   overshoot by a few µs (a fraction of a percent of the wait), and a
+//!   thousand sleeping workers cost a tenth of a core, not a whole one
+//!   (docs/PERFORMANCE.md, "Thousands of workers").
+//!
+//! Service times are measured, not assumed: an overshoot shows in
+//! `service_ms` as what it is.
 
 use std::cell::Cell;
 use std::time::{Duration, Instant};
 
 use super::tsc::{self, TscScale};
 
-/// Bounds of the spin window, in nanoseconds.
-const MIN_SPIN_NS: f64 = 20_000.0;
-const MAX_SPIN_NS: f64 = 250_000.0;
+/// Waits shorter than this lead by the 95th percentile of wake-up delays
+/// (spin to be exact); longer ones by the median (spin little).
+pub const SHORT_WAIT: Duration = Duration::from_millis(1);
+/// Bounds of the leads, in nanoseconds.
+const MIN_LEAD_NS: f64 = 2_000.0;
+const MAX_LEAD_NS: f64 = 250_000.0;
 /// The largest share of one wait that may be spent spinning.
 const MAX_SPIN_SHARE: f64 = 0.2;
-/// How far one observation moves the estimate, in nanoseconds.
-const SPIN_STEP_NS: f64 = 2_000.0;
-/// The quantile of wake-up delays the window tracks.
-const SPIN_QUANTILE: f64 = 0.95;
+/// How far one observation moves an estimate, in nanoseconds.
+const LEAD_STEP_NS: f64 = 2_000.0;
+
+/// A running estimate of one quantile of this thread's wake-up delays:
+/// up a lot when a wake is later than it, down a little when not.
+struct WakeDelayQuantile {
+    quantile: f64,
+    estimate_ns: Cell<f64>,
+}
+
+impl WakeDelayQuantile {
+    const fn new(quantile: f64, start_ns: f64) -> Self {
+        Self {
+            quantile,
+            estimate_ns: Cell::new(start_ns),
+        }
+    }
+
+    fn get(&self) -> f64 {
+        self.estimate_ns.get()
+    }
+
+    fn observe(&self, late_ns: f64) {
+        let estimate = self.estimate_ns.get();
+        let step = if late_ns > estimate {
+            LEAD_STEP_NS * self.quantile
+        } else {
+            -LEAD_STEP_NS * (1.0 - self.quantile)
+        };
+        self.estimate_ns
+            .set((estimate + step).clamp(MIN_LEAD_NS, MAX_LEAD_NS));
+    }
+}
 
 thread_local! {
-    static SPIN_WINDOW_NS: Cell<f64> = const { Cell::new(100_000.0) };
+    static WAKE_P50: WakeDelayQuantile = const { WakeDelayQuantile::new(0.5, 30_000.0) };
+    static WAKE_P95: WakeDelayQuantile = const { WakeDelayQuantile::new(0.95, 100_000.0) };
 }
 
 /// Nanoseconds since the run started, read from the time-stamp counter
@@ -53,9 +96,13 @@ impl Clock {
         }
     }
 
-    /// The instant `ns` nanoseconds after the start.
+    /// The instant at engine time `ns`, reckoned from now: the counter and
+    /// `Instant` drift apart by the calibration's error (a few µs a second),
+    /// and a deadline taken from the epoch would come early or late by all
+    /// of it, so a thread woken "on time" found its engine time not yet
+    /// come and looked again at once, spinning until it had.
     pub fn instant_at(&self, ns: u64) -> Instant {
-        self.epoch + Duration::from_nanos(ns)
+        Instant::now() + Duration::from_nanos(ns.saturating_sub(self.now_ns()))
     }
 }
 
@@ -68,30 +115,28 @@ pub fn tighten_timer_slack() {
     }
 }
 
-/// Waits until `deadline` without using a core for most of the wait.
+/// Waits until `deadline` without using a core for most of the wait
+/// (see the module's doc for how long it spins).
 pub fn sleep_until(deadline: Instant) {
     let now = Instant::now();
     if deadline <= now {
         return;
     }
     let remaining = deadline - now;
+    let lead = if remaining < SHORT_WAIT {
+        WAKE_P95.with(WakeDelayQuantile::get)
+    } else {
+        WAKE_P50.with(WakeDelayQuantile::get)
+    };
     // Never spin more than a fifth of the wait: short simulated I/O must not
     // turn into CPU-bound work when the cores are busy.
-    let estimate = SPIN_WINDOW_NS.with(Cell::get);
-    let window = estimate.min(remaining.as_nanos() as f64 * MAX_SPIN_SHARE);
-    let window_d = Duration::from_nanos(window as u64);
-    if remaining > window_d {
-        let wake = deadline - window_d;
+    let lead = Duration::from_nanos(lead.min(remaining.as_nanos() as f64 * MAX_SPIN_SHARE) as u64);
+    if remaining > lead {
+        let wake = deadline - lead;
         std::thread::sleep(wake - now);
-        // Track the delay's 95th percentile: up a lot when late, down a
-        // little when on time (a stochastic quantile estimate).
         let late = Instant::now().saturating_duration_since(wake).as_nanos() as f64;
-        let step = if late > estimate {
-            SPIN_STEP_NS * SPIN_QUANTILE
-        } else {
-            -SPIN_STEP_NS * (1.0 - SPIN_QUANTILE)
-        };
-        SPIN_WINDOW_NS.with(|w| w.set((estimate + step).clamp(MIN_SPIN_NS, MAX_SPIN_NS)));
+        WAKE_P50.with(|q| q.observe(late));
+        WAKE_P95.with(|q| q.observe(late));
     }
     // Spin, not yield: a yield under load can cost a whole time slice.
     while Instant::now() < deadline {
@@ -167,6 +212,18 @@ mod tests {
         let deadline = Instant::now() + Duration::from_millis(2);
         sleep_until(deadline);
         assert!(Instant::now() >= deadline);
+    }
+
+    #[test]
+    fn an_instant_at_is_reckoned_from_now_never_later_than_asked() {
+        let clock = Clock::start();
+        let ask = clock.now_ns() + 1_000_000;
+        let before = Instant::now();
+        let at = clock.instant_at(ask);
+        // However the counter drifts from `Instant` since the start, the
+        // deadline is at most the asked 1 ms away from a moment before it.
+        assert!(at <= before + Duration::from_millis(1) + (Instant::now() - before));
+        assert!(clock.instant_at(0) <= Instant::now());
     }
 
     #[test]

@@ -32,7 +32,11 @@ pub(crate) struct ControlLoop {
     source: Option<SourceHandle>,
     sampler: Sampler,
     watch: EventWatch,
+    /// Workers' recordings: absorbed every [`ABSORB_EVERY_NS`] and at each
+    /// tick, never one wake-up per message (thousands of workers flush
+    /// thousands of times a second).
     flushes: Receiver<Flush>,
+    next_absorb_ns: u64,
     /// A message per engine thread that ends: the drain's next step may be due.
     exits: Receiver<()>,
     commands: Receiver<Command>,
@@ -111,6 +115,7 @@ impl ControlLoop {
             sampler,
             watch: EventWatch::default(),
             flushes,
+            next_absorb_ns: 0,
             exits,
             commands,
             snapshots,
@@ -177,6 +182,7 @@ impl ControlLoop {
         if let Some(left) = self.drain_left_s(now) {
             deadline = deadline.min(now + (left * 1e9) as u64);
         }
+        deadline = deadline.min(self.next_absorb_ns.max(now));
         let timeout = Duration::from_nanos(deadline.saturating_sub(now));
         select! {
             recv(self.commands) -> command => {
@@ -184,17 +190,21 @@ impl ControlLoop {
                     self.apply(command, Origin::Operator, None);
                 }
             }
-            recv(self.flushes) -> flush => {
-                if let Ok(flush) = flush {
-                    self.sampler.absorb(flush, now);
-                }
-                while let Ok(flush) = self.flushes.try_recv() {
-                    self.sampler.absorb(flush, now);
-                }
-            }
             recv(self.exits) -> _ => self.join_exited(),
             default(timeout) => {}
         }
+        let now = self.ctx.clock.now_ns();
+        if now >= self.next_absorb_ns {
+            self.absorb_flushes(now);
+        }
+    }
+
+    /// Takes in the workers' recordings that have arrived.
+    fn absorb_flushes(&mut self, now: u64) {
+        while let Ok(flush) = self.flushes.try_recv() {
+            self.sampler.absorb(flush, now);
+        }
+        self.next_absorb_ns = now.saturating_add(ABSORB_EVERY_NS);
     }
 
     /// Joins worker threads that have ended (retired, crashed out), so a
@@ -211,9 +221,7 @@ impl ControlLoop {
         self.join_exited();
         let now = self.ctx.clock.now_ns();
         let tick_started = Instant::now();
-        while let Ok(flush) = self.flushes.try_recv() {
-            self.sampler.absorb(flush, now);
-        }
+        self.absorb_flushes(now);
         let gauges: Vec<StageGauge> = self.stages.iter_mut().map(|s| s.gauge(now)).collect();
         let (pending, lag_ms) = self
             .source
@@ -501,6 +509,10 @@ impl ControlLoop {
         self.state = RunState::Aborted;
     }
 }
+
+/// How often the control thread takes in the workers' recordings between
+/// ticks (so the channel holds at most this long of them).
+const ABSORB_EVERY_NS: u64 = 50_000_000;
 
 /// `d` in engine nanoseconds, saturating: a time past what 64 bits hold
 /// (584 years, from a library's timeline or time limit) is never, not a

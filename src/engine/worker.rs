@@ -32,6 +32,7 @@ use super::queue::{PushObserver, QueueReader, QueueWriter};
 use super::service;
 use super::stage_shared::{AbortFlag, StageShared};
 use super::thread_exit::ExitNotice;
+use super::thread_priority;
 use super::wait;
 use super::work::{Work, WorkError, WorkFactory};
 use crate::metrics::recorder::Recorder;
@@ -46,8 +47,10 @@ use crate::model::Origin;
 const OUTBOX_NS: u64 = 5_000;
 
 /// How often an idle worker with nothing to flush looks up (at the abort
-/// flag) when no message wakes it.
-const IDLE_LOOK_NS: u64 = 1_000_000_000;
+/// flag) when no message wakes it. A safety net only (an abort dismisses
+/// idle workers with a message): at 4096 workers, once a second each was
+/// 4096 wake-ups a second of the whole process's.
+const IDLE_LOOK_NS: u64 = 5_000_000_000;
 
 /// The longest a failed attempt waits before the retry.
 const MAX_BACKOFF: Duration = Duration::from_millis(50);
@@ -140,12 +143,15 @@ struct Shift<In, Out> {
     batch_items: usize,
     /// Told to retire: leaves once the hand is empty.
     retiring: bool,
+    /// Whether yielding before parking on an empty queue pays off.
+    yield_habit: wait::YieldHabit,
 }
 
 impl<In: Send + 'static, Out: Send + 'static> Worker<In, Out> {
     /// Runs until retired, drained or aborted.
     pub fn run(mut self) {
         clock::tighten_timer_slack();
+        thread_priority::become_worker();
         panic_guard::quiet_this_thread();
         let mut shift = Shift {
             work: (self.factory)(self.serial),
@@ -155,6 +161,7 @@ impl<In: Send + 'static, Out: Send + 'static> Worker<In, Out> {
             outbox: Vec::with_capacity(BATCH_MAX),
             batch_items: 1,
             retiring: false,
+            yield_habit: wait::YieldHabit::default(),
         };
         while let Some(item) = self.next_item(&mut shift) {
             if !self.handle(item, &mut shift) {
@@ -236,7 +243,7 @@ impl<In: Send + 'static, Out: Send + 'static> Worker<In, Out> {
             shift.now = taken_at.get();
             return taken;
         }
-        if let Some(taken) = wait::yield_until(&mut look) {
+        if let Some(taken) = shift.yield_habit.yield_until(&mut look) {
             shift.now = taken_at.get();
             return taken;
         }

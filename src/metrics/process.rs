@@ -53,7 +53,12 @@ impl ProcessProbe {
             return self.last;
         }
         self.last_refresh = Some(Instant::now());
-        let kind = ProcessRefreshKind::nothing().with_cpu().with_memory();
+        // Without tasks: sysinfo lists and reads every thread of the process by
+        // default, which at thousands of workers was most of a tick's cost.
+        let kind = ProcessRefreshKind::nothing()
+            .with_cpu()
+            .with_memory()
+            .without_tasks();
         system.refresh_processes_specifics(ProcessesToUpdate::Some(&[pid]), true, kind);
         if let Some(process) = system.process(pid) {
             self.last = ProcessSnapshot {

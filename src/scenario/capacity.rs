@@ -21,6 +21,15 @@
 //!   only. Linux overcommits, so an untouched stack page costs no memory:
 //!   comparing reserved stacks with the machine's memory would refuse runs
 //!   that fit easily (1 000 idle workers reserve 2 GiB and use 20 MiB).
+//! - **Engine work**: every item costs the engine a hand-off at every
+//!   stage (a queue's wake-up, a timer, the bookkeeping), about
+//!   [`HANDOFF_CPU`] of a core each on this project's VM, whatever the
+//!   stage's own service. At the scenario's peak declared rate, hand-offs
+//!   that need more cores than the machine has would leave no CPU to
+//!   measure with: the control thread starves, ticks stop, and the run
+//!   neither shows nor ends anything. (A `spin` stage's own CPU is the
+//!   lesson of oversubscription, not counted here; `rate = "max"` is
+//!   bounded by the stages themselves.)
 //! - **Resident memory** (what the run will really use) against
 //!   `MemAvailable`, and against the run's memory cap: past the cap the
 //!   run would abort at its first tick. The figures below were measured
@@ -30,6 +39,7 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use crate::metrics::DEFAULT_WINDOW_SECS;
+use crate::model::spec::Rate;
 use crate::model::{Command, MAX_WORKERS};
 
 use super::machine_limits::{Allowance, MachineLimits};
@@ -66,11 +76,16 @@ const QUEUE_START: u64 = 4 * KIB;
 const SAMPLE_PER_STAGE: Duration = Duration::from_micros(250);
 /// Sampling one worker's counters at a tick.
 const SAMPLE_PER_WORKER: Duration = Duration::from_micros(2);
+/// The engine's CPU per item per stage, measured with
+/// `benches/many_workers.rs` (64 sleeping workers: ~35 µs for each of
+/// 10 000 hand-offs a second, source included), rounded down: a refusal
+/// must never be a near thing.
+pub const HANDOFF_CPU: Duration = Duration::from_micros(25);
 /// The shortest tick `--tick` allows at all.
 pub const MIN_TICK: Duration = Duration::from_millis(10);
 
 /// What a scenario's run takes, estimated before it starts.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Footprint {
     /// Stages in the pipeline.
     pub stages: usize,
@@ -90,6 +105,34 @@ pub struct Footprint {
     pub stacks_reserved: u64,
     /// Resident memory the run is expected to use when it starts working.
     pub resident: u64,
+    /// Items handed from queue to worker per second, at the peak declared
+    /// rate: the rate times the stages (`None` for `rate = "max"`).
+    pub handoffs_per_s: Option<f64>,
+}
+
+impl Footprint {
+    /// Cores the engine's own hand-offs need at the peak declared rate.
+    pub fn engine_cores(&self) -> Option<f64> {
+        self.handoffs_per_s
+            .map(|per_s| per_s * HANDOFF_CPU.as_secs_f64())
+    }
+}
+
+/// The highest rate the scenario declares, at the start or in its
+/// timeline (rate profiles are timeline steps); `None` when any is "max".
+fn peak_rate(scenario: &Scenario) -> Option<f64> {
+    let declared = std::iter::once(scenario.pipeline.source.rate).chain(
+        scenario.timeline.iter().filter_map(|t| match t.command {
+            Command::Rate(rate) => Some(rate),
+            _ => None,
+        }),
+    );
+    declared
+        .map(|rate| match rate {
+            Rate::PerSecond(per_s) => Some(per_s),
+            Rate::Max => None,
+        })
+        .try_fold(0.0f64, |peak, rate| rate.map(|r| peak.max(r)))
 }
 
 /// Estimates the run of `scenario` with `extra_threads` beyond the
@@ -127,6 +170,7 @@ pub fn estimate(scenario: &Scenario, extra_threads: u64, stack_bytes: u64) -> Fo
         stack_bytes,
         stacks_reserved: threads.saturating_mul(stack_bytes),
         resident,
+        handoffs_per_s: peak_rate(scenario).map(|rate| rate * stages.len() as f64),
     }
 }
 
@@ -229,6 +273,19 @@ pub fn refuse_beyond(
         "the memory cap: the run would soon abort",
         "raise `memory_cap` (or --memory-cap)",
     );
+    if let (Some(cores), Some(need)) = (limits.cores, f.engine_cores())
+        && need > cores as f64
+    {
+        let _ = write!(
+            passed,
+            "\n    {:.0} items/s × {} stages need about {need:.1} cores of the engine's \
+             own work ({} µs a hand-off) > the machine's {cores}",
+            f.handoffs_per_s.unwrap_or_default() / f.stages.max(1) as f64,
+            f.stages,
+            HANDOFF_CPU.as_micros(),
+        );
+        fixes.push("lower the source's rate");
+    }
     if passed.is_empty() {
         return Ok(());
     }

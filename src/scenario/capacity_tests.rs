@@ -32,6 +32,7 @@ fn stock_linux() -> MachineLimits {
         memory_available: Some(64 << 30),
         address_space: None,
         stack_bytes: DEFAULT_STACK_BYTES,
+        cores: Some(2),
     }
 }
 
@@ -148,4 +149,36 @@ fn a_tick_too_short_for_the_stages_is_refused_with_the_smallest_allowed() {
     );
     assert!(e.help.unwrap().contains(&format!("--tick {shown}")));
     assert!(refuse_short_tick(&s, &big, smallest).is_ok());
+}
+
+#[test]
+fn hand_offs_past_the_cores_are_refused_at_the_peak_declared_rate() {
+    // 50/s × 10 stages: 500 hand-offs a second, a sliver of a core.
+    let calm = scenario(10, 1, "");
+    assert!(check(&calm, &stock_linux(), 0).is_ok());
+    // 500 stages at 800/s (a timeline's rate counts too): 400 000 a
+    // second need 10 cores of the engine's own work on a 2-core machine.
+    let s = scenario(
+        500,
+        1,
+        "[[timeline]]\nat = \"1s\"\ndo = \"rate\"\nrate = 800\n",
+    );
+    let f = estimate(&s, 0, DEFAULT_STACK_BYTES);
+    assert_eq!(f.handoffs_per_s, Some(400_000.0));
+    let e = check(&s, &stock_linux(), 0).unwrap_err();
+    assert!(
+        e.message
+            .contains("800 items/s × 500 stages need about 10.0 cores"),
+        "{e}"
+    );
+    assert!(e.help.unwrap().contains("lower the source's rate"));
+    // The same on a machine of unknown cores, or at "max", is not refused.
+    let unknown = MachineLimits {
+        cores: None,
+        ..stock_linux()
+    };
+    assert!(check(&s, &unknown, 0).is_ok());
+    let mut max = scenario(500, 1, "");
+    max.pipeline.source.rate = crate::model::spec::Rate::Max;
+    assert_eq!(estimate(&max, 0, DEFAULT_STACK_BYTES).handoffs_per_s, None);
 }

@@ -52,6 +52,9 @@ pub struct MachineLimits {
     /// The stack each new thread reserves: `RUST_MIN_STACK` when set (std
     /// reads it), else [`DEFAULT_STACK_BYTES`].
     pub stack_bytes: u64,
+    /// Cores this process may run on (the engine's own work is compared
+    /// with them); `None` when unknown.
+    pub cores: Option<usize>,
 }
 
 impl MachineLimits {
@@ -66,6 +69,7 @@ impl MachineLimits {
             memory_available: None,
             address_space: None,
             stack_bytes: DEFAULT_STACK_BYTES,
+            cores: None,
         }
     }
 
@@ -101,6 +105,7 @@ impl MachineLimits {
                 .ok()
                 .and_then(|s| s.trim().parse().ok())
                 .unwrap_or(DEFAULT_STACK_BYTES),
+            cores: std::thread::available_parallelism().ok().map(usize::from),
         }
     }
 }
