@@ -495,3 +495,30 @@ fn header_drops_low_priority_parts_whole_when_every_field_is_at_its_widest() {
         ],
     );
 }
+
+/// A run its memory cap cut short keeps the reason on its last frame, in
+/// the footer where "done" would be, not only in the event log.
+#[test]
+fn a_run_cut_short_by_its_memory_cap_says_so_on_its_last_frame() {
+    use pipetop::metrics::RunState;
+    use pipetop::model::{Event, EventKind};
+    let mut app = app(Scene::Normal);
+    let mut last = (*app.live().unwrap()).clone();
+    last.tick += 1;
+    last.t_s += 0.25;
+    last.state = RunState::Aborted;
+    last.events = vec![Event::new(
+        last.t_s,
+        EventKind::MemoryCap {
+            rss_bytes: 530 << 20,
+            cap_bytes: 512 << 20,
+        },
+    )];
+    app.on_snapshot(std::sync::Arc::new(last));
+    let frame = text(draw(&app, 160, 48).backend().buffer());
+    assert!(
+        frame.contains("memory cap reached: RSS 530.0 MiB > 512.0 MiB — q to quit"),
+        "{frame}"
+    );
+    assert!(!frame.contains("done — q to quit"));
+}

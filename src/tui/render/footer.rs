@@ -57,6 +57,17 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
     }
 }
 
+/// Why a finished run was cut short by one of its declared limits (the
+/// memory cap, the drain timeout), as its event said: the last frame
+/// keeps the reason in view, not only a scrolled event log.
+fn cut_short_by(app: &App) -> Option<String> {
+    app.events()
+        .iter()
+        .rev()
+        .find(|line| matches!(line.word.as_str(), "memory-cap" | "drain-timeout"))
+        .map(|line| line.text.trim_end_matches(", aborting").to_string())
+}
+
 fn status(app: &App) -> Option<Line<'static>> {
     let text = match (&app.status, app.quit) {
         (Some(message), _) => message.clone(),
@@ -64,7 +75,10 @@ fn status(app: &App) -> Option<Line<'static>> {
         (None, QuitState::Running) if app.playback.is_some_and(|p| p.at_end) => {
             "end of the recording — q to quit".to_string()
         }
-        (None, QuitState::Running) if app.pipeline_finished() => "done — q to quit".to_string(),
+        (None, QuitState::Running) if app.pipeline_finished() => match cut_short_by(app) {
+            Some(why) => format!("{why} — q to quit"),
+            None => "done — q to quit".to_string(),
+        },
         _ => return None,
     };
     Some(Line::from(Span::styled(
