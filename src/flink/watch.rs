@@ -165,6 +165,10 @@ impl Watcher {
                 return self.end(ending, out);
             }
             next_look = (next_look + period).max(Instant::now());
+            // The heartbeat a submitted job's source checks (see control_file).
+            if let Some(control) = self.job.control.as_mut() {
+                let _ = control.write();
+            }
             match self.job.poller.sample() {
                 Ok(sample) => {
                     failed_looks = 0;

@@ -60,6 +60,7 @@ mod tests {
             },
             totals: Totals::default(),
             checkpoint: 0,
+            checkpoints: None,
             end_to_end_ms: Default::default(),
             stages: Vec::new(),
             bottleneck: None,
