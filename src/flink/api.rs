@@ -317,6 +317,19 @@ mod tests {
     }
 
     #[test]
+    fn a_job_takes_checkpoints_only_with_a_finite_interval() {
+        use crate::flink::poll::takes_checkpoints;
+        let config = |json: &str| serde_json::from_str::<serde_json::Value>(json).unwrap();
+        assert!(takes_checkpoints(&config(
+            r#"{"mode":"exactly_once","interval":5000}"#
+        )));
+        // What Flink 2.3 answers for a job without checkpoints.
+        let off = r#"{"mode":"at_least_once","interval":9223372036854775807}"#;
+        assert!(!takes_checkpoints(&config(off)));
+        assert!(!takes_checkpoints(&config("{}")));
+    }
+
+    #[test]
     fn checkpoint_statistics_read_the_latest_completed_and_failed() {
         let json = r#"{"counts":{"restored":0,"total":5,"in_progress":1,"completed":3,"failed":1},
             "latest":{"completed":{"className":"completed","id":4,"end_to_end_duration":4802,

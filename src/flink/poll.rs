@@ -251,7 +251,8 @@ impl Poller {
     }
 
     /// The checkpoint statistics, if the job takes checkpoints (asked once:
-    /// Flink answers `…/checkpoints/config` with an error when it does not).
+    /// Flink 2.3's `…/checkpoints/config` gives a job without checkpoints
+    /// the interval `Long.MAX_VALUE`; older versions answer an error).
     fn checkpoints(&mut self) -> Option<Checkpoints> {
         let path = format!("/jobs/{}/checkpoints", self.jid);
         if self.checkpointing.is_none() {
@@ -259,7 +260,7 @@ impl Poller {
                 .rest
                 .get::<serde_json::Value>(&format!("{path}/config"));
             match config {
-                Ok(_) => self.checkpointing = Some(true),
+                Ok(config) => self.checkpointing = Some(takes_checkpoints(&config)),
                 Err(super::FlinkError::Status { .. }) => self.checkpointing = Some(false),
                 // Not answered: ask again at the next look.
                 Err(_) => return None,
@@ -325,6 +326,14 @@ impl Poller {
             .get(&format!("/jobs/{}/vertices/{vid}/backpressure", self.jid))?;
         Ok(info.level().map(str::to_ascii_lowercase))
     }
+}
+
+/// Whether a job's checkpoint configuration has checkpoints on: an
+/// interval, and not the `Long.MAX_VALUE` that means "never".
+pub fn takes_checkpoints(config: &serde_json::Value) -> bool {
+    config["interval"]
+        .as_i64()
+        .is_some_and(|ms| ms > 0 && ms < i64::MAX)
 }
 
 /// The wall clock, ms since the Unix epoch.
