@@ -158,6 +158,10 @@ fn watch_shows_backpressure_and_rescales(url: &str) {
         |s, _| s.bottleneck == Some(2),
     );
     assert!(seen.stages[2].busy > 0.5);
+    // Announced as the engine announces it: the report sums up the time.
+    until(&snapshots, &mut events, "the bottleneck told", |_, seen| {
+        events_have(seen, "bottleneck")
+    });
 
     // `+` on slow asks Flink for parallelism 2; the job restarts with it.
     let mut app = App::new(info);

@@ -240,3 +240,29 @@ fn rates_come_from_counts_over_a_span_and_restart_with_the_tasks() {
     );
     assert!(s.stages[2].out_rate >= 0.0);
 }
+
+#[test]
+fn the_watcher_announces_the_bottleneck_so_the_report_can_sum_it_up() {
+    use crate::flink::rest::Rest;
+    use crate::flink::watch::{FlinkJob, Watcher};
+    use crate::model::EventKind;
+    let sample = job();
+    // Nothing is asked of the cluster to send a snapshot of the last look.
+    let poller =
+        crate::flink::poll::Poller::new(Rest::new("http://127.0.0.1:1").unwrap(), "j".into());
+    let job = FlinkJob::new(poller, Layout::every_vertex(&sample), sample, None);
+    let mut watcher = Watcher::new(job, crate::engine::RunOptions::default());
+    let (tx, rx) = crossbeam_channel::unbounded();
+    for _ in 0..4 {
+        assert!(watcher.send(RunState::Running, &tx));
+    }
+    let announced: Vec<Option<usize>> = rx
+        .try_iter()
+        .flat_map(|s| s.events.clone())
+        .filter_map(|e| match e.kind {
+            EventKind::Bottleneck { stage, .. } => Some(stage.map(|s| s.index)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(announced, [Some(2)], "slow, once");
+}
