@@ -121,6 +121,7 @@ fn pipetop_watches_rescales_and_runs_scenarios_on_a_real_flink_cluster() {
     watch_shows_backpressure_and_rescales(&url);
     scenario_on_flink_shows_a_burst(&url);
     a_failing_stage_shows_flinks_restart(&url);
+    a_submitted_job_does_not_outlive_a_killed_pipetop(&url);
     killed_cluster_ends_the_watch_with_a_message(&cluster);
 }
 
@@ -157,6 +158,10 @@ fn watch_shows_backpressure_and_rescales(url: &str) {
         |s, _| s.bottleneck == Some(2),
     );
     assert!(seen.stages[2].busy > 0.5);
+    // Announced as the engine announces it: the report sums up the time.
+    until(&snapshots, &mut events, "the bottleneck told", |_, seen| {
+        events_have(seen, "bottleneck")
+    });
 
     // `+` on slow asks Flink for parallelism 2; the job restarts with it.
     let mut app = App::new(info);
@@ -226,6 +231,28 @@ fn scenario_on_flink_shows_a_burst(url: &str) {
         t.generated,
         t.completed + t.dropped + t.dead_lettered + t.in_flight
     );
+    // The job stamps items with their birth: every stage has a watermark,
+    // and score's, behind the filled buffers, lags. Checkpoints complete.
+    let seen = until(
+        &snapshots,
+        &mut events,
+        "watermarks and a checkpoint",
+        |s, _| {
+            s.stages.iter().all(|st| st.watermark.is_some())
+                && s.checkpoints
+                    .as_ref()
+                    .is_some_and(|c| c.last_completed.is_some())
+        },
+    );
+    let lag = seen.stages[1].watermark.expect("score's watermark").lag_ms;
+    assert!(lag > 0.0, "score's watermark lags the wall clock: {lag} ms");
+    let checkpoints = seen.checkpoints.clone().expect("checkpoints");
+    let last = checkpoints.last_completed.as_ref().expect("one completed");
+    assert!(
+        checkpoints.completed >= 1 && last.id >= 1,
+        "{checkpoints:?}"
+    );
+    assert_eq!(seen.checkpoint, last.id);
     running.controller().send(Command::Stop);
     let last = snapshots.iter().last().expect("a final snapshot");
     assert_eq!(last.state, RunState::Done);
@@ -257,6 +284,57 @@ fn a_failing_stage_shows_flinks_restart(url: &str) {
             .is_some_and(|s| s.state == RunState::Done)
     );
     running.join().expect("the run ends cleanly");
+}
+
+/// pipetop killed with SIGKILL cannot cancel its job: the job's source sees
+/// its owner's process gone (control_file.rs) and ends, so the job leaves
+/// RUNNING by itself. Polled through the REST API up to [`PATIENCE`].
+fn a_submitted_job_does_not_outlive_a_killed_pipetop(url: &str) {
+    let scenario = root().join("tests/flink/orphan.toml");
+    let mut child = Process::new(env!("CARGO_BIN_EXE_pipetop"))
+        .args(["run", scenario.to_str().unwrap(), "--on", url, "--headless"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("pipetop starts");
+    let lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut before = Vec::new();
+    let live = lines.map_while(Result::ok).find(|l| {
+        before.push(l.clone());
+        l.contains("running")
+    });
+    assert!(
+        live.is_some(),
+        "pipetop run --on printed no progress: {before:?}"
+    );
+    let rest = pipetop::flink::rest::Rest::new(url).unwrap();
+    let job = pipetop::flink::poll::live_jobs(&rest)
+        .unwrap()
+        .into_iter()
+        .find(|j| j.name == "pipetop: flink-orphan" && j.state == "RUNNING")
+        .expect("the submitted job runs");
+    child.kill().expect("SIGKILL");
+    child.wait().unwrap();
+    let killed = Instant::now();
+    let deadline = killed + PATIENCE;
+    let state = loop {
+        let details: serde_json::Value = rest.get(&format!("/jobs/{}", job.jid)).unwrap();
+        let state = details["state"].as_str().unwrap_or_default().to_string();
+        if state != "RUNNING" || Instant::now() >= deadline {
+            break state;
+        }
+        // A poll of the cluster's answer, bounded by the deadline.
+        std::thread::sleep(Duration::from_millis(250));
+    };
+    // FINISHED: its source ended by itself (no one was left to cancel it).
+    assert_eq!(
+        state, "FINISHED",
+        "the job outlived its killed pipetop: {state} after {PATIENCE:?}"
+    );
+    eprintln!(
+        "{:>6.1}s after SIGKILL: the orphaned job {state}",
+        killed.elapsed().as_secs_f64()
+    );
 }
 
 fn killed_cluster_ends_the_watch_with_a_message(cluster: &Cluster) {

@@ -51,10 +51,12 @@ fn assert_littles_law(report: &Report, busy_queues: bool) {
     let mut checked = 0;
     for stage in &report.stages {
         let lambda = stage.admitted as f64 / report.duration_s;
-        let predicted = lambda * stage.wait_ms.mean / 1e3;
-        let measured = stage.queue_len_mean;
+        let wait = stage.wait_ms.expect("the engine measures waits");
+        let predicted = lambda * wait.mean / 1e3;
+        let measured = stage.queue_len_mean.expect("the engine integrates queues");
+        let theory = stage.theory.as_ref().expect("theory for a measured stage");
         assert!(
-            (stage.theory.queue_len_little - predicted).abs() <= 1e-9 * predicted.max(1.0),
+            (theory.queue_len_little - predicted).abs() <= 1e-9 * predicted.max(1.0),
             "{}: the report's λW is admitted/duration × mean wait",
             stage.name
         );
@@ -73,7 +75,7 @@ fn assert_littles_law(report: &Report, busy_queues: bool) {
             error <= 0.05,
             "{}: L measured {measured:.4} vs λW {predicted:.4} (λ {lambda:.1}/s, W {:.3} ms): off by {:.1}%",
             stage.name,
-            stage.wait_ms.mean,
+            wait.mean,
             error * 100.0
         );
     }
@@ -111,7 +113,8 @@ fn littles_law_holds_per_stage_on_a_blocking_tandem() {
     assert_littles_law(&report, true);
     let b = &report.stages[1];
     // The bound the issue names: a queue of at most 2 cannot average more.
-    assert!(b.queue_len_mean <= 2.0 + 1e-9, "{}", b.queue_len_mean);
+    let b_mean = b.queue_len_mean.expect("measured");
+    assert!(b_mean <= 2.0 + 1e-9, "{b_mean}");
     let a = &report.stages[0];
     assert!(
         a.blocked > 0.0,

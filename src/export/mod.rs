@@ -8,6 +8,7 @@ pub mod recording;
 pub mod report;
 pub mod run_log;
 pub mod series;
+pub mod stream_text;
 pub mod summary;
 pub mod svg;
 

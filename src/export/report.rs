@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::metrics::theory::{self, Measured, StageTheory};
-use crate::metrics::{Percentiles, Snapshot, Totals};
+use crate::metrics::{CheckpointStats, Latency, Percentiles, Snapshot, Totals, Watermark};
 use crate::model::{DeadLetter, Event, EventKind, QueuePolicy};
 use crate::session::SessionInfo;
 
@@ -37,20 +37,33 @@ pub struct StageReport {
     pub admitted: u64,
     /// The input queue's length averaged over the run (integrated at every
     /// admission and departure): Little's law's L, beside `theory.queue_len_little`
-    /// = admitted/duration × `wait_ms.mean`.
-    pub queue_len_mean: f64,
-    /// Time a worker spent on one attempt, over the whole run.
-    pub service_ms: Percentiles,
-    /// Time an item waited in the input queue, over the whole run.
-    pub wait_ms: Percentiles,
+    /// = admitted/duration × `wait_ms.mean`. Null where it is not
+    /// measured (a Flink stage's queue is buffer use, not items).
+    pub queue_len_mean: Option<f64>,
+    /// Time a worker spent on one attempt, over the whole run; null where
+    /// it is not measured (a Flink job).
+    pub service_ms: Option<Percentiles>,
+    /// Time an item waited in the input queue, over the whole run; null
+    /// where it is not measured.
+    pub wait_ms: Option<Percentiles>,
     /// Fraction of worker time spent processing, over the whole run.
     pub busy: f64,
     /// Fraction of worker time spent waiting for input, over the whole run.
     pub idle: f64,
     /// Fraction of worker time spent waiting to hand an item downstream, over the whole run.
     pub blocked: f64,
-    /// Queueing theory from the run's cumulative figures (see `metrics::theory`).
-    pub theory: StageTheory,
+    /// Queueing theory from the run's cumulative figures (see
+    /// `metrics::theory`); null where the service time is not measured.
+    pub theory: Option<StageTheory>,
+    /// The stage's event-time watermark at the end and its lag (a Flink
+    /// job's); absent where there is none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub watermark: Option<Watermark>,
+}
+
+/// A latency's whole-run figures, or `None` when it is not measured.
+fn measured(latency: &Latency) -> Option<Percentiles> {
+    (!latency.unavailable).then_some(latency.total)
 }
 
 /// How long one stage was the bottleneck.
@@ -167,14 +180,18 @@ pub struct Report {
     pub failure: Option<String>,
     /// The conservation counters at the end.
     pub totals: Totals,
-    /// Sink time minus scheduled birth, over the whole run.
-    pub end_to_end_ms: Percentiles,
+    /// Sink time minus scheduled birth, over the whole run; null where it
+    /// is not measured (a Flink job).
+    pub end_to_end_ms: Option<Percentiles>,
     /// Each stage, in pipeline order.
     pub stages: Vec<StageReport>,
     /// Which stage limited the pipeline, for how long.
     pub bottleneck: BottleneckSummary,
     /// The watermark at the end: every id below it finished.
     pub checkpoint: u64,
+    /// A Flink job's checkpoint statistics at the end; absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checkpoints: Option<CheckpointStats>,
     /// Ticks whose time passed with no snapshot (the `ticks-skipped`
     /// events summed): the series has a gap there.
     pub ticks_skipped: u64,
@@ -202,7 +219,7 @@ impl Report {
             .iter()
             .enumerate()
             .map(|(i, s)| {
-                let measured = Measured {
+                let facts = Measured {
                     arrival_rate: per_second(s.accepted),
                     service_ms: s.service_ms.total.mean,
                     wait_ms: s.wait_ms.total.mean,
@@ -227,13 +244,15 @@ impl Report {
                     out_rate: per_second(s.processed),
                     queue_max: s.queue_max,
                     admitted: s.accepted,
-                    queue_len_mean: s.queue_len_mean,
-                    service_ms: s.service_ms.total,
-                    wait_ms: s.wait_ms.total,
+                    queue_len_mean: Some(s.queue_len_mean).filter(|l| l.is_finite()),
+                    service_ms: measured(&s.service_ms),
+                    wait_ms: measured(&s.wait_ms),
                     busy: s.utilization_total.busy,
                     idle: s.utilization_total.idle,
                     blocked: s.utilization_total.blocked,
-                    theory: StageTheory::new(measured, theory::markov(info.spec.as_ref(), i)),
+                    theory: (!s.service_ms.unavailable)
+                        .then(|| StageTheory::new(facts, theory::markov(info.spec.as_ref(), i))),
+                    watermark: s.watermark,
                 }
             })
             .collect();
@@ -250,10 +269,11 @@ impl Report {
             state: last.state,
             failure: None,
             totals: last.totals,
-            end_to_end_ms: last.end_to_end_ms.total,
+            end_to_end_ms: measured(&last.end_to_end_ms),
             stages,
             bottleneck,
             checkpoint: last.checkpoint,
+            checkpoints: last.checkpoints.clone(),
             ticks_skipped: events
                 .iter()
                 .filter_map(|e| {

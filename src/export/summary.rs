@@ -4,6 +4,7 @@
 use std::fmt::Write;
 
 use crate::export::report::Report;
+use crate::export::stream_text::{checkpoint_lines, millis_or_na, watermark_lag};
 use crate::format;
 
 /// A readable table of the report's main figures.
@@ -47,17 +48,29 @@ pub fn table(report: &Report) -> String {
             report.ticks_skipped
         );
     }
-    let e = &report.end_to_end_ms;
+    let e = report.end_to_end_ms.as_ref();
     let _ = writeln!(
         out,
         "end-to-end  p50 {}  p90 {}  p99 {}  p99.9 {}  max {}  mean {}",
-        format::millis(e.p50),
-        format::millis(e.p90),
-        format::millis(e.p99),
-        format::millis(e.p999),
-        format::millis(e.max),
-        format::millis(e.mean),
+        millis_or_na(e, |p| p.p50),
+        millis_or_na(e, |p| p.p90),
+        millis_or_na(e, |p| p.p99),
+        millis_or_na(e, |p| p.p999),
+        millis_or_na(e, |p| p.max),
+        millis_or_na(e, |p| p.mean),
     );
+    if let Some(c) = &report.checkpoints {
+        let _ = writeln!(out, "checkpoints  {}", checkpoint_lines(c).join("; "));
+    }
+    let lags: Vec<String> = report
+        .stages
+        .iter()
+        .filter(|s| s.watermark.is_some())
+        .map(|s| format!("{} {}", s.name, watermark_lag(s.watermark.as_ref())))
+        .collect();
+    if !lags.is_empty() {
+        let _ = writeln!(out, "watermark lag at the end  {}", lags.join("  "));
+    }
     let _ = writeln!(out);
     let _ = writeln!(
         out,
@@ -87,9 +100,9 @@ pub fn table(report: &Report) -> String {
             format::queue_fill_exact(s.queue_max, s.queue_capacity),
             s.processed,
             format::rate(s.out_rate),
-            format::millis(s.service_ms.p50),
-            format::millis(s.service_ms.p99),
-            format::millis(s.wait_ms.p99),
+            millis_or_na(s.service_ms.as_ref(), |p| p.p50),
+            millis_or_na(s.service_ms.as_ref(), |p| p.p99),
+            millis_or_na(s.wait_ms.as_ref(), |p| p.p99),
             format::percent(s.busy),
             format::percent(s.idle),
             format::percent(s.blocked),

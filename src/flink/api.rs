@@ -118,7 +118,7 @@ impl BackpressureInfo {
 }
 
 /// `GET /jobs/:id/checkpoints`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 pub struct Checkpoints {
     /// How many completed, failed, are in progress.
     #[serde(default)]
@@ -129,7 +129,7 @@ pub struct Checkpoints {
 }
 
 /// Checkpoint counters.
-#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Deserialize)]
 pub struct CheckpointCounts {
     /// Completed checkpoints.
     #[serde(default)]
@@ -143,17 +143,71 @@ pub struct CheckpointCounts {
 }
 
 /// The latest checkpoints.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 pub struct LatestCheckpoints {
     /// The latest completed one.
-    pub completed: Option<CheckpointId>,
+    #[serde(default)]
+    pub completed: Option<CheckpointDetails>,
+    /// The latest failed one.
+    #[serde(default)]
+    pub failed: Option<CheckpointDetails>,
 }
 
-/// A checkpoint's id.
-#[derive(Debug, Clone, Copy, Deserialize)]
-pub struct CheckpointId {
+/// One checkpoint's statistics (completed and failed ones share the shape).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct CheckpointDetails {
     /// Its id, counting from 1.
     pub id: u64,
+    /// From trigger to the last acknowledgement, ms.
+    #[serde(default)]
+    pub end_to_end_duration: u64,
+    /// The full state size, bytes.
+    #[serde(default)]
+    pub state_size: u64,
+    /// What this checkpoint wrote, bytes.
+    #[serde(default)]
+    pub checkpointed_size: u64,
+    /// The last acknowledgement, ms since the epoch.
+    #[serde(default)]
+    pub latest_ack_timestamp: u64,
+    /// When it was triggered, ms since the epoch.
+    #[serde(default)]
+    pub trigger_timestamp: u64,
+    /// A failed one's time of failure, ms since the epoch.
+    #[serde(default)]
+    pub failure_timestamp: Option<u64>,
+    /// A failed one's reason.
+    #[serde(default)]
+    pub failure_message: Option<String>,
+}
+
+/// One subtask's input watermark from `GET /jobs/:id/vertices/:vid/watermarks`:
+/// `id` is `SUBTASK.currentInputWatermark`, `value` the watermark in ms as a
+/// string (`Long.MIN_VALUE` when none has arrived).
+#[derive(Debug, Clone, Deserialize)]
+pub struct SubtaskWatermark {
+    /// `SUBTASK.currentInputWatermark`.
+    pub id: String,
+    /// The watermark, ms since the epoch, as text.
+    pub value: String,
+}
+
+/// The vertex's watermark: the lowest over its subtasks, `None` when a
+/// subtask has none yet (or the vertex has no input: a source).
+pub fn vertex_watermark(subtasks: &[SubtaskWatermark]) -> Option<i64> {
+    let values: Vec<Option<i64>> = subtasks
+        .iter()
+        .filter(|w| w.id.ends_with("currentInputWatermark"))
+        .map(|w| w.value.trim().parse::<i64>().ok())
+        .collect();
+    // Before the first watermark a subtask reports Long.MIN_VALUE.
+    let lowest = values
+        .iter()
+        .map(|v| v.filter(|&ms| ms > 0))
+        .collect::<Option<Vec<i64>>>()?
+        .into_iter()
+        .min()?;
+    Some(lowest)
 }
 
 /// `GET /jobs/:id/resource-requirements`: each vertex's parallelism bounds.
@@ -246,6 +300,61 @@ mod tests {
         assert_eq!(metrics[0].sum, Some(3.0));
         assert_eq!(metrics[1].avg, None);
         assert_eq!(metrics[2].sum, None);
+    }
+
+    #[test]
+    fn a_vertex_watermark_is_its_lowest_subtasks_and_none_before_every_one_has_one() {
+        let read = |json: &str| {
+            vertex_watermark(&serde_json::from_str::<Vec<SubtaskWatermark>>(json).unwrap())
+        };
+        let two = r#"[{"id":"0.currentInputWatermark","value":"1796429245399"},
+                      {"id":"1.currentInputWatermark","value":"1796429242810"}]"#;
+        assert_eq!(read(two), Some(1_796_429_242_810));
+        let one_without = r#"[{"id":"0.currentInputWatermark","value":"1796429245399"},
+                      {"id":"1.currentInputWatermark","value":"-9223372036854775808"}]"#;
+        assert_eq!(read(one_without), None);
+        assert_eq!(read("[]"), None, "a source has no input watermark");
+    }
+
+    #[test]
+    fn a_job_takes_checkpoints_only_with_a_finite_interval() {
+        use crate::flink::poll::takes_checkpoints;
+        let config = |json: &str| serde_json::from_str::<serde_json::Value>(json).unwrap();
+        assert!(takes_checkpoints(&config(
+            r#"{"mode":"exactly_once","interval":5000}"#
+        )));
+        // What Flink 2.3 answers for a job without checkpoints.
+        let off = r#"{"mode":"at_least_once","interval":9223372036854775807}"#;
+        assert!(!takes_checkpoints(&config(off)));
+        assert!(!takes_checkpoints(&config("{}")));
+    }
+
+    #[test]
+    fn checkpoint_statistics_read_the_latest_completed_and_failed() {
+        let json = r#"{"counts":{"restored":0,"total":5,"in_progress":1,"completed":3,"failed":1},
+            "latest":{"completed":{"className":"completed","id":4,"end_to_end_duration":4802,
+            "state_size":2048,"checkpointed_size":512,"latest_ack_timestamp":1796429243787,
+            "trigger_timestamp":1796429238985},"savepoint":null,
+            "failed":{"className":"failed","id":3,"failure_timestamp":1796429233000,
+            "failure_message":"Checkpoint expired before completing."},"restored":null}}"#;
+        let c: Checkpoints = serde_json::from_str(json).unwrap();
+        assert_eq!(
+            (c.counts.completed, c.counts.failed, c.counts.in_progress),
+            (3, 1, 1)
+        );
+        let done = c.latest.completed.unwrap();
+        assert_eq!(
+            (done.id, done.end_to_end_duration, done.state_size),
+            (4, 4802, 2048)
+        );
+        let failed = c.latest.failed.unwrap();
+        assert_eq!(
+            failed.failure_message.as_deref(),
+            Some("Checkpoint expired before completing.")
+        );
+        let none: Checkpoints =
+            serde_json::from_str(r#"{"counts":{},"latest":{"completed":null}}"#).unwrap();
+        assert!(none.latest.completed.is_none() && none.latest.failed.is_none());
     }
 
     #[test]

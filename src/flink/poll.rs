@@ -2,13 +2,16 @@
 //! and backpressure, its checkpoints. The metric names a vertex has are
 //! listed first and only those are asked for: Flink's aggregated
 //! `subtasks/metrics` answers nothing at all when one name is unknown.
+//! A vertex's watermark comes from `…/vertices/:vid/watermarks` (the
+//! lowest `currentInputWatermark` of its subtasks); the checkpoints from
+//! `/jobs/:id/checkpoints`, when `…/checkpoints/config` says they are on.
 
 use std::collections::HashMap;
 
 use super::FlinkError;
 use super::api::{
     AggregatedMetric, BackpressureInfo, Checkpoints, JobDetails, JobSummary, JobsOverview,
-    MetricName,
+    MetricName, SubtaskWatermark, vertex_watermark,
 };
 use super::rest::Rest;
 
@@ -113,6 +116,9 @@ pub struct VertexSample {
     pub metrics: HashMap<String, Aggregate>,
     /// `ok`, `low` or `high` from the backpressure endpoint; `None` with no sample yet.
     pub backpressure: Option<String>,
+    /// The lowest input watermark of its subtasks, ms since the epoch;
+    /// `None` when the job has no watermarks (or not yet, or a source).
+    pub watermark: Option<i64>,
 }
 
 impl VertexSample {
@@ -136,8 +142,23 @@ pub struct JobSample {
     pub state: JobState,
     /// Its vertices, sources first.
     pub vertices: Vec<VertexSample>,
+    /// The checkpoint statistics; `None` when the job takes no checkpoints.
+    pub checkpoints: Option<Checkpoints>,
+    /// The wall clock at the look, ms since the epoch (watermark lag and
+    /// checkpoint ages are measured from it).
+    pub looked_at_ms: u64,
+}
+
+impl JobSample {
     /// The latest completed checkpoint's id, if any.
-    pub checkpoint: Option<u64>,
+    pub fn checkpoint(&self) -> Option<u64> {
+        self.checkpoints
+            .as_ref()?
+            .latest
+            .completed
+            .as_ref()
+            .map(|c| c.id)
+    }
 }
 
 /// Looks at one job again and again, remembering each vertex's metric names.
@@ -145,6 +166,8 @@ pub struct Poller {
     rest: Rest,
     jid: String,
     names: HashMap<String, Vec<&'static str>>,
+    /// Whether the job takes checkpoints, once known.
+    checkpointing: Option<bool>,
 }
 
 impl Poller {
@@ -154,6 +177,7 @@ impl Poller {
             rest,
             jid,
             names: HashMap::new(),
+            checkpointing: None,
         }
     }
 
@@ -180,7 +204,7 @@ impl Poller {
             .collect();
         let mut vertices = Vec::with_capacity(details.vertices.len());
         for vertex in &details.vertices {
-            let inputs = details
+            let inputs: Vec<usize> = details
                 .plan
                 .nodes
                 .iter()
@@ -192,10 +216,19 @@ impl Poller {
                         .collect()
                 })
                 .unwrap_or_default();
-            let (metrics, backpressure) = if state == JobState::Running {
-                (self.metrics(&vertex.id)?, self.backpressure(&vertex.id)?)
+            let (metrics, backpressure, watermark) = if state == JobState::Running {
+                let watermark = if inputs.is_empty() {
+                    None
+                } else {
+                    self.watermark(&vertex.id)
+                };
+                (
+                    self.metrics(&vertex.id)?,
+                    self.backpressure(&vertex.id)?,
+                    watermark,
+                )
             } else {
-                (HashMap::new(), None)
+                (HashMap::new(), None, None)
             };
             vertices.push(VertexSample {
                 id: vertex.id.clone(),
@@ -204,18 +237,48 @@ impl Poller {
                 inputs,
                 metrics,
                 backpressure,
+                watermark,
             });
         }
-        let checkpoints: Checkpoints = self
-            .rest
-            .get(&format!("/jobs/{}/checkpoints", self.jid))
-            .unwrap_or_default();
+        let checkpoints = self.checkpoints();
         Ok(JobSample {
             name: details.name,
             state,
             vertices,
-            checkpoint: checkpoints.latest.completed.map(|c| c.id),
+            checkpoints,
+            looked_at_ms: now_ms(),
         })
+    }
+
+    /// The checkpoint statistics, if the job takes checkpoints (asked once:
+    /// Flink 2.3's `…/checkpoints/config` gives a job without checkpoints
+    /// the interval `Long.MAX_VALUE`; older versions answer an error).
+    fn checkpoints(&mut self) -> Option<Checkpoints> {
+        let path = format!("/jobs/{}/checkpoints", self.jid);
+        if self.checkpointing.is_none() {
+            let config = self
+                .rest
+                .get::<serde_json::Value>(&format!("{path}/config"));
+            match config {
+                Ok(config) => self.checkpointing = Some(takes_checkpoints(&config)),
+                Err(super::FlinkError::Status { .. }) => self.checkpointing = Some(false),
+                // Not answered: ask again at the next look.
+                Err(_) => return None,
+            }
+        }
+        if self.checkpointing != Some(true) {
+            return None;
+        }
+        self.rest.get::<Checkpoints>(&path).ok()
+    }
+
+    /// The vertex's input watermark; `None` without one (or without an answer).
+    fn watermark(&self, vid: &str) -> Option<i64> {
+        let subtasks: Vec<SubtaskWatermark> = self
+            .rest
+            .get(&format!("/jobs/{}/vertices/{vid}/watermarks", self.jid))
+            .ok()?;
+        vertex_watermark(&subtasks)
     }
 
     fn metrics(&mut self, vid: &str) -> Result<HashMap<String, Aggregate>, FlinkError> {
@@ -263,6 +326,21 @@ impl Poller {
             .get(&format!("/jobs/{}/vertices/{vid}/backpressure", self.jid))?;
         Ok(info.level().map(str::to_ascii_lowercase))
     }
+}
+
+/// Whether a job's checkpoint configuration has checkpoints on: an
+/// interval, and not the `Long.MAX_VALUE` that means "never".
+pub fn takes_checkpoints(config: &serde_json::Value) -> bool {
+    config["interval"]
+        .as_i64()
+        .is_some_and(|ms| ms > 0 && ms < i64::MAX)
+}
+
+/// The wall clock, ms since the Unix epoch.
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
 }
 
 /// The vertices with every one after those it reads (Flink lists them in

@@ -9,12 +9,14 @@
 //! | in, out rate | `numRecordsInPerSecond`, `numRecordsOutPerSecond` (sums); a sink's out rate is its in rate |
 //! | queue | input buffer use in percent: the vertex's `inPoolUsage`, or its inputs' `outPoolUsage` (local channels have no input pool) |
 //! | checkpoint | the latest completed checkpoint's id |
-//! | latencies | not available |
+//! | checkpoints | `/jobs/:id/checkpoints`: counts, the latest completed (duration, size, age) and failed (reason, age); absent when the job takes none |
+//! | watermark, lag | the lowest `currentInputWatermark` of the vertex's subtasks (`…/watermarks`); lag = the look's wall clock − it; absent without watermarks |
+//! | latencies, mean queue length | not available |
 
 use crate::metrics::bottleneck;
 use crate::metrics::{
-    Backpressure, Latency, ProcessSnapshot, RunState, Snapshot, StageSnapshot, StageWindow,
-    Utilization,
+    Backpressure, CheckpointStats, CompletedCheckpoint, FailedCheckpoint, Latency, ProcessSnapshot,
+    RunState, Snapshot, StageSnapshot, StageWindow, Utilization, Watermark,
 };
 use crate::model::{Event, QueuePolicy, Rate};
 
@@ -189,7 +191,8 @@ impl Mapper {
             state,
             source: source_snapshot,
             totals,
-            checkpoint: sample.checkpoint.unwrap_or(0),
+            checkpoint: sample.checkpoint().unwrap_or(0),
+            checkpoints: checkpoint_stats(sample),
             end_to_end_ms: not_available(),
             stages,
             bottleneck,
@@ -280,8 +283,42 @@ impl Mapper {
             },
             slowdown: 1.0,
             failures: Default::default(),
+            watermark: v.watermark.map(|at_ms| Watermark {
+                at_ms,
+                lag_ms: sample.looked_at_ms as f64 - at_ms as f64,
+            }),
         }
     }
+}
+
+/// The job's checkpoints as pipetop shows them, ages from the look.
+fn checkpoint_stats(sample: &JobSample) -> Option<CheckpointStats> {
+    let c = sample.checkpoints.as_ref()?;
+    let age = |at_ms: u64| sample.looked_at_ms.saturating_sub(at_ms) as f64 / 1e3;
+    Some(CheckpointStats {
+        completed: c.counts.completed,
+        failed: c.counts.failed,
+        in_progress: c.counts.in_progress,
+        last_completed: c.latest.completed.as_ref().map(|d| CompletedCheckpoint {
+            id: d.id,
+            duration_ms: d.end_to_end_duration,
+            size_bytes: d.state_size,
+            checkpointed_bytes: d.checkpointed_size,
+            completed_at_ms: d.latest_ack_timestamp,
+            age_s: age(d.latest_ack_timestamp),
+        }),
+        last_failure: c.latest.failed.as_ref().map(|d| {
+            let at = d.failure_timestamp.unwrap_or(d.latest_ack_timestamp);
+            FailedCheckpoint {
+                id: d.id,
+                reason: crate::format::printable(
+                    d.failure_message.as_deref().unwrap_or("no reason given"),
+                ),
+                failed_at_ms: at,
+                age_s: age(at),
+            }
+        }),
+    })
 }
 
 /// A stage's counts at a look, and the rates last computed.
@@ -383,6 +420,7 @@ fn empty_stage(name: String, workers: usize) -> StageSnapshot {
         utilization_total: Utilization::default(),
         slowdown: 1.0,
         failures: Default::default(),
+        watermark: None,
     }
 }
 

@@ -30,6 +30,7 @@ fn vertex(
             })
             .collect::<HashMap<_, _>>(),
         backpressure: None,
+        watermark: None,
     }
 }
 
@@ -48,6 +49,7 @@ fn job() -> JobSample {
         ],
     );
     parse.backpressure = Some("high".into());
+    parse.watermark = Some(LOOKED_AT - 1_500);
     JobSample {
         name: "job".into(),
         state: JobState::Running,
@@ -65,7 +67,39 @@ fn job() -> JobSample {
                 ],
             ),
         ],
-        checkpoint: Some(7),
+        checkpoints: Some(checkpoints()),
+        looked_at_ms: LOOKED_AT_MS,
+    }
+}
+
+/// When the made-up look happened, ms since the epoch.
+const LOOKED_AT_MS: u64 = 1_796_429_250_000;
+const LOOKED_AT: i64 = LOOKED_AT_MS as i64;
+
+fn checkpoints() -> crate::flink::api::Checkpoints {
+    use crate::flink::api::{CheckpointCounts, CheckpointDetails, Checkpoints, LatestCheckpoints};
+    Checkpoints {
+        counts: CheckpointCounts {
+            completed: 6,
+            failed: 1,
+            in_progress: 1,
+        },
+        latest: LatestCheckpoints {
+            completed: Some(CheckpointDetails {
+                id: 7,
+                end_to_end_duration: 4_800,
+                state_size: 2_048,
+                checkpointed_size: 512,
+                latest_ack_timestamp: LOOKED_AT_MS - 3_000,
+                ..CheckpointDetails::default()
+            }),
+            failed: Some(CheckpointDetails {
+                id: 5,
+                failure_timestamp: Some(LOOKED_AT_MS - 20_000),
+                failure_message: Some("Checkpoint expired before completing.".into()),
+                ..CheckpointDetails::default()
+            }),
+        },
     }
 }
 
@@ -95,6 +129,46 @@ fn every_vertex_is_a_stage_with_flinks_measures() {
     );
     assert!(s.stages[1].service_ms.unavailable && s.end_to_end_ms.unavailable);
     assert_eq!(s.checkpoint, 7);
+}
+
+#[test]
+fn watermark_lag_is_the_look_minus_the_watermark_and_absent_without_one() {
+    let sample = job();
+    let mut mapper = Mapper::new(Layout::every_vertex(&sample));
+    let s = mapper.snapshot(&sample, (0, 0.0), RunState::Running, None, Vec::new());
+    let parse = s.stages[1].watermark.expect("parse has a watermark");
+    assert_eq!(parse.at_ms, LOOKED_AT - 1_500);
+    assert_eq!(parse.lag_ms, 1_500.0);
+    assert_eq!(
+        s.stages[0].watermark, None,
+        "a source has no input watermark"
+    );
+    assert_eq!(
+        s.stages[2].watermark, None,
+        "not yet: not available, not zero"
+    );
+}
+
+#[test]
+fn the_checkpoint_panel_has_counts_the_last_completed_and_the_last_failure() {
+    let mut sample = job();
+    let mut mapper = Mapper::new(Layout::every_vertex(&sample));
+    let s = mapper.snapshot(&sample, (0, 0.0), RunState::Running, None, Vec::new());
+    let c = s.checkpoints.expect("the job takes checkpoints");
+    assert_eq!((c.completed, c.failed, c.in_progress), (6, 1, 1));
+    let done = c.last_completed.expect("one completed");
+    assert_eq!(
+        (done.id, done.duration_ms, done.size_bytes),
+        (7, 4_800, 2_048)
+    );
+    assert_eq!(done.age_s, 3.0);
+    let failed = c.last_failure.expect("one failed");
+    assert_eq!(failed.reason, "Checkpoint expired before completing.");
+    assert_eq!(failed.age_s, 20.0);
+    // A job without checkpoints has no panel figures at all, not zeros.
+    sample.checkpoints = None;
+    let s = mapper.snapshot(&sample, (1, 1.0), RunState::Running, None, Vec::new());
+    assert_eq!((s.checkpoints, s.checkpoint), (None, 0));
 }
 
 #[test]
@@ -165,4 +239,30 @@ fn rates_come_from_counts_over_a_span_and_restart_with_the_tasks() {
         Vec::new(),
     );
     assert!(s.stages[2].out_rate >= 0.0);
+}
+
+#[test]
+fn the_watcher_announces_the_bottleneck_so_the_report_can_sum_it_up() {
+    use crate::flink::rest::Rest;
+    use crate::flink::watch::{FlinkJob, Watcher};
+    use crate::model::EventKind;
+    let sample = job();
+    // Nothing is asked of the cluster to send a snapshot of the last look.
+    let poller =
+        crate::flink::poll::Poller::new(Rest::new("http://127.0.0.1:1").unwrap(), "j".into());
+    let job = FlinkJob::new(poller, Layout::every_vertex(&sample), sample, None);
+    let mut watcher = Watcher::new(job, crate::engine::RunOptions::default());
+    let (tx, rx) = crossbeam_channel::unbounded();
+    for _ in 0..4 {
+        assert!(watcher.send(RunState::Running, &tx));
+    }
+    let announced: Vec<Option<usize>> = rx
+        .try_iter()
+        .flat_map(|s| s.events.clone())
+        .filter_map(|e| match e.kind {
+            EventKind::Bottleneck { stage, .. } => Some(stage.map(|s| s.index)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(announced, [Some(2)], "slow, once");
 }

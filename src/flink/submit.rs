@@ -14,7 +14,7 @@ use crate::scenario::Scenario;
 use crate::session::{Producer, Session, SessionInfo};
 
 use super::FlinkError;
-use super::control_file::ControlFile;
+use super::control_file::{ControlFile, HEARTBEAT_TIMEOUT};
 use super::poll::{JobSample, JobState, Poller, choose_job};
 use super::rest::Rest;
 use super::stages::Layout;
@@ -22,6 +22,10 @@ use super::watch::FlinkJob;
 
 /// How long a submitted job may take to show its vertices.
 const SUBMIT_WAIT: Duration = Duration::from_secs(60);
+
+/// A submitted job takes a checkpoint this often (aligned; a failed one is
+/// tolerated, so backpressure slows checkpoints without restarting the job).
+pub const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(5);
 
 /// A session that watches the job `job` (an id or a name) on the cluster at
 /// `url`, or the only job running there.
@@ -105,7 +109,7 @@ pub fn submit_session(url: &str, scenario: Scenario) -> Result<Session, FlinkErr
         .to_string();
     let control_path = control_path();
     let spec = &scenario.pipeline;
-    let control = ControlFile::create(control_path.clone(), spec.source.rate)
+    let mut control = ControlFile::create(control_path.clone(), spec.source.rate)
         .map_err(|e| FlinkError::Build(format!("{}: {e}", control_path.display())))?;
     let args = job_args(&scenario, &control_path);
     #[derive(serde::Deserialize)]
@@ -120,7 +124,7 @@ pub fn submit_session(url: &str, scenario: Scenario) -> Result<Session, FlinkErr
     let _ = rest.delete(&format!("/jars/{jar_id}"));
     let mut poller = Poller::new(rest, started.jobid.clone());
     let names: Vec<String> = spec.stages.iter().map(|s| s.name.clone()).collect();
-    let (first, layout) = wait_for_vertices(&mut poller, &names)?;
+    let (first, layout) = wait_for_vertices(&mut poller, &names, &mut control)?;
     let info = SessionInfo {
         description: format!(
             "{} (on Flink: job {} at {url})",
@@ -151,9 +155,12 @@ fn wait_until_running(poller: &mut Poller) -> Result<JobSample, FlinkError> {
 fn wait_for_vertices(
     poller: &mut Poller,
     names: &[String],
+    control: &mut ControlFile,
 ) -> Result<(JobSample, Layout), FlinkError> {
     let deadline = Instant::now() + SUBMIT_WAIT;
     loop {
+        // The heartbeat goes on while the job starts.
+        let _ = control.write();
         let sample = poller.sample()?;
         let layout = Layout::scenario(&sample, names);
         if let Some(layout) = layout.filter(|_| sample.state != JobState::Starting) {
@@ -192,6 +199,10 @@ pub fn job_args(scenario: &Scenario, control: &std::path::Path) -> Vec<String> {
         arrivals,
         "--control",
         &control.display().to_string(),
+        "--checkpoint-ms",
+        &CHECKPOINT_INTERVAL.as_millis().to_string(),
+        "--heartbeat-timeout-ms",
+        &HEARTBEAT_TIMEOUT.as_millis().to_string(),
     ]
     .iter()
     .map(|s| s.to_string())

@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
 use crate::engine::{EngineFailure, RunOptions, RunningPipeline};
+use crate::metrics::derived_events::EventWatch;
 use crate::metrics::process::ProcessProbe;
 use crate::metrics::{RunState, Snapshot};
 use crate::model::{Command, Controls, Event, EventKind, Origin, StageRef};
@@ -94,10 +95,13 @@ pub(super) struct Watcher {
     last_exception: u64,
     /// This process's CPU and memory, for the header (the cluster's are its own).
     process: ProcessProbe,
+    /// The events found by comparing snapshots (the bottleneck moving), as
+    /// the engine finds them: the report's bottleneck summary reads them.
+    watch: EventWatch,
 }
 
 impl Watcher {
-    fn new(job: FlinkJob, mut options: RunOptions) -> Self {
+    pub(super) fn new(job: FlinkJob, mut options: RunOptions) -> Self {
         options.timeline.sort_by_key(|c| c.at);
         let last = job.first.clone();
         let n = job.mapper.layout().stages.len();
@@ -113,6 +117,7 @@ impl Watcher {
             backpressure_seen: false,
             last_exception: u64::MAX,
             process: ProcessProbe::new(),
+            watch: EventWatch::default(),
         }
     }
 
@@ -165,6 +170,10 @@ impl Watcher {
                 return self.end(ending, out);
             }
             next_look = (next_look + period).max(Instant::now());
+            // The heartbeat a submitted job's source checks (see control_file).
+            if let Some(control) = self.job.control.as_mut() {
+                let _ = control.write();
+            }
             match self.job.poller.sample() {
                 Ok(sample) => {
                     failed_looks = 0;
@@ -331,7 +340,7 @@ impl Watcher {
 
     /// Sends the snapshot of the last look with the events since; false if
     /// no one listens any more.
-    fn send(&mut self, state: RunState, out: &Sender<Arc<Snapshot>>) -> bool {
+    pub(super) fn send(&mut self, state: RunState, out: &Sender<Arc<Snapshot>>) -> bool {
         let source = self.job.control.as_ref().map(|c| SourceSetting {
             rate: c.rate,
             paused: c.paused,
@@ -342,6 +351,8 @@ impl Watcher {
                 .mapper
                 .snapshot(&self.last, (self.tick, self.t_s()), state, source, events);
         snapshot.process = self.process.read();
+        let derived = self.watch.events(&snapshot);
+        snapshot.events.extend(derived);
         self.tick += 1;
         out.send(Arc::new(snapshot)).is_ok()
     }

@@ -14,7 +14,11 @@ pub fn line(snapshot: &Snapshot) -> String {
         snapshot.totals.in_flight,
         snapshot.source.source_pending,
         format::millis(snapshot.source.source_lag_ms),
-        format::millis(snapshot.end_to_end_ms.window.p99),
+        if snapshot.end_to_end_ms.unavailable {
+            "n/a".to_string()
+        } else {
+            format::millis(snapshot.end_to_end_ms.window.p99)
+        },
         format::bytes(snapshot.process.rss_bytes),
     );
     for (i, stage) in snapshot.stages.iter().enumerate() {
@@ -33,6 +37,9 @@ pub fn line(snapshot: &Snapshot) -> String {
             stage.name,
             format::queue_fill_exact(stage.queue_len, stage.queue_capacity),
         ));
+        if let Some(w) = stage.watermark {
+            line.push_str(&format!(" wm lag {}", format::millis(w.lag_ms.max(0.0))));
+        }
     }
     line
 }
@@ -60,6 +67,7 @@ mod tests {
             },
             totals: Totals::default(),
             checkpoint: 0,
+            checkpoints: None,
             end_to_end_ms: Default::default(),
             stages: Vec::new(),
             bottleneck: None,

@@ -25,6 +25,7 @@ fn at(tick: u64, value: u64) -> Arc<Snapshot> {
             ..Totals::default()
         },
         checkpoint: 0,
+        checkpoints: None,
         end_to_end_ms: Default::default(),
         stages: Vec::new(),
         bottleneck: None,
@@ -164,6 +165,7 @@ fn test_stage() -> crate::metrics::StageSnapshot {
         backpressure: Backpressure::Ok,
         utilization_total: Default::default(),
         slowdown: 1.0,
+        watermark: None,
         failures: Default::default(),
     }
 }

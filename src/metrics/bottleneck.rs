@@ -182,6 +182,7 @@ mod tests {
                 blocked,
             },
             slowdown: 1.0,
+            watermark: None,
             failures: Default::default(),
         }
     }

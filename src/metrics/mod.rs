@@ -14,6 +14,7 @@ pub(crate) mod recorder;
 pub(crate) mod sampler;
 pub(crate) mod snapshot;
 pub(crate) mod stage_window;
+pub(crate) mod stream_time;
 pub mod theory;
 pub(crate) mod time_account;
 pub(crate) mod worker_group;
@@ -25,3 +26,4 @@ pub use snapshot::{
     Backpressure, Bucket, Latency, Percentiles, ProcessSnapshot, RunState, Snapshot,
     SourceSnapshot, StageSnapshot, StageWindow, Totals, Utilization,
 };
+pub use stream_time::{CheckpointStats, CompletedCheckpoint, FailedCheckpoint, Watermark};

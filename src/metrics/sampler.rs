@@ -226,6 +226,7 @@ impl Sampler {
                 backpressure: Backpressure::from_blocked(now.blocked),
                 utilization_total: utilization(&track.time_total),
                 slowdown: gauge.slowdown,
+                watermark: None,
                 failures: gauge.failures.clone(),
             });
             track.last_accepted = accepted;
@@ -273,6 +274,7 @@ impl Sampler {
                 unadmitted: input.source.unadmitted,
             },
             checkpoint: self.checkpoint.watermark(),
+            checkpoints: None,
             end_to_end_ms: self.end_to_end.latency(second),
             stages,
             bottleneck,

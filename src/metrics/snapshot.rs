@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::latency::LatencyCounts;
+use super::stream_time::{CheckpointStats, Watermark};
 
 use crate::model::{Event, FailureView, QueuePolicy, Rate};
 
@@ -275,6 +276,10 @@ pub struct StageSnapshot {
     pub utilization_total: Utilization,
     /// Service-time multiplier from `slowdown` (1.0 = normal).
     pub slowdown: f64,
+    /// The stage's event-time watermark and its lag, where the producer has
+    /// one (a Flink job that assigns watermarks); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub watermark: Option<Watermark>,
     /// The last dead letters and failed attempts, with their causes.
     #[serde(skip)]
     pub failures: FailureView,
@@ -305,6 +310,10 @@ pub struct Snapshot {
     pub totals: Totals,
     /// Every id below this is finished (completed, dropped or dead-lettered).
     pub checkpoint: u64,
+    /// A stream processor's checkpoint statistics (a Flink job's); absent
+    /// for the in-process producers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checkpoints: Option<CheckpointStats>,
     /// End-to-end latency in milliseconds, from when the arrival process
     /// scheduled an item to when it left the last stage.
     pub end_to_end_ms: Latency,

@@ -179,6 +179,7 @@ impl TickRecord {
                     backpressure: s.backpressure,
                     utilization_total: s.utilization_total,
                     slowdown: s.slowdown,
+                    watermark: None,
                     failures: Default::default(),
                 })
             })
@@ -211,6 +212,7 @@ impl TickRecord {
             },
             totals: self.totals,
             checkpoint: self.checkpoint,
+            checkpoints: None,
             end_to_end_ms: latency(self.end_to_end_ms, hist.e2e.as_ref()),
             stages,
             bottleneck: self.bottleneck,

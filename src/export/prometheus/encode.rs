@@ -14,7 +14,7 @@ use prometheus_client::registry::{Registry, Unit};
 
 use super::histogram::{HistogramFamily, Histograms};
 use super::summary::{SummarySeries, encode_summary};
-use crate::metrics::{Backpressure, Percentiles, Snapshot, StageSnapshot};
+use crate::metrics::{Backpressure, Latency, Snapshot, StageSnapshot};
 
 /// The whole exposition for `snapshot` alone, its histograms holding only
 /// what it recorded since the snapshot before (only the end marker before
@@ -64,12 +64,12 @@ fn register_histograms(registry: &mut Registry, histograms: &Arc<Histograms>) {
     );
 }
 
-type Labels = Vec<(String, String)>;
+pub(super) type Labels = Vec<(String, String)>;
 
 /// A per-stage metric: name, help, and how to read it from a stage.
 type StageMetric<T> = (&'static str, &'static str, fn(&StageSnapshot) -> T);
 
-fn stage_label(stage: &StageSnapshot) -> Labels {
+pub(super) fn stage_label(stage: &StageSnapshot) -> Labels {
     vec![("stage".to_string(), stage.name.clone())]
 }
 
@@ -78,6 +78,7 @@ fn registry(snapshot: &Snapshot) -> Registry {
     let mut registry = Registry::default();
     register_pipeline(&mut registry, snapshot);
     register_stages(&mut registry, snapshot);
+    super::stream_time::register(&mut registry, snapshot);
     registry
 }
 
@@ -259,7 +260,8 @@ fn register_stages(registry: &mut Registry, snapshot: &Snapshot) {
     ];
     for (name, help, value) in floats {
         let family = Family::<Labels, Gauge<f64, AtomicU64>>::default();
-        for stage in stages {
+        // A figure the producer does not measure (NaN) is left out, not exported.
+        for stage in stages.iter().filter(|s| value(s).is_finite()) {
             family.get_or_create(&stage_label(stage)).set(value(stage));
         }
         registry.register(name, help, family);
@@ -312,49 +314,52 @@ fn level_set(current: Backpressure) -> Family<Labels, Gauge<i64>> {
 /// The latency summaries: pipetop's own quantiles over the recent window
 /// (exact to three significant digits), end to end, then per stage.
 fn encode_summaries(text: &mut String, snapshot: &Snapshot) {
+    // A latency the producer does not measure (a Flink job's) is left out.
+    let e2e = (!snapshot.end_to_end_ms.unavailable).then_some(SummarySeries {
+        stage: None,
+        window: snapshot.end_to_end_ms.window,
+        total: snapshot.end_to_end_ms.total,
+    });
     encode_summary(
         text,
         "pipetop_end_to_end_window_seconds",
         "Time from when the arrival process scheduled an item to when it left the last stage \
          (pipetop's quantiles over the recent window)",
-        [SummarySeries {
-            stage: None,
-            window: snapshot.end_to_end_ms.window,
-            total: snapshot.end_to_end_ms.total,
-        }],
+        e2e,
     );
-    let per_stage: [StageMetric<(Percentiles, Percentiles)>; 2] = [
+    type PickLatency = (&'static str, &'static str, fn(&StageSnapshot) -> &Latency);
+    let per_stage: [PickLatency; 2] = [
         (
             "pipetop_stage_service_window_seconds",
             "Time a worker spent on one attempt at one item (pipetop's quantiles over the recent window)",
-            |s| (s.service_ms.window, s.service_ms.total),
+            |s| &s.service_ms,
         ),
         (
             "pipetop_stage_wait_window_seconds",
             "Time an item waited in the stage's input queue (pipetop's quantiles over the recent window)",
-            |s| (s.wait_ms.window, s.wait_ms.total),
+            |s| &s.wait_ms,
         ),
     ];
     for (name, help, latency) in per_stage {
-        let series = snapshot.stages.iter().map(|s| {
-            let (window, total) = latency(s);
-            SummarySeries {
+        let series = snapshot.stages.iter().filter_map(|s| {
+            let latency = latency(s);
+            (!latency.unavailable).then_some(SummarySeries {
                 stage: Some(s.name.as_str()),
-                window,
-                total,
-            }
+                window: latency.window,
+                total: latency.total,
+            })
         });
         encode_summary(text, name, help, series);
     }
 }
 
-fn int_gauge(value: u64) -> Gauge<i64> {
+pub(super) fn int_gauge(value: u64) -> Gauge<i64> {
     let gauge = Gauge::<i64>::default();
     gauge.set(clamp_i64(value));
     gauge
 }
 
-fn float_gauge(value: f64) -> Gauge<f64, AtomicU64> {
+pub(super) fn float_gauge(value: f64) -> Gauge<f64, AtomicU64> {
     let gauge = Gauge::<f64, AtomicU64>::default();
     gauge.set(value);
     gauge

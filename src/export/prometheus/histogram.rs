@@ -105,6 +105,8 @@ impl LatencyBuckets {
 pub struct Histograms {
     /// The pipeline's end-to-end latency.
     pub end_to_end: LatencyBuckets,
+    /// True when the producer does not measure it (then it is left out).
+    pub end_to_end_unavailable: bool,
     /// Per stage, in pipeline order: its name, service and wait.
     pub stages: Vec<StageHistograms>,
 }
@@ -118,12 +120,15 @@ pub struct StageHistograms {
     pub service: LatencyBuckets,
     /// Time an item waited in the stage's input queue.
     pub wait: LatencyBuckets,
+    /// True when the producer measures neither (then both are left out).
+    pub unavailable: bool,
 }
 
 impl Histograms {
     /// Adds what `snapshot` recorded since the previous snapshot.
     pub fn add(&mut self, snapshot: &Snapshot) {
         self.end_to_end.add(&snapshot.end_to_end_ms.recorded);
+        self.end_to_end_unavailable = snapshot.end_to_end_ms.unavailable;
         self.stages
             .resize_with(snapshot.stages.len(), Default::default);
         for (histograms, stage) in self.stages.iter_mut().zip(&snapshot.stages) {
@@ -132,6 +137,7 @@ impl Histograms {
             }
             histograms.service.add(&stage.service_ms.recorded);
             histograms.wait.add(&stage.wait_ms.recorded);
+            histograms.unavailable = stage.service_ms.unavailable && stage.wait_ms.unavailable;
         }
     }
 }
@@ -145,8 +151,10 @@ pub struct HistogramFamily {
 impl HistogramFamily {
     /// The pipeline's end-to-end histogram (no label).
     pub fn end_to_end(histograms: &Arc<Histograms>) -> Self {
+        let series = (!histograms.end_to_end_unavailable)
+            .then(|| (Vec::new(), histograms.end_to_end.clone()));
         Self {
-            series: vec![(Vec::new(), histograms.end_to_end.clone())],
+            series: series.into_iter().collect(),
         }
     }
 
@@ -159,6 +167,7 @@ impl HistogramFamily {
             series: histograms
                 .stages
                 .iter()
+                .filter(|s| !s.unavailable)
                 .map(|s| (vec![("stage".to_string(), s.name.clone())], pick(s).clone()))
                 .collect(),
         }

@@ -31,6 +31,7 @@ mod histogram;
 mod published;
 mod respond;
 mod server;
+mod stream_time;
 mod summary;
 
 pub use classic_text::to_classic_text;

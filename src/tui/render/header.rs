@@ -360,6 +360,7 @@ mod unadmitted_tests {
             },
             totals: crate::metrics::Totals::default(),
             checkpoint: 0,
+            checkpoints: None,
             end_to_end_ms: Default::default(),
             stages: Vec::new(),
             bottleneck: None,
@@ -435,6 +436,7 @@ mod tests {
                 unadmitted: 0,
             },
             checkpoint: 9_950,
+            checkpoints: None,
             end_to_end_ms: Latency {
                 window,
                 total: window,

@@ -2,6 +2,7 @@
 //! `render(frame, app, area)` per panel, each in the file named after it.
 //! Panels drop out as the terminal shrinks; below 80×24 a message says so.
 
+mod checkpoints;
 pub mod compare;
 mod events;
 mod footer;
@@ -61,16 +62,29 @@ pub fn render(frame: &mut Frame, app: &App) {
     }
 }
 
-/// Histogram, history and event log in the rows the fixed panels leave.
+/// Histogram, history and event log in the rows the fixed panels leave;
+/// a Flink job's checkpoint panel above the histogram.
 fn render_lower(frame: &mut Frame, app: &App, area: Rect) {
     if area.height < 3 {
         return;
     }
+    let checkpoints = app.shown().and_then(|s| s.checkpoints.as_ref());
+    let histogram = |frame: &mut Frame, area: Rect| match checkpoints {
+        Some(c) if area.height >= checkpoints::HEIGHT + 3 => {
+            let [top, rest] =
+                Layout::vertical([Constraint::Length(checkpoints::HEIGHT), Constraint::Min(0)])
+                    .areas(area);
+            checkpoints::render(frame, c, top);
+            histogram::render(frame, app, rest);
+        }
+        Some(c) => checkpoints::render(frame, c, area),
+        None => histogram::render(frame, app, area),
+    };
     if area.height < HISTORY_MIN_ROWS {
         let [left, right] =
             Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
                 .areas(area);
-        histogram::render(frame, app, left);
+        histogram(frame, left);
         events::render(frame, app, right);
         return;
     }
@@ -79,7 +93,7 @@ fn render_lower(frame: &mut Frame, app: &App, area: Rect) {
         Layout::vertical([Constraint::Min(0), Constraint::Length(log_rows)]).areas(area);
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(top);
-    histogram::render(frame, app, left);
+    histogram(frame, left);
     history::render(frame, app, right);
     events::render(frame, app, log);
 }

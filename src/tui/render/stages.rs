@@ -1,6 +1,8 @@
 //! The stage table: one row per stage with workers, queue, rates, latency
 //! percentiles, busy / idle / blocked, drops and restarts; the selected row
-//! highlighted and the bottleneck named in the title.
+//! highlighted and the bottleneck named in the title. A producer with
+//! event-time watermarks (a Flink job) adds a `wm lag` column: how far
+//! each stage's watermark lags the wall clock, `n/a` where it has none.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -8,6 +10,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Cell, Row, Table, TableState};
 
+use crate::export::stream_text::watermark_lag;
 use crate::format;
 use crate::history::{Metric, StageMetric};
 use crate::metrics::{Backpressure, Latency, Percentiles, Snapshot, StageSnapshot};
@@ -117,13 +120,26 @@ const COLUMNS: &[Column] = &[
     Column { header: "rst", width: 4, min_table: 0, cell: |s| right_styled(s.restarts.to_string(), if s.restarts > 0 { Style::new().fg(theme::WARN) } else { Style::new() }) },
 ];
 
+/// Shown only when some stage has a watermark.
+const WATERMARK_LAG: Column = Column {
+    header: "wm lag",
+    width: 7,
+    min_table: 0,
+    cell: |s| match s.watermark {
+        Some(_) => right(watermark_lag(s.watermark.as_ref())),
+        None => right_styled(watermark_lag(None), theme::label()),
+    },
+};
+
 pub fn render(frame: &mut Frame, app: &App, area: Rect) {
     let Some(snapshot) = app.shown() else {
         frame.render_widget(super::panel(" stages "), area);
         return;
     };
+    let watermarks = snapshot.stages.iter().any(|s| s.watermark.is_some());
     let columns: Vec<&Column> = COLUMNS
         .iter()
+        .chain(watermarks.then_some(&WATERMARK_LAG))
         .filter(|c| area.width >= c.min_table)
         .collect();
     let name_width = snapshot
