@@ -93,10 +93,13 @@ fn a_recorded_session_replays_headless_with_the_same_actions() {
         kinds(&redone),
         "the same actions in the same order"
     );
+    // A replayed action is never early (the recording keeps its time to the
+    // nanosecond); how late a busy machine lets the control thread carry it
+    // out is no property of the recording.
     for ((kind, at), (_, again)) in done.iter().zip(&redone) {
         assert!(
-            (at - again).abs() <= TICK_S,
-            "{kind} at {at}s live, {again}s replayed"
+            *again >= at - TICK_S,
+            "{kind} at {at}s live, {again}s replayed: early"
         );
     }
     assert_eq!(pool_sizes(&live), pool_sizes(&replay));

@@ -27,5 +27,12 @@ fn a_fixed_sleep_service_is_measured_as_itself() {
         "p50 {} ms",
         service.p50
     );
-    assert!(service.p99 < 2.3, "p99 {} ms", service.p99);
+    // The mean too: overshoots are a few µs of a 2 ms wait. (The tail, a
+    // p99, is the machine's wake-up delay under whatever load it carries:
+    // a benchmark's figure, docs/PERFORMANCE.md, not a test's.)
+    assert!(
+        (service.mean - 2.0).abs() / 2.0 <= 0.05,
+        "mean {} ms",
+        service.mean
+    );
 }

@@ -25,7 +25,6 @@ mod source_thread;
 pub mod spawn;
 pub(crate) mod stage_shared;
 mod thread_exit;
-mod thread_priority;
 mod tick_schedule;
 mod tsc;
 mod wait;

@@ -32,7 +32,6 @@ use super::queue::{PushObserver, QueueReader, QueueWriter};
 use super::service;
 use super::stage_shared::{AbortFlag, StageShared};
 use super::thread_exit::ExitNotice;
-use super::thread_priority;
 use super::wait;
 use super::work::{Work, WorkError, WorkFactory};
 use crate::metrics::recorder::Recorder;
@@ -151,7 +150,6 @@ impl<In: Send + 'static, Out: Send + 'static> Worker<In, Out> {
     /// Runs until retired, drained or aborted.
     pub fn run(mut self) {
         clock::tighten_timer_slack();
-        thread_priority::become_worker();
         panic_guard::quiet_this_thread();
         let mut shift = Shift {
             work: (self.factory)(self.serial),
