@@ -440,6 +440,7 @@ mod tests {
                 total: window,
                 buckets: Vec::new(),
                 recorded: Default::default(),
+                added: Vec::new(),
                 unavailable: false,
             },
             stages: Vec::new(),
