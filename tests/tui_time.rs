@@ -229,3 +229,29 @@ fn a_restart_flood_folds_into_one_line_that_counts_it() {
         "enrich: 12 worker restarts in 3 s (12 crashes; latest: 1 worker restart after a crash (last cause: boom))"
     );
 }
+
+#[test]
+fn the_log_filter_cycles_and_keeps_only_its_lines() {
+    let mut app = app(Scene::Burst);
+    let log = |app: &App| {
+        let screen = text(draw(app, 160, 48).backend().buffer());
+        let start = screen.find(" events").expect("the event log's title");
+        screen[start..].to_string()
+    };
+    let all = log(&app);
+    assert!(all.contains("burst") && all.contains("restart"), "{all}");
+    app.apply(Action::FilterLog);
+    let commands = log(&app);
+    assert!(commands.contains("events · commands (F)"), "{commands}");
+    assert!(commands.contains("burst of 10000"), "{commands}");
+    assert!(!commands.contains("worker restart"), "{commands}");
+    app.apply(Action::FilterLog);
+    let failures = log(&app);
+    assert!(failures.contains("events · failures (F)"), "{failures}");
+    assert!(failures.contains("restart"), "{failures}");
+    assert!(!failures.contains("burst of 10000"), "{failures}");
+    app.apply(Action::FilterLog);
+    assert!(log(&app).contains("no bottleneck events yet"));
+    app.apply(Action::FilterLog);
+    assert_eq!(log(&app), all, "the cycle comes back to all");
+}

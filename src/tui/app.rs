@@ -11,7 +11,7 @@ use crate::metrics::{Latency, Snapshot, StageSnapshot};
 use crate::session::SessionInfo;
 
 use super::chart_kind::{ChartKind, ChartSpan};
-use super::event_log::{EventLog, LogLine};
+use super::event_log::{EventLog, LogFilter, LogLine};
 use super::requests::Requests;
 
 /// Seconds a long rewind step jumps.
@@ -113,6 +113,8 @@ pub struct App {
     pub status: Option<String>,
     /// Lines the event log is scrolled back from its newest.
     pub log_scroll: usize,
+    /// Which lines the event log shows.
+    pub log_filter: LogFilter,
     /// Set when the dashboard replays a recording.
     pub playback: Option<Playback>,
     history: History,
@@ -138,6 +140,7 @@ impl App {
             now: SystemTime::UNIX_EPOCH,
             status: None,
             log_scroll: 0,
+            log_filter: LogFilter::All,
             playback: None,
             history: History::default(),
             events: EventLog::default(),

@@ -149,6 +149,7 @@ impl Comparison {
             | Action::NextEvent
             | Action::Live
             | Action::ScrollLog
+            | Action::FilterLog
             | Action::Slower
             | Action::Faster
             | Action::FullSpeed => {}

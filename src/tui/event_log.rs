@@ -144,6 +144,66 @@ impl LogLine {
     }
 }
 
+/// Which lines the event log shows (`F` cycles it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LogFilter {
+    /// Every line.
+    #[default]
+    All,
+    /// What was commanded: the operator's keys and the timeline.
+    Commands,
+    /// What went wrong: drops, restarts, refusals, cut-short drains.
+    Failures,
+    /// Where the bottleneck moved.
+    Bottleneck,
+}
+
+/// The report's `kind` words of what went wrong.
+const FAILURE_WORDS: &[&str] = &[
+    "drops",
+    "drops-end",
+    "restart",
+    "ignored",
+    "memory-cap",
+    "spawn-refused",
+    "drain-timeout",
+    "output-failed",
+    "ticks-skipped",
+    "unadmitted",
+];
+
+impl LogFilter {
+    /// The next filter in the `F` cycle.
+    pub fn next(self) -> Self {
+        match self {
+            Self::All => Self::Commands,
+            Self::Commands => Self::Failures,
+            Self::Failures => Self::Bottleneck,
+            Self::Bottleneck => Self::All,
+        }
+    }
+
+    /// The name shown in the log's title.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::All => "all",
+            Self::Commands => "commands",
+            Self::Failures => "failures",
+            Self::Bottleneck => "bottleneck",
+        }
+    }
+
+    /// Whether `line` passes the filter.
+    pub fn keeps(self, line: &LogLine) -> bool {
+        match self {
+            Self::All => true,
+            Self::Commands => matches!(line.origin, Origin::Operator | Origin::Timeline),
+            Self::Failures => FAILURE_WORDS.contains(&line.word.as_str()),
+            Self::Bottleneck => line.word == "bottleneck",
+        }
+    }
+}
+
 /// The log's lines, oldest first.
 #[derive(Debug, Clone, Default)]
 pub struct EventLog {
