@@ -38,6 +38,7 @@ fn side(name: &str, burst: bool) -> Side {
                 note: None,
                 stage: None,
                 count: None,
+                items: Some(10_000),
             }]
         } else {
             Vec::new()

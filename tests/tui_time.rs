@@ -339,3 +339,26 @@ fn wide_tables_show_restarts_retries_and_dead_letters_per_second() {
         "40"
     );
 }
+
+#[test]
+fn while_a_burst_lasts_the_header_shows_its_arrival_rate_and_time_left() {
+    let mut app = app(Scene::Burst);
+    let header = |app: &App| {
+        let screen = text(draw(app, 160, 48).backend().buffer());
+        screen.lines().take(3).collect::<Vec<_>>().join("\n")
+    };
+    assert!(!header(&app).contains("s left"), "over by 60 s");
+    // The fixture's burst: 10 000 items at 40 s with the source at 1000/s,
+    // so due at 10 000/s for one second.
+    app.apply(Action::JumpBack);
+    app.apply(Action::JumpBack);
+    assert_eq!(app.shown().unwrap().t_s, 40.0);
+    let during = header(&app);
+    assert!(during.contains("burst 10.0k/s, 1.0 s left"), "{during}");
+    app.apply(Action::StepForward);
+    assert!(header(&app).contains("burst 10.0k/s, 0.8 s left"));
+    for _ in 0..3 {
+        app.apply(Action::StepForward);
+    }
+    assert!(!header(&app).contains("s left"), "all due by 41 s");
+}

@@ -109,6 +109,8 @@ pub struct RecordedEvent {
     pub stage: Option<String>,
     /// The record's `count` (workers restarted, pool size…), if it has one.
     pub count: Option<u64>,
+    /// The record's `items` (a burst's size…), if it has one.
+    pub items: Option<u64>,
 }
 
 /// One tick of a recorded run.

@@ -81,6 +81,8 @@ struct EventRecord {
     stage: Option<String>,
     #[serde(default)]
     count: Option<u64>,
+    #[serde(default)]
+    items: Option<u64>,
 }
 
 #[derive(Deserialize, Default)]
@@ -293,6 +295,7 @@ impl TickRecord {
                 note: e.note,
                 stage: e.stage,
                 count: e.count,
+                items: e.items,
             })
             .collect();
         let snapshot = Snapshot {

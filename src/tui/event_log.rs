@@ -42,6 +42,8 @@ pub struct LogLine {
     pub restarts: u64,
     /// When the first restart folded into this line happened.
     pub since_s: f64,
+    /// Items a burst injected, for a burst line.
+    pub items: Option<u64>,
 }
 
 impl LogLine {
@@ -72,6 +74,10 @@ impl LogLine {
             EventKind::Restart { count, .. } => *count,
             _ => 0,
         };
+        let items = match &event.kind {
+            EventKind::Applied(Applied::Burst { items }) => Some(*items),
+            _ => None,
+        };
         (!no_op).then(|| Self {
             t_s: event.t_s,
             origin: event.origin,
@@ -82,6 +88,7 @@ impl LogLine {
             stage: event.stage_name().map(str::to_string),
             restarts,
             since_s: event.t_s,
+            items,
         })
     }
 
@@ -110,6 +117,7 @@ impl LogLine {
             stage: event.stage.clone(),
             restarts,
             since_s: event.t_s,
+            items: (event.word == "burst").then_some(event.items).flatten(),
         })
     }
 
