@@ -51,7 +51,7 @@ pub enum SeriesError {
     },
 }
 
-/// What a series says about its run (schema 2's first line).
+/// What a series says about its run (its first line, from schema 2 on).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct SeriesHeader {
     /// The schema: 3 (histogram deltas), 2 (whole windowed histograms),
