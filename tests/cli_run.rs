@@ -74,13 +74,14 @@ fn the_burst_demo_fills_enrich_backs_up_the_source_and_recovers() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    // Schema 2: the first line says what the run is; a snapshot per tick follows.
+    // Schema 3: the first line says what the run is; a snapshot per tick
+    // follows, with what it added to each histogram.
     let header = series.remove(0);
-    assert_eq!(header["series"], 2);
+    assert_eq!(header["series"], 3);
     assert_eq!(header["scenario"], "burst");
     assert!(
-        series[0]["hist"]["stages"].is_array(),
-        "histograms per tick"
+        series[0]["hist_delta"]["stages"].is_array(),
+        "histogram deltas per tick"
     );
     let at = |s: &Value| s["t_s"].as_f64().unwrap();
     let p99 = |s: &Value| s["end_to_end_ms"]["window"]["p99"].as_f64().unwrap();

@@ -10,9 +10,9 @@ use assert_cmd::cargo::cargo_bin_cmd;
 use fixture::{Scene, snapshot};
 use pipetop::replay::{Moment, RecordedEvent};
 use pipetop::session::SessionInfo;
-use pipetop::tui::App;
 use pipetop::tui::compare::{Comparison, Side};
 use pipetop::tui::render::compare::render;
+use pipetop::tui::{Action, App, ChartSpan};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
@@ -38,6 +38,7 @@ fn side(name: &str, burst: bool) -> Side {
                 note: None,
                 stage: None,
                 count: None,
+                items: Some(10_000),
             }]
         } else {
             Vec::new()
@@ -61,6 +62,67 @@ fn compare_frame_160x48() {
     let mut terminal = Terminal::new(TestBackend::new(160, 48)).unwrap();
     terminal.draw(|f| render(f, &c)).unwrap();
     insta::assert_snapshot!(terminal.backend());
+}
+
+fn screen(c: &Comparison) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(160, 48)).unwrap();
+    terminal.draw(|f| render(f, c)).unwrap();
+    let buf = terminal.backend().buffer().clone();
+    (0..buf.area.height)
+        .map(|y| {
+            (0..buf.area.width)
+                .map(|x| buf[(x, y)].symbol())
+                .collect::<String>()
+                + "\n"
+        })
+        .collect()
+}
+
+/// The comparison rewound to the burst (`,` from the end) and drawn over
+/// the last minute before it (`z` from the whole run).
+#[test]
+fn rewound_compare_frame_160x48() {
+    let mut c = Comparison::new(side("a", true), side("b", false));
+    c.selected = 2;
+    c.apply(Action::PrevEvent);
+    c.apply(Action::CycleSpan);
+    let mut terminal = Terminal::new(TestBackend::new(160, 48)).unwrap();
+    terminal.draw(|f| render(f, &c)).unwrap();
+    insta::assert_snapshot!(terminal.backend());
+}
+
+#[test]
+fn compare_keys_move_one_moment_on_the_shared_axis_and_cycle_the_span() {
+    let mut c = Comparison::new(side("a", true), side("b", false));
+    assert_eq!(c.shown_s(), 60.0, "the end");
+    assert_eq!(c.axis(), (0.0, 60.0), "the whole run");
+    c.apply(Action::PrevEvent);
+    assert_eq!(c.at, Some(40.0), "the burst");
+    let rewound = screen(&c);
+    assert!(rewound.contains("at 00:40 of 01:00"), "{rewound}");
+    c.apply(Action::StepBack);
+    assert_eq!(c.at, Some(39.75), "one tick of 250 ms");
+    c.apply(Action::JumpBack);
+    assert_eq!(c.at, Some(29.75));
+    c.apply(Action::NextEvent);
+    assert_eq!(c.at, Some(40.0));
+    // Events after the moment shown are not shown yet.
+    c.apply(Action::JumpBack);
+    assert!(!screen(&c).contains("burst of 10000"));
+    c.apply(Action::CycleSpan);
+    assert_eq!(c.span, ChartSpan::Minute);
+    assert_eq!(c.axis(), (0.0, 60.0), "a minute, not before the start");
+    c.apply(Action::Live);
+    assert_eq!(c.at, None);
+    c.apply(Action::CycleSpan);
+    assert_eq!(c.span, ChartSpan::TenMinutes);
+    c.apply(Action::JumpForward);
+    assert_eq!(c.at, None, "past the end is the end");
+    let end = screen(&c);
+    assert!(
+        end.contains("burst of 10000") && !end.contains(" of 01:00"),
+        "{end}"
+    );
 }
 
 #[test]

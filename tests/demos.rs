@@ -45,7 +45,7 @@ fn every_demo_file_is_listed_and_passes_check() {
 /// snapshot.
 fn check_series(name: &str, series: &str) -> Value {
     let mut last = Value::Null;
-    // The first line (schema 2) says what the run is.
+    // The first line (schema 2 on) says what the run is.
     for (i, line) in series.lines().skip(1).enumerate() {
         let snap: Value = serde_json::from_str(line).unwrap();
         let t = &snap["totals"];

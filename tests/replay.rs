@@ -178,7 +178,7 @@ fn a_schema_1_series_opens_without_histograms() {
         .skip(1)
         .map(|l| {
             let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
-            v.as_object_mut().unwrap().remove("hist");
+            v.as_object_mut().unwrap().remove("hist_delta");
             v.to_string() + "\n"
         })
         .collect();
@@ -191,6 +191,88 @@ fn a_schema_1_series_opens_without_histograms() {
     while !recording.feed_one(&mut app).unwrap() {}
     assert_eq!(app.live().unwrap().tick, run.live.last().unwrap().tick);
     assert!(app.live().unwrap().end_to_end_ms.buckets.is_empty());
+}
+
+/// A latency's buckets as schema 2 wrote them: `[first index, counts]`.
+fn schema_2_hist(latency: &pipetop::metrics::Latency) -> serde_json::Value {
+    let first = latency
+        .buckets
+        .first()
+        .map_or(0, |b| ((b.le_ms * 1e6).log2() * 2.0).round() as i32);
+    let counts: Vec<u64> = latency.buckets.iter().map(|b| b.count).collect();
+    serde_json::json!([first, counts])
+}
+
+#[test]
+fn a_schema_2_series_with_whole_histograms_still_draws_the_live_frames() {
+    let run = recorded();
+    let text = std::fs::read_to_string(&run.series).unwrap();
+    let mut lines = text.lines();
+    let mut header: serde_json::Value = serde_json::from_str(lines.next().unwrap()).unwrap();
+    assert_eq!(header["series"], 3);
+    header["series"] = 2.into();
+    let mut old = header.to_string() + "\n";
+    for (line, live) in lines.zip(&run.live) {
+        let mut v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let tick = v.as_object_mut().unwrap();
+        assert!(tick.remove("hist_delta").is_some());
+        let stages: Vec<serde_json::Value> = live
+            .stages
+            .iter()
+            .map(|s| serde_json::json!({"service": schema_2_hist(&s.service_ms), "wait": schema_2_hist(&s.wait_ms)}))
+            .collect();
+        tick.insert(
+            "hist".into(),
+            serde_json::json!({"e2e": schema_2_hist(&live.end_to_end_ms), "stages": stages}),
+        );
+        old += &(v.to_string() + "\n");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("schema2.jsonl");
+    std::fs::write(&path, old).unwrap();
+    let mut recording = Recording::open(&path).unwrap();
+    assert!(recording.has_histograms());
+    let mut live = App::new(recording.info());
+    let mut replay = App::new(recording.info());
+    for (k, snapshot) in run.live.iter().enumerate() {
+        live.on_snapshot(Arc::new(snapshot.clone()));
+        recording.feed_one(&mut replay).unwrap();
+        at_noon(&mut live);
+        at_noon(&mut replay);
+        assert_eq!(frame(&live, 160, 48), frame(&replay, 160, 48), "tick {k}");
+    }
+}
+
+#[test]
+fn a_series_line_carries_what_its_tick_added_not_the_window() {
+    let run = recorded();
+    let text = std::fs::read_to_string(&run.series).unwrap();
+    let added = |latency: &serde_json::Value| -> u64 {
+        latency
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|piece| piece[2].as_array().unwrap().iter())
+            .map(|c| c.as_u64().unwrap())
+            .sum()
+    };
+    let mut e2e_added = 0;
+    for (line, live) in text.lines().skip(1).zip(&run.live) {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert!(v.get("hist").is_none());
+        let delta = &v["hist_delta"];
+        e2e_added += added(&delta["e2e"]);
+        // What the ticks so far added is what the run has recorded so far.
+        assert_eq!(
+            e2e_added, live.end_to_end_ms.total.count,
+            "tick {}",
+            live.tick
+        );
+        for (stage, hist) in live.stages.iter().zip(delta["stages"].as_array().unwrap()) {
+            assert_eq!(added(&hist["service"]), stage.service_ms.recorded.len());
+            assert_eq!(added(&hist["wait"]), stage.wait_ms.recorded.len());
+        }
+    }
 }
 
 #[test]

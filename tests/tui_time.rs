@@ -229,3 +229,136 @@ fn a_restart_flood_folds_into_one_line_that_counts_it() {
         "enrich: 12 worker restarts in 3 s (12 crashes; latest: 1 worker restart after a crash (last cause: boom))"
     );
 }
+
+#[test]
+fn the_log_filter_cycles_and_keeps_only_its_lines() {
+    let mut app = app(Scene::Burst);
+    let log = |app: &App| {
+        let screen = text(draw(app, 160, 48).backend().buffer());
+        let start = screen.find(" events").expect("the event log's title");
+        screen[start..].to_string()
+    };
+    let all = log(&app);
+    assert!(all.contains("burst") && all.contains("restart"), "{all}");
+    app.apply(Action::FilterLog);
+    let commands = log(&app);
+    assert!(commands.contains("events · commands (F)"), "{commands}");
+    assert!(commands.contains("burst of 10000"), "{commands}");
+    assert!(!commands.contains("worker restart"), "{commands}");
+    app.apply(Action::FilterLog);
+    let failures = log(&app);
+    assert!(failures.contains("events · failures (F)"), "{failures}");
+    assert!(failures.contains("restart"), "{failures}");
+    assert!(!failures.contains("burst of 10000"), "{failures}");
+    app.apply(Action::FilterLog);
+    assert!(log(&app).contains("no bottleneck events yet"));
+    app.apply(Action::FilterLog);
+    assert_eq!(log(&app), all, "the cycle comes back to all");
+}
+
+/// 20 s of the normal scene where enrich's queue is unbounded and grows by
+/// 500 items/s, and enrich restarts 2 workers, retries 10 attempts and
+/// dead-letters 1 item per second.
+fn unbounded_and_failing() -> App {
+    let mut app = App::new(Default::default());
+    for tick in 0..=80u64 {
+        let mut s = fixture::snapshot(Scene::Normal, tick, 0.0);
+        let enrich = &mut s.stages[2];
+        enrich.queue_capacity = None;
+        enrich.queue_len = 125 * tick as usize;
+        enrich.restarts = tick / 2;
+        enrich.retried = 10 * tick / 4;
+        enrich.dead_lettered = tick / 4;
+        app.on_snapshot(std::sync::Arc::new(s));
+    }
+    app
+}
+
+/// The cell of the stage table in the row of `stage` under the header `column`.
+fn table_cell(buf: &Buffer, stage: &str, column: &str) -> (String, ratatui::style::Color) {
+    let screen = text(buf);
+    let lines: Vec<&str> = screen.lines().collect();
+    let header = lines
+        .iter()
+        .position(|l| l.contains("queue 1m"))
+        .expect("the table's header");
+    let row = lines[header..]
+        .iter()
+        .position(|l| l.contains(stage))
+        .map(|i| i + header)
+        .expect("the stage's row");
+    // Columns are right-aligned under their header: the cell ends where the header ends.
+    let chars: Vec<char> = lines[header].chars().collect();
+    let name: Vec<char> = column.chars().collect();
+    let start = (0..chars.len())
+        .find(|&i| {
+            chars[i..].starts_with(&name) && !chars[i + name.len()..].starts_with(&[' ', '1'])
+        })
+        .expect("the column");
+    let end = start + name.len();
+    let cells: Vec<String> = (0..end)
+        .map(|x| buf[(x as u16, row as u16)].symbol().to_string())
+        .collect();
+    let joined: String = cells.concat();
+    let value = joined.rsplit("  ").next().unwrap_or("").trim().to_string();
+    (value, buf[(end as u16 - 1, row as u16)].fg)
+}
+
+#[test]
+fn an_unbounded_queue_cell_is_coloured_by_its_growth() {
+    let app = unbounded_and_failing();
+    let terminal = draw(&app, 160, 48);
+    let (value, colour) = table_cell(terminal.backend().buffer(), "enrich", "queue");
+    assert!(value.ends_with("/∞"), "{value}");
+    assert_eq!(colour, pipetop::tui::theme::BAD, "growing: red");
+    // A queue that stopped growing and holds items reads as a warning.
+    let mut app = app;
+    let mut last = app.live().unwrap().clone();
+    for _ in 0..40 {
+        last.tick += 1;
+        last.t_s += 0.25;
+        app.on_snapshot(std::sync::Arc::new(last.clone()));
+    }
+    let terminal = draw(&app, 160, 48);
+    let (_, colour) = table_cell(terminal.backend().buffer(), "enrich", "queue");
+    assert_eq!(colour, pipetop::tui::theme::WARN, "holding: yellow");
+}
+
+#[test]
+fn wide_tables_show_restarts_retries_and_dead_letters_per_second() {
+    let app = unbounded_and_failing();
+    let wide = draw(&app, 160, 48);
+    let buf = wide.backend().buffer();
+    assert_eq!(table_cell(buf, "enrich", "rst").0, "40 2.0/s");
+    assert_eq!(table_cell(buf, "enrich", "retry").0, "200 10/s");
+    assert_eq!(table_cell(buf, "enrich", "dead").0, "20 1.0/s");
+    // Narrower tables keep the totals alone.
+    let narrow = draw(&app, 100, 30);
+    assert_eq!(
+        table_cell(narrow.backend().buffer(), "enrich", "rst").0,
+        "40"
+    );
+}
+
+#[test]
+fn while_a_burst_lasts_the_header_shows_its_arrival_rate_and_time_left() {
+    let mut app = app(Scene::Burst);
+    let header = |app: &App| {
+        let screen = text(draw(app, 160, 48).backend().buffer());
+        screen.lines().take(3).collect::<Vec<_>>().join("\n")
+    };
+    assert!(!header(&app).contains("s left"), "over by 60 s");
+    // The fixture's burst: 10 000 items at 40 s with the source at 1000/s,
+    // so due at 10 000/s for one second.
+    app.apply(Action::JumpBack);
+    app.apply(Action::JumpBack);
+    assert_eq!(app.shown().unwrap().t_s, 40.0);
+    let during = header(&app);
+    assert!(during.contains("burst 10.0k/s, 1.0 s left"), "{during}");
+    app.apply(Action::StepForward);
+    assert!(header(&app).contains("burst 10.0k/s, 0.8 s left"));
+    for _ in 0..3 {
+        app.apply(Action::StepForward);
+    }
+    assert!(!header(&app).contains("s left"), "all due by 41 s");
+}

@@ -76,7 +76,7 @@ fn a_virtual_run_writes_series_and_screenshot_in_virtual_time() {
         .unwrap()
         .lines()
         .map(|l| serde_json::from_str::<Value>(l).unwrap())
-        // The first line says what the run is (series schema 2).
+        // The first line says what the run is (series schema 2 on).
         .filter(|l| l.get("tick").is_some())
         .collect();
     // One snapshot per 250 ms of virtual time, however fast it ran.

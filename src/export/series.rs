@@ -1,11 +1,15 @@
-//! The time series (`--series FILE.jsonl`), schema 2: a first line that
-//! says what the run was (`{"series":2, "scenario", "description",
+//! The time series (`--series FILE.jsonl`), schema 3: a first line that
+//! says what the run was (`{"series":3, "scenario", "description",
 //! "lesson", "seed", "tick_ms", "window_secs", "burst_items"}`), then one
 //! snapshot per tick, one JSON object per line, with the field names of the
-//! metrics table, plus `hist`: the windowed latency histograms the
-//! dashboard draws at that tick, sparse (`[first, [counts…]]`, bucket `i`
-//! holding latencies up to 2^(i/2) ns), so a replay can draw them.
-//! Schema 1 (no first line, no `hist`) is the same without them.
+//! metrics table, plus `hist_delta`: the latencies recorded since the tick
+//! before, per histogram (end-to-end, and each stage's service and wait),
+//! over the dashboard's log buckets (bucket `i` holds latencies up to
+//! 2^(i/2) ns), one piece `[second, first, [counts…]]` per second of the
+//! window they were filed under. A replay sums the pieces of the last
+//! `window_secs` seconds to draw the windowed histogram the run drew.
+//! Schema 2 wrote that windowed histogram whole at every tick (`hist`,
+//! `[first, [counts…]]`); schema 1 had no first line and no histograms.
 //!
 //! Each line is written whole as it comes, so a run that is killed leaves
 //! whole lines. A write that fails (a full disk) is cut back to the last
@@ -19,13 +23,14 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::output_file::OutputFile;
-use crate::metrics::{Bucket, Latency, Snapshot};
+use crate::metrics::{AddedBuckets, Bucket, Latency, Snapshot};
 use crate::session::SessionInfo;
 
 /// The schema the first line names.
-pub const SERIES_SCHEMA: u32 = 2;
+pub const SERIES_SCHEMA: u32 = 3;
 
 /// Log buckets per doubling of the latency histograms.
+#[cfg(test)]
 const BUCKETS_PER_OCTAVE: f64 = 2.0;
 
 /// The first line of a series.
@@ -49,62 +54,71 @@ pub struct SeriesHeader<'a> {
     pub burst_items: u64,
 }
 
-/// A histogram as written: the index of its first bucket and the counts
-/// from there on.
+/// A histogram as schema 2 wrote it: the index of its first bucket and the
+/// counts from there on.
 pub type SparseBuckets = (i32, Vec<u64>);
 
+/// A piece of a tick's histogram delta as written: `[second, first, counts]`.
+pub type AddedPiece = (u64, i32, Vec<u64>);
+
 /// The index of the bucket with upper bound `le_ms`.
-pub fn bucket_index(le_ms: f64) -> i32 {
+#[cfg(test)]
+fn bucket_index(le_ms: f64) -> i32 {
     ((le_ms * 1e6).log2() * BUCKETS_PER_OCTAVE).round() as i32
 }
 
-/// The upper bound of bucket `index`, in milliseconds (as the sampler makes it).
-pub fn bucket_le_ms(index: i32) -> f64 {
-    2f64.powf(index as f64 / BUCKETS_PER_OCTAVE) / 1e6
-}
-
 /// A latency's buckets, sparse.
-pub fn sparse(buckets: &[Bucket]) -> SparseBuckets {
+#[cfg(test)]
+fn sparse(buckets: &[Bucket]) -> SparseBuckets {
     let first = buckets.first().map_or(0, |b| bucket_index(b.le_ms));
     (first, buckets.iter().map(|b| b.count).collect())
 }
 
-/// The buckets of a sparse histogram.
+/// The buckets of a schema 2 histogram.
 pub fn dense((first, counts): &SparseBuckets) -> Vec<Bucket> {
     counts
         .iter()
         .enumerate()
         .map(|(i, &count)| Bucket {
-            le_ms: bucket_le_ms(first + i as i32),
+            le_ms: crate::metrics::bucket_le_ms(first + i as i32),
             count,
         })
         .collect()
 }
 
-/// One stage's histograms at one tick.
-#[derive(Debug, Serialize)]
-struct StageHist {
-    service: SparseBuckets,
-    wait: SparseBuckets,
+/// One tick's delta of one histogram, as written.
+struct Delta<'a>(&'a [AddedBuckets]);
+
+impl Serialize for Delta<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(|p| (p.second, p.first, &p.counts)))
+    }
 }
 
-/// The histograms of one tick.
-#[derive(Debug, Serialize)]
-struct TickHist {
-    e2e: SparseBuckets,
-    stages: Vec<StageHist>,
+/// One stage's histogram deltas at one tick.
+#[derive(Serialize)]
+struct StageDelta<'a> {
+    service: Delta<'a>,
+    wait: Delta<'a>,
 }
 
-/// One line after the first: the snapshot and its histograms.
+/// The histogram deltas of one tick.
+#[derive(Serialize)]
+struct TickDelta<'a> {
+    e2e: Delta<'a>,
+    stages: Vec<StageDelta<'a>>,
+}
+
+/// One line after the first: the snapshot and its histogram deltas.
 #[derive(Serialize)]
 struct TickLine<'a> {
     #[serde(flatten)]
     snapshot: &'a Snapshot,
-    hist: TickHist,
+    hist_delta: TickDelta<'a>,
 }
 
-fn hist(latency: &Latency) -> SparseBuckets {
-    sparse(&latency.buckets)
+fn delta(latency: &Latency) -> Delta<'_> {
+    Delta(&latency.added)
 }
 
 /// Writes snapshots as JSON lines.
@@ -154,14 +168,14 @@ impl SeriesWriter {
         self.line = self.header.take().unwrap_or_default();
         let line = TickLine {
             snapshot,
-            hist: TickHist {
-                e2e: hist(&snapshot.end_to_end_ms),
+            hist_delta: TickDelta {
+                e2e: delta(&snapshot.end_to_end_ms),
                 stages: snapshot
                     .stages
                     .iter()
-                    .map(|s| StageHist {
-                        service: hist(&s.service_ms),
-                        wait: hist(&s.wait_ms),
+                    .map(|s| StageDelta {
+                        service: delta(&s.service_ms),
+                        wait: delta(&s.wait_ms),
                     })
                     .collect(),
             },

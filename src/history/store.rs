@@ -7,7 +7,7 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use crate::metrics::Snapshot;
+use crate::metrics::{Latency, Snapshot};
 
 use super::metric::{Metric, read_row};
 
@@ -108,6 +108,34 @@ pub struct History {
     events: Vec<EventMark>,
 }
 
+/// The snapshot as the history keeps it for rewinding: without the
+/// latencies recorded since the tick before (full resolution, and by
+/// second), which the exporters and the series take from the run and no
+/// panel draws; the drawn buckets and percentiles stay.
+fn as_kept(snapshot: Arc<Snapshot>) -> Arc<Snapshot> {
+    let heavy = |l: &Latency| !l.recorded.is_empty() || !l.added.is_empty();
+    let latencies = std::iter::once(&snapshot.end_to_end_ms).chain(
+        snapshot
+            .stages
+            .iter()
+            .flat_map(|s| [&s.service_ms, &s.wait_ms]),
+    );
+    if !latencies.into_iter().any(heavy) {
+        return snapshot;
+    }
+    let mut kept = Arc::unwrap_or_clone(snapshot);
+    let strip = |l: &mut Latency| {
+        l.recorded = Default::default();
+        l.added = Vec::new();
+    };
+    strip(&mut kept.end_to_end_ms);
+    for stage in &mut kept.stages {
+        strip(&mut stage.service_ms);
+        strip(&mut stage.wait_ms);
+    }
+    Arc::new(kept)
+}
+
 impl History {
     /// Takes in one snapshot (and the words and times of its events).
     pub fn push(&mut self, snapshot: Arc<Snapshot>, events: impl IntoIterator<Item = EventMark>) {
@@ -116,6 +144,7 @@ impl History {
             self.stride = 1;
             self.older_stride = 1;
         }
+        let snapshot = as_kept(snapshot);
         let before = self.recent.back().map(|(s, _)| s.as_ref());
         let values = read_row(&snapshot, before, self.stages);
         self.push_whole(Row::of_tick(snapshot.t_s, &values));

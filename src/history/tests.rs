@@ -183,3 +183,25 @@ fn an_event_between_ticks_is_shown_by_the_moment_after_it() {
     assert_eq!(history.moment_at_or_after(2.4).unwrap().tick, 10);
     assert_eq!(history.moment_at_or_after(99.0).unwrap().tick, 99);
 }
+
+#[test]
+fn a_kept_moment_drops_what_only_exporters_read_and_keeps_what_panels_draw() {
+    let mut history = History::default();
+    let mut snapshot = (*at(0, 1)).clone();
+    snapshot.end_to_end_ms.buckets = vec![crate::metrics::Bucket {
+        le_ms: 1.0,
+        count: 3,
+    }];
+    snapshot.end_to_end_ms.recorded = crate::metrics::LatencyCounts::new(vec![(900_000, 3)], 0);
+    snapshot.end_to_end_ms.added = vec![crate::metrics::AddedBuckets {
+        second: 0,
+        first: 40,
+        counts: vec![3],
+    }];
+    history.push(Arc::new(snapshot.clone()), []);
+    let kept = history.moment(0).unwrap();
+    assert!(kept.end_to_end_ms.recorded.is_empty());
+    assert!(kept.end_to_end_ms.added.is_empty());
+    assert_eq!(kept.end_to_end_ms.buckets, snapshot.end_to_end_ms.buckets);
+    assert_eq!(kept.end_to_end_ms.window, snapshot.end_to_end_ms.window);
+}

@@ -22,6 +22,8 @@ const BOTTLENECK_HOLD: u32 = 2;
 struct Seen {
     dropped: u64,
     dropping: bool,
+    /// The stage's drops when its current (or last) dropping episode began.
+    episode_from: u64,
     restarts: u64,
 }
 
@@ -83,7 +85,9 @@ impl EventWatch {
         for (index, (seen, stage)) in self.seen.iter_mut().zip(stages).enumerate() {
             let at = |kind| Event::new(t_s, kind);
             let dropping = stage.dropped > seen.dropped;
+            let mut episode_from = seen.episode_from;
             if dropping && !seen.dropping {
+                episode_from = seen.dropped;
                 events.push(at(EventKind::Drops {
                     stage: stage_ref(stages, index),
                     policy: stage.policy,
@@ -91,6 +95,7 @@ impl EventWatch {
             } else if !dropping && seen.dropping {
                 events.push(at(EventKind::DropsEnd {
                     stage: stage_ref(stages, index),
+                    episode: stage.dropped.saturating_sub(episode_from),
                     dropped: stage.dropped,
                 }));
             }
@@ -112,10 +117,119 @@ impl EventWatch {
             *seen = Seen {
                 dropped: stage.dropped,
                 dropping,
+                episode_from,
                 restarts: stage.restarts,
             };
         }
         events.extend(self.bottleneck.observe(snapshot));
         events
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use crate::metrics::{Backpressure, ProcessSnapshot, RunState, SourceSnapshot, Totals};
+    use crate::model::{QueuePolicy, Rate};
+
+    /// A snapshot whose only stage has dropped `dropped` items so far.
+    fn with_drops(tick: u64, dropped: u64) -> Snapshot {
+        let stage = StageSnapshot {
+            name: "enrich".into(),
+            workers: 1,
+            workers_target: 1,
+            queue_len: 8,
+            queue_capacity: Some(8),
+            queue_max: 8,
+            queue_len_mean: 8.0,
+            window: Default::default(),
+            policy: QueuePolicy::DropNewest,
+            in_service: 1,
+            in_rate: 0.0,
+            out_rate: 0.0,
+            accepted: 0,
+            processed: 0,
+            dropped,
+            retried: 0,
+            dead_lettered: 0,
+            restarts: 0,
+            service_ms: Default::default(),
+            wait_ms: Default::default(),
+            busy: 1.0,
+            idle: 0.0,
+            blocked: 0.0,
+            backpressure: Backpressure::Ok,
+            utilization_total: Default::default(),
+            slowdown: 1.0,
+            failures: Default::default(),
+            watermark: None,
+        };
+        Snapshot {
+            tick,
+            t_s: tick as f64,
+            state: RunState::Running,
+            source: SourceSnapshot {
+                rate: Rate::PerSecond(100.0),
+                paused: false,
+                source_pending: 0,
+                source_lag_ms: 0.0,
+                out_rate: 0.0,
+                blocked: 0.0,
+                backpressure: Backpressure::Ok,
+            },
+            totals: Totals::default(),
+            checkpoint: 0,
+            checkpoints: None,
+            end_to_end_ms: Default::default(),
+            stages: vec![stage],
+            bottleneck: None,
+            bottleneck_reason: None,
+            process: ProcessSnapshot::default(),
+            drain_left_s: None,
+            events: Vec::new(),
+        }
+    }
+
+    /// The drops-end events of a run whose stage dropped these totals, tick by tick.
+    fn ends(totals: &[u64]) -> Vec<(u64, u64)> {
+        let mut watch = EventWatch::default();
+        totals
+            .iter()
+            .enumerate()
+            .flat_map(|(tick, &dropped)| watch.events(&with_drops(tick as u64, dropped)))
+            .filter_map(|e| {
+                let EventKind::DropsEnd {
+                    episode, dropped, ..
+                } = e.kind
+                else {
+                    return None;
+                };
+                Some((episode, dropped))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn stopped_dropping_counts_the_episode_and_the_run() {
+        // Two episodes: 0 → 30 (30 dropped), then 30 → 100 (70 more).
+        let totals = [0, 10, 30, 30, 30, 60, 100, 100];
+        let got = ends(&totals);
+        assert_eq!(got, vec![(30, 30), (70, 100)]);
+        // Every drop belongs to one episode.
+        assert_eq!(got.iter().map(|&(e, _)| e).sum::<u64>(), 100);
+        let sentence = EventKind::DropsEnd {
+            stage: StageRef {
+                index: 0,
+                name: "enrich".into(),
+            },
+            episode: 70,
+            dropped: 100,
+        }
+        .message();
+        assert!(
+            sentence.contains("70 dropped in this episode, 100 in all"),
+            "{sentence}"
+        );
     }
 }

@@ -9,6 +9,7 @@
 
 use hdrhistogram::Histogram;
 
+use super::bucket_window::AddedBuckets;
 use super::snapshot::{Bucket, Latency, Percentiles};
 
 /// The largest latency recorded as itself: ten minutes.
@@ -162,18 +163,35 @@ impl LatencyHistogram {
         }
     }
 
+    /// The index of the drawn bucket holding `value_ns`: bucket `i` holds
+    /// the hdrhistogram buckets whose highest value is up to 2^(i/2) ns.
+    fn bucket_index(&self, value_ns: u64) -> i32 {
+        let highest = self.hist.highest_equivalent(value_ns).max(1);
+        ((highest as f64).log2() * BUCKETS_PER_OCTAVE).ceil() as i32
+    }
+
+    /// `counts` over the drawn buckets: `(index, count)` per bucket used, ascending.
+    fn bucket_counts(&self, counts: &[(u64, u64)]) -> Vec<(i32, u64)> {
+        let mut by_index: Vec<(i32, u64)> = Vec::new();
+        for &(value, count) in counts {
+            let index = self.bucket_index(value);
+            match by_index.last_mut() {
+                Some((last, total)) if *last == index => *total += count,
+                _ => by_index.push((index, count)),
+            }
+        }
+        by_index
+    }
+
     /// The distribution over log-spaced buckets (two per doubling), from the
     /// bucket holding the smallest value to the one holding the largest.
     pub fn buckets(&self) -> Vec<Bucket> {
-        let mut counts: Vec<(i32, u64)> = Vec::new();
-        for v in self.hist.iter_recorded() {
-            let index =
-                ((v.value_iterated_to().max(1) as f64).log2() * BUCKETS_PER_OCTAVE).ceil() as i32;
-            match counts.last_mut() {
-                Some((last, count)) if *last == index => *count += v.count_at_value(),
-                _ => counts.push((index, v.count_at_value())),
-            }
-        }
+        let recorded: Vec<(u64, u64)> = self
+            .hist
+            .iter_recorded()
+            .map(|v| (v.value_iterated_to(), v.count_at_value()))
+            .collect();
+        let counts = self.bucket_counts(&recorded);
         let (Some(&(first, _)), Some(&(last, _))) = (counts.first(), counts.last()) else {
             return Vec::new();
         };
@@ -188,12 +206,17 @@ impl LatencyHistogram {
                     _ => 0,
                 };
                 Bucket {
-                    le_ms: 2f64.powf(index as f64 / BUCKETS_PER_OCTAVE) / 1e6,
+                    le_ms: bucket_le_ms(index),
                     count,
                 }
             })
             .collect()
     }
+}
+
+/// The upper bound of drawn bucket `index`, in milliseconds.
+pub fn bucket_le_ms(index: i32) -> f64 {
+    2f64.powf(index as f64 / BUCKETS_PER_OCTAVE) / 1e6
 }
 
 /// A latency metric over a sliding window of whole seconds and since the start.
@@ -214,6 +237,9 @@ pub struct WindowedLatency {
     /// The flushes since the last [`WindowedLatency::latency`], unmerged.
     since_sample: Vec<(u64, u64)>,
     since_sample_outliers: u64,
+    /// Where each second's flushes start in `since_sample`: `(second,
+    /// offset)`, ascending (seconds come in order).
+    since_sample_seconds: Vec<(u64, usize)>,
 }
 
 /// What was recorded during one second.
@@ -244,6 +270,7 @@ impl WindowedLatency {
             total: LatencyHistogram::new(),
             since_sample: Vec::new(),
             since_sample_outliers: 0,
+            since_sample_seconds: Vec::new(),
         }
     }
 
@@ -270,6 +297,14 @@ impl WindowedLatency {
             self.window.add_counts(recorded);
         }
         self.total.add_counts(recorded);
+        if self
+            .since_sample_seconds
+            .last()
+            .is_none_or(|&(s, _)| s != second)
+        {
+            self.since_sample_seconds
+                .push((second, self.since_sample.len()));
+        }
         self.since_sample.extend_from_slice(&recorded.counts);
         self.since_sample_outliers += recorded.outliers;
     }
@@ -286,9 +321,32 @@ impl WindowedLatency {
         &self.window
     }
 
+    /// What was recorded since the previous sample over the drawn buckets,
+    /// one piece per second it was filed under.
+    fn added_since_sample(&self) -> Vec<AddedBuckets> {
+        let ends = self
+            .since_sample_seconds
+            .iter()
+            .skip(1)
+            .map(|&(_, start)| start)
+            .chain([self.since_sample.len()]);
+        self.since_sample_seconds
+            .iter()
+            .zip(ends)
+            .map(|(&(second, start), end)| {
+                let mut values = self.since_sample[start..end].to_vec();
+                values.sort_unstable_by_key(|&(value, _)| value);
+                AddedBuckets::new(second, &self.window.bucket_counts(&values))
+            })
+            .collect()
+    }
+
     /// The snapshot form: window and total percentiles, window buckets, and
-    /// what was recorded since the previous call.
+    /// what was recorded since the previous call (at full resolution, and
+    /// over the drawn buckets by second).
     pub fn latency(&mut self, now_second: u64) -> Latency {
+        let added = self.added_since_sample();
+        self.since_sample_seconds.clear();
         let window = self.window(now_second);
         let (window, buckets) = (window.percentiles(), window.buckets());
         let recorded = LatencyCounts::merged(
@@ -300,6 +358,7 @@ impl WindowedLatency {
             total: self.total.percentiles(),
             buckets,
             recorded,
+            added,
             unavailable: false,
         }
     }

@@ -5,6 +5,7 @@
 //! counters are single-writer cells summed per stage (see `worker_stats`).
 
 pub(crate) mod bottleneck;
+pub(crate) mod bucket_window;
 pub(crate) mod checkpoint;
 pub(crate) mod derived_events;
 pub(crate) mod latency;
@@ -20,7 +21,8 @@ pub(crate) mod time_account;
 pub(crate) mod worker_group;
 pub(crate) mod worker_stats;
 
-pub use latency::{CEILING_NS, DEFAULT_WINDOW_SECS, LatencyCounts};
+pub use bucket_window::{AddedBuckets, BucketWindow};
+pub use latency::{CEILING_NS, DEFAULT_WINDOW_SECS, LatencyCounts, bucket_le_ms};
 pub use process::default_memory_cap;
 pub use snapshot::{
     Backpressure, Bucket, Latency, Percentiles, ProcessSnapshot, RunState, Snapshot,

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::bucket_window::AddedBuckets;
 use super::latency::LatencyCounts;
 use super::stream_time::{CheckpointStats, Watermark};
 
@@ -122,6 +123,11 @@ pub struct Latency {
     /// histograms.
     #[serde(skip)]
     pub recorded: LatencyCounts,
+    /// The same latencies over the drawn buckets, one piece per second of
+    /// the window they were filed under: what a series writes per tick, so
+    /// a replay rebuilds `buckets` ([`BucketWindow`](super::BucketWindow)).
+    #[serde(skip)]
+    pub added: Vec<AddedBuckets>,
     /// True when the producer cannot measure this latency at all (a watched
     /// Flink job has no per-item latency): "not available", not zero.
     #[serde(skip_serializing_if = "std::ops::Not::not")]

@@ -215,6 +215,8 @@ pub enum EventKind {
     DropsEnd {
         /// The stage.
         stage: StageRef,
+        /// Its drops in this episode: since it started dropping.
+        episode: u64,
         /// Its drops since the start.
         dropped: u64,
     },
@@ -343,9 +345,13 @@ impl EventKind {
             Self::Drops { stage, policy } => {
                 format!("{}: queue full, dropping items ({policy})", stage.name)
             }
-            Self::DropsEnd { stage, dropped } => {
+            Self::DropsEnd {
+                stage,
+                episode,
+                dropped,
+            } => {
                 format!(
-                    "{}: stopped dropping ({dropped} dropped in all)",
+                    "{}: stopped dropping ({episode} dropped in this episode, {dropped} in all)",
                     stage.name
                 )
             }
@@ -396,7 +402,12 @@ impl EventKind {
             Self::DrainWorker { .. } => fields.count = Some(1),
             Self::SpawnRefused { running, .. } => fields.count = Some(*running as u64),
             Self::Drops { policy, .. } => fields.policy = Some(*policy),
-            Self::DropsEnd { dropped, .. } => fields.items = Some(*dropped),
+            Self::DropsEnd {
+                episode, dropped, ..
+            } => {
+                fields.items = Some(*dropped);
+                fields.count = Some(*episode);
+            }
             Self::Restart { count, .. } => fields.count = Some(*count),
             Self::TicksSkipped { skipped, .. } => fields.count = Some(*skipped),
             Self::Applied(

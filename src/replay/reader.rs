@@ -13,7 +13,7 @@ use serde::Deserialize;
 use crate::metrics::Snapshot;
 use crate::model::Origin;
 
-use super::record::TickRecord;
+use super::record::{TickRecord, Windows};
 
 /// Why a series file cannot be read.
 #[derive(Debug, thiserror::Error)]
@@ -51,10 +51,11 @@ pub enum SeriesError {
     },
 }
 
-/// What a series says about its run (schema 2's first line).
+/// What a series says about its run (its first line, from schema 2 on).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct SeriesHeader {
-    /// The schema: 2, or 1 for a file without a first line.
+    /// The schema: 3 (histogram deltas), 2 (whole windowed histograms),
+    /// or 1 for a file without a first line (no histograms).
     pub series: u32,
     /// The scenario's name.
     #[serde(default)]
@@ -84,7 +85,8 @@ fn default_window() -> usize {
 }
 
 impl SeriesHeader {
-    /// True if the ticks carry their histograms (schema 2 on).
+    /// True if the ticks carry their histograms (schema 2 on: whole in 2,
+    /// as deltas from 3).
     pub fn has_histograms(&self) -> bool {
         self.series >= 2
     }
@@ -107,6 +109,8 @@ pub struct RecordedEvent {
     pub stage: Option<String>,
     /// The record's `count` (workers restarted, pool size…), if it has one.
     pub count: Option<u64>,
+    /// The record's `items` (a burst's size…), if it has one.
+    pub items: Option<u64>,
 }
 
 /// One tick of a recorded run.
@@ -127,6 +131,8 @@ pub struct SeriesReader {
     pub header: SeriesHeader,
     /// The first tick's line of a schema 1 file (read to find there is no header).
     first_tick: Option<String>,
+    /// The windowed histograms rebuilt from a schema 3 series' deltas.
+    windows: Windows,
 }
 
 impl SeriesReader {
@@ -162,11 +168,13 @@ impl SeriesReader {
                 burst_items: 0,
             },
             first_tick: None,
+            windows: Windows::new(default_window()),
         };
         let value: serde_json::Value =
             serde_json::from_str(&first).map_err(|e| reader.parse_error(&e))?;
         if value.get("series").is_some() {
             reader.header = serde_json::from_value(value).map_err(|e| reader.parse_error(&e))?;
+            reader.windows = Windows::new(reader.header.window_secs);
         } else {
             reader.first_tick = Some(first);
         }
@@ -207,7 +215,7 @@ impl SeriesReader {
             Err(e) => return Err(self.parse_error(&e)),
         };
         record
-            .into_moment()
+            .into_moment(&mut self.windows)
             .map(Some)
             .map_err(|message| SeriesError::Parse {
                 path: self.path.clone(),

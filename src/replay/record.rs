@@ -1,14 +1,17 @@
 //! A series line as JSON: the records serde reads, and how a tick's
 //! record becomes the snapshot (with its histograms) and the events it was.
+//! A schema 3 tick carries what it added to each histogram
+//! (`hist_delta`); [`Windows`] sums those into the windowed buckets the run
+//! drew. A schema 2 tick carries those buckets whole (`hist`).
 
 use std::sync::Arc;
 
 use serde::Deserialize;
 
-use crate::export::series::{SparseBuckets, dense};
+use crate::export::series::{AddedPiece, SparseBuckets, dense};
 use crate::metrics::{
-    Backpressure, Latency, Percentiles, ProcessSnapshot, RunState, Snapshot, SourceSnapshot,
-    StageSnapshot, StageWindow, Totals, Utilization,
+    AddedBuckets, Backpressure, Bucket, BucketWindow, Latency, Percentiles, ProcessSnapshot,
+    RunState, Snapshot, SourceSnapshot, StageSnapshot, StageWindow, Totals, Utilization,
 };
 use crate::model::{Origin, QueuePolicy, Rate};
 
@@ -78,6 +81,8 @@ struct EventRecord {
     stage: Option<String>,
     #[serde(default)]
     count: Option<u64>,
+    #[serde(default)]
+    items: Option<u64>,
 }
 
 #[derive(Deserialize, Default)]
@@ -91,6 +96,78 @@ struct HistRecord {
     e2e: Option<SparseBuckets>,
     #[serde(default)]
     stages: Vec<StageHistRecord>,
+}
+
+#[derive(Deserialize, Default)]
+struct StageDeltaRecord {
+    #[serde(default)]
+    service: Vec<AddedPiece>,
+    #[serde(default)]
+    wait: Vec<AddedPiece>,
+}
+
+#[derive(Deserialize, Default)]
+struct DeltaRecord {
+    #[serde(default)]
+    e2e: Vec<AddedPiece>,
+    #[serde(default)]
+    stages: Vec<StageDeltaRecord>,
+}
+
+/// The windowed histograms of a schema 3 series, rebuilt tick by tick
+/// from the deltas read so far.
+#[derive(Debug)]
+pub(super) struct Windows {
+    window_secs: usize,
+    e2e: BucketWindow,
+    /// Service and wait per stage.
+    stages: Vec<[BucketWindow; 2]>,
+}
+
+/// The buckets of one tick's windows: end-to-end, then service and wait per stage.
+type TickBuckets = (Vec<Bucket>, Vec<[Vec<Bucket>; 2]>);
+
+impl Windows {
+    /// Windows of `window_secs` seconds, as the run's.
+    pub(super) fn new(window_secs: usize) -> Self {
+        Self {
+            window_secs,
+            e2e: BucketWindow::new(window_secs),
+            stages: Vec::new(),
+        }
+    }
+
+    /// Adds one tick's deltas; the buckets of its windows, which end with
+    /// second `now_second`.
+    fn advance(&mut self, delta: DeltaRecord, now_second: u64) -> TickBuckets {
+        let pieces = |pieces: Vec<AddedPiece>| {
+            pieces
+                .into_iter()
+                .map(|(second, first, counts)| AddedBuckets {
+                    second,
+                    first,
+                    counts,
+                })
+        };
+        self.e2e.add(pieces(delta.e2e));
+        let mut deltas = delta.stages.into_iter();
+        let window_secs = self.window_secs;
+        let stage_count = self.stages.len().max(deltas.len());
+        self.stages.resize_with(stage_count, || {
+            [(); 2].map(|()| BucketWindow::new(window_secs))
+        });
+        let stages = self
+            .stages
+            .iter_mut()
+            .map(|[service, wait]| {
+                let delta = deltas.next().unwrap_or_default();
+                service.add(pieces(delta.service));
+                wait.add(pieces(delta.wait));
+                [service.buckets(now_second), wait.buckets(now_second)]
+            })
+            .collect();
+        (self.e2e.buckets(now_second), stages)
+    }
 }
 
 #[derive(Deserialize)]
@@ -109,18 +186,27 @@ pub(super) struct TickRecord {
     #[serde(default)]
     drain_left_s: Option<f64>,
     events: Vec<EventRecord>,
+    /// Schema 2: the windowed histograms whole.
     #[serde(default)]
     hist: HistRecord,
+    /// Schema 3: what the tick added to each histogram.
+    #[serde(default)]
+    hist_delta: Option<DeltaRecord>,
 }
 
-fn latency(record: LatencyRecord, hist: Option<&SparseBuckets>) -> Latency {
+fn latency(record: LatencyRecord, buckets: Vec<Bucket>) -> Latency {
     Latency {
         window: record.window,
         total: record.total,
-        buckets: hist.map(dense).unwrap_or_default(),
+        buckets,
         recorded: Default::default(),
+        added: Vec::new(),
         unavailable: record.unavailable,
     }
+}
+
+fn buckets(hist: Option<&SparseBuckets>) -> Vec<Bucket> {
+    hist.map(dense).unwrap_or_default()
 }
 
 fn rate(value: &serde_json::Value) -> Result<Rate, String> {
@@ -143,14 +229,29 @@ fn origin(word: &str) -> Origin {
 }
 
 impl TickRecord {
-    pub(super) fn into_moment(self) -> Result<Moment, String> {
-        let hist = self.hist;
+    /// The moment this tick was; a schema 3 tick's histograms come from
+    /// `windows`, which it advances (the window ends with the tick's second).
+    pub(super) fn into_moment(self, windows: &mut Windows) -> Result<Moment, String> {
+        let (e2e_buckets, mut stage_buckets) = match self.hist_delta {
+            Some(delta) => windows.advance(delta, self.t_s.max(0.0).floor() as u64),
+            None => (
+                buckets(self.hist.e2e.as_ref()),
+                self.hist
+                    .stages
+                    .iter()
+                    .map(|h| [buckets(h.service.as_ref()), buckets(h.wait.as_ref())])
+                    .collect(),
+            ),
+        };
         let stages = self
             .stages
             .into_iter()
             .enumerate()
             .map(|(i, s)| {
-                let h = hist.stages.get(i);
+                let [service, wait] = stage_buckets
+                    .get_mut(i)
+                    .map(std::mem::take)
+                    .unwrap_or_default();
                 Ok(StageSnapshot {
                     policy: QueuePolicy::parse(&s.policy)
                         .ok_or_else(|| format!("unknown policy {:?}", s.policy))?,
@@ -171,8 +272,8 @@ impl TickRecord {
                     retried: s.retried,
                     dead_lettered: s.dead_lettered,
                     restarts: s.restarts,
-                    service_ms: latency(s.service_ms, h.and_then(|h| h.service.as_ref())),
-                    wait_ms: latency(s.wait_ms, h.and_then(|h| h.wait.as_ref())),
+                    service_ms: latency(s.service_ms, service),
+                    wait_ms: latency(s.wait_ms, wait),
                     busy: s.busy,
                     idle: s.idle,
                     blocked: s.blocked,
@@ -195,6 +296,7 @@ impl TickRecord {
                 note: e.note,
                 stage: e.stage,
                 count: e.count,
+                items: e.items,
             })
             .collect();
         let snapshot = Snapshot {
@@ -213,7 +315,7 @@ impl TickRecord {
             totals: self.totals,
             checkpoint: self.checkpoint,
             checkpoints: None,
-            end_to_end_ms: latency(self.end_to_end_ms, hist.e2e.as_ref()),
+            end_to_end_ms: latency(self.end_to_end_ms, e2e_buckets),
             stages,
             bottleneck: self.bottleneck,
             bottleneck_reason: self.bottleneck_reason,

@@ -10,8 +10,9 @@ use crate::history::{EventMark, History, Metric, StageMetric};
 use crate::metrics::{Latency, Snapshot, StageSnapshot};
 use crate::session::SessionInfo;
 
+use super::bursts::{BurstNow, Bursts};
 use super::chart_kind::{ChartKind, ChartSpan};
-use super::event_log::{EventLog, LogLine};
+use super::event_log::{EventLog, LogFilter, LogLine};
 use super::requests::Requests;
 
 /// Seconds a long rewind step jumps.
@@ -113,10 +114,13 @@ pub struct App {
     pub status: Option<String>,
     /// Lines the event log is scrolled back from its newest.
     pub log_scroll: usize,
+    /// Which lines the event log shows.
+    pub log_filter: LogFilter,
     /// Set when the dashboard replays a recording.
     pub playback: Option<Playback>,
     history: History,
     events: EventLog,
+    bursts: Bursts,
     /// The tick of the moment shown, when rewound (or frozen).
     rewind: Option<u64>,
     /// What keys asked the engine for that the snapshots may not show yet.
@@ -138,9 +142,11 @@ impl App {
             now: SystemTime::UNIX_EPOCH,
             status: None,
             log_scroll: 0,
+            log_filter: LogFilter::All,
             playback: None,
             history: History::default(),
             events: EventLog::default(),
+            bursts: Bursts::default(),
             rewind: None,
             requests: Requests::default(),
         }
@@ -168,6 +174,11 @@ impl App {
             && let Some(b) = snapshot.bottleneck
         {
             self.selected = b;
+        }
+        for line in &lines {
+            if let Some(items) = line.items {
+                self.bursts.add(line.t_s, items, snapshot.source.rate);
+            }
         }
         self.history.push(snapshot, marks);
         for line in lines {
@@ -318,6 +329,11 @@ impl App {
             (Some(a), Some(b)) if b.0 > a.0 => (b.1 - a.1) / (b.0 - a.0),
             _ => 0.0,
         }
+    }
+
+    /// The bursts still arriving at the shown moment, if any.
+    pub fn burst_now(&self) -> Option<BurstNow> {
+        self.bursts.at(self.shown()?.t_s)
     }
 
     /// True once the pipeline has sent its last snapshot.

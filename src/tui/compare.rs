@@ -1,7 +1,10 @@
 //! `pipetop compare A.jsonl B.jsonl` in the dashboard: both recordings fed
 //! whole into their own [`App`] (so their histories give the charts), and
 //! summed up for the A/B/Δ table. Keys from the one key table: ↑↓ select a
-//! stage, `c` the chart's metric, `q` quits.
+//! stage, `c` the chart's metric, `z` its span (1 min, 10 min, the whole
+//! run) on the shared time axis, the rewind keys (← → one tick, PgUp PgDn
+//! 10 s, `,` `.` the previous or next event of either run, End back to the
+//! end) move the moment both runs are shown at, `q` quits.
 
 use std::path::Path;
 use std::time::Duration;
@@ -12,8 +15,8 @@ use ratatui::crossterm::event::{Event as TermEvent, KeyEventKind};
 
 use crate::replay::{Moment, RunSummary, SeriesError, SeriesReader, SummaryBuilder};
 
-use super::app::App;
-use super::chart_kind::ChartKind;
+use super::app::{App, JUMP_SECONDS};
+use super::chart_kind::{ChartKind, ChartSpan};
 use super::keys::{Action, action_for};
 use super::live::{Input, TerminalInput};
 use super::render::compare::render;
@@ -80,6 +83,10 @@ pub struct Comparison {
     pub selected: usize,
     /// The chart's metric.
     pub chart: ChartKind,
+    /// How much of the shared time axis the chart spans.
+    pub span: ChartSpan,
+    /// The moment shown, seconds since the start; `None`: the end.
+    pub at: Option<f64>,
     /// True once `q` was pressed.
     pub quit: bool,
 }
@@ -92,7 +99,67 @@ impl Comparison {
             b,
             selected: 0,
             chart: ChartKind::Queue,
+            span: ChartSpan::WholeRun,
+            at: None,
             quit: false,
+        }
+    }
+
+    /// The end of the shared time axis: the longer run's.
+    pub fn end_s(&self) -> f64 {
+        self.a.summary.duration_s.max(self.b.summary.duration_s)
+    }
+
+    /// The moment shown: where the view was rewound to, or the end.
+    pub fn shown_s(&self) -> f64 {
+        self.at.unwrap_or_else(|| self.end_s())
+    }
+
+    /// The time axis the chart draws: the span up to the moment shown, or
+    /// the whole run.
+    pub fn axis(&self) -> (f64, f64) {
+        match self.span.seconds() {
+            Some(span) => {
+                let to = self.shown_s().max(span.min(self.end_s()));
+                ((to - span).max(0.0), to)
+            }
+            None => (0.0, self.end_s().max(1.0)),
+        }
+    }
+
+    /// One tick of run A (else B): the step of ← →.
+    fn tick_s(&self) -> f64 {
+        [&self.a, &self.b]
+            .iter()
+            .filter_map(|side| side.app.live())
+            .find(|s| s.tick > 0)
+            .map_or(1.0, |s| s.t_s / s.tick as f64)
+    }
+
+    /// Moves the moment shown by `seconds`, within the run; at the end, back to it.
+    fn move_by(&mut self, seconds: f64) {
+        let end = self.end_s();
+        let to = (self.shown_s() + seconds).clamp(0.0, end);
+        self.at = (to < end).then_some(to);
+    }
+
+    /// Moves to the previous (or next) event of either run.
+    fn jump_to_event(&mut self, forward: bool) {
+        let now = self.shown_s();
+        let times = self
+            .a
+            .summary
+            .events
+            .iter()
+            .chain(&self.b.summary.events)
+            .map(|e| e.t_s);
+        let to = if forward {
+            times.filter(|&t| t > now + 1e-9).fold(f64::NAN, f64::min)
+        } else {
+            times.filter(|&t| t < now - 1e-9).fold(f64::NAN, f64::max)
+        };
+        if !to.is_nan() {
+            self.at = Some(to);
         }
     }
 
@@ -120,8 +187,16 @@ impl Comparison {
             Action::SelectUp => self.selected = self.selected.saturating_sub(1),
             Action::SelectDown => self.selected = (self.selected + 1).min(stages.saturating_sub(1)),
             Action::CycleChart => self.chart = self.chart.next(),
+            Action::CycleSpan => self.span = self.span.next(),
+            Action::StepBack => self.move_by(-self.tick_s()),
+            Action::StepForward => self.move_by(self.tick_s()),
+            Action::JumpBack => self.move_by(-JUMP_SECONDS),
+            Action::JumpForward => self.move_by(JUMP_SECONDS),
+            Action::PrevEvent => self.jump_to_event(false),
+            Action::NextEvent => self.jump_to_event(true),
+            Action::Live => self.at = None,
             Action::Quit | Action::QuitNow => self.quit = true,
-            // Nothing runs and nothing is rewound in a comparison.
+            // Nothing runs in a comparison.
             Action::AddWorker
             | Action::RemoveWorker
             | Action::Burst
@@ -140,15 +215,8 @@ impl Comparison {
             | Action::Help
             | Action::CloseOverlay
             | Action::Screenshot
-            | Action::CycleSpan
-            | Action::StepBack
-            | Action::StepForward
-            | Action::JumpBack
-            | Action::JumpForward
-            | Action::PrevEvent
-            | Action::NextEvent
-            | Action::Live
             | Action::ScrollLog
+            | Action::FilterLog
             | Action::Slower
             | Action::Faster
             | Action::FullSpeed => {}

@@ -75,6 +75,11 @@ impl App {
                 self.log_scroll = (self.log_scroll + page).min(most);
                 None
             }
+            Action::FilterLog => {
+                self.log_filter = self.log_filter.next();
+                self.log_scroll = 0;
+                None
+            }
             // A replay's playback speed, else virtual time's pace.
             Action::Slower | Action::Faster if self.playback.is_some() => {
                 if let Some(playback) = &mut self.playback {
@@ -242,7 +247,8 @@ impl App {
             | Action::PrevEvent
             | Action::NextEvent
             | Action::Live
-            | Action::ScrollLog => None,
+            | Action::ScrollLog
+            | Action::FilterLog => None,
         }
     }
 

@@ -42,6 +42,8 @@ pub struct LogLine {
     pub restarts: u64,
     /// When the first restart folded into this line happened.
     pub since_s: f64,
+    /// Items a burst injected, for a burst line.
+    pub items: Option<u64>,
 }
 
 impl LogLine {
@@ -72,6 +74,10 @@ impl LogLine {
             EventKind::Restart { count, .. } => *count,
             _ => 0,
         };
+        let items = match &event.kind {
+            EventKind::Applied(Applied::Burst { items }) => Some(*items),
+            _ => None,
+        };
         (!no_op).then(|| Self {
             t_s: event.t_s,
             origin: event.origin,
@@ -82,6 +88,7 @@ impl LogLine {
             stage: event.stage_name().map(str::to_string),
             restarts,
             since_s: event.t_s,
+            items,
         })
     }
 
@@ -110,6 +117,7 @@ impl LogLine {
             stage: event.stage.clone(),
             restarts,
             since_s: event.t_s,
+            items: (event.word == "burst").then_some(event.items).flatten(),
         })
     }
 
@@ -141,6 +149,66 @@ impl LogLine {
     /// A timeline `rate` command without a note: one step of a rate profile.
     fn is_profile_step(&self) -> bool {
         self.word == "rate" && self.origin == Origin::Timeline && self.note.is_none()
+    }
+}
+
+/// Which lines the event log shows (`F` cycles it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LogFilter {
+    /// Every line.
+    #[default]
+    All,
+    /// What was commanded: the operator's keys and the timeline.
+    Commands,
+    /// What went wrong: drops, restarts, refusals, cut-short drains.
+    Failures,
+    /// Where the bottleneck moved.
+    Bottleneck,
+}
+
+/// The report's `kind` words of what went wrong.
+const FAILURE_WORDS: &[&str] = &[
+    "drops",
+    "drops-end",
+    "restart",
+    "ignored",
+    "memory-cap",
+    "spawn-refused",
+    "drain-timeout",
+    "output-failed",
+    "ticks-skipped",
+    "unadmitted",
+];
+
+impl LogFilter {
+    /// The next filter in the `F` cycle.
+    pub fn next(self) -> Self {
+        match self {
+            Self::All => Self::Commands,
+            Self::Commands => Self::Failures,
+            Self::Failures => Self::Bottleneck,
+            Self::Bottleneck => Self::All,
+        }
+    }
+
+    /// The name shown in the log's title.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::All => "all",
+            Self::Commands => "commands",
+            Self::Failures => "failures",
+            Self::Bottleneck => "bottleneck",
+        }
+    }
+
+    /// Whether `line` passes the filter.
+    pub fn keeps(self, line: &LogLine) -> bool {
+        match self {
+            Self::All => true,
+            Self::Commands => matches!(line.origin, Origin::Operator | Origin::Timeline),
+            Self::Failures => FAILURE_WORDS.contains(&line.word.as_str()),
+            Self::Bottleneck => line.word == "bottleneck",
+        }
     }
 }
 

@@ -78,6 +78,8 @@ pub enum Action {
     Live,
     /// Scroll the event log back by a page (again: further).
     ScrollLog,
+    /// Show the next event log filter: all, commands, failures, bottleneck.
+    FilterLog,
 }
 
 impl Action {
@@ -117,7 +119,8 @@ impl Action {
             | Self::PrevEvent
             | Self::NextEvent
             | Self::Live
-            | Self::ScrollLog => None,
+            | Self::ScrollLog
+            | Self::FilterLog => None,
         }
     }
 
@@ -259,7 +262,8 @@ pub const KEYS: &[KeyBinding] = &[
     bind(&[Key::ch(',')], Action::PrevEvent, "previous event", None),
     bind(&[Key::ch('.')], Action::NextEvent, "next event", None),
     bind(&[Key::plain(KeyCode::End)], Action::Live, "back to live", None),
-    bind(&[Key::ch('L')], Action::ScrollLog, "scroll the event log back", None),
+    bind(&[Key::ch('L')], Action::ScrollLog, "scroll the event log back", foot(17, "L F", "log")),
+    bind(&[Key::ch('F')], Action::FilterLog, "log: all/cmd/fail/bottleneck", None),
     // Speed: a replay's, or virtual time's.
     bind(&[Key::ch('<')], Action::Slower, "speed: slower", foot(14, "<>", "speed")),
     bind(&[Key::ch('>')], Action::Faster, "speed: faster", None),

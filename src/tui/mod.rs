@@ -6,6 +6,7 @@
 //! [`render_to_svg`] draws a frame headless.
 
 pub mod app;
+pub mod bursts;
 pub mod chart_kind;
 pub mod compare;
 pub mod dispatch;

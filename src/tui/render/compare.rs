@@ -1,7 +1,8 @@
 //! The comparison frame, a pure function of [`Comparison`]: a header naming
 //! run A (cyan) and run B (yellow), the stage table with A, B and Δ, the
-//! selected stage's chart with both runs overlaid on one time axis, and
-//! each run's bottleneck and events.
+//! selected stage's chart with both runs overlaid on one time axis (its
+//! span, and a cursor on the moment shown when rewound), and each run's
+//! bottleneck and its events up to that moment.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -61,8 +62,8 @@ pub fn render(frame: &mut Frame, c: &Comparison) {
     );
     let [log_a, log_b] =
         Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(log);
-    render_events(frame, "A", A_COLOUR, &c.a.summary, log_a);
-    render_events(frame, "B", B_COLOUR, &c.b.summary, log_b);
+    render_events(frame, "A", A_COLOUR, &c.a.summary, c.shown_s(), log_a);
+    render_events(frame, "B", B_COLOUR, &c.b.summary, c.shown_s(), log_b);
     let keys: Vec<Span> = KEYS
         .iter()
         .filter(|b| {
@@ -70,6 +71,7 @@ pub fn render(frame: &mut Frame, c: &Comparison) {
                 b.action,
                 crate::tui::Action::SelectDown
                     | crate::tui::Action::CycleChart
+                    | crate::tui::Action::StepBack
                     | crate::tui::Action::Quit
             )
         })
@@ -114,10 +116,15 @@ fn render_header(frame: &mut Frame, c: &Comparison, area: Rect) {
         run_line("A", A_COLOUR, &c.a.summary),
         run_line("B", B_COLOUR, &c.b.summary),
     ];
-    frame.render_widget(
-        Paragraph::new(lines).block(super::panel(" pipetop compare ")),
-        area,
-    );
+    let title = match c.at {
+        Some(t) => format!(
+            " pipetop compare · at {} of {} (End: the end) ",
+            crate::format::elapsed(t),
+            crate::format::elapsed(c.end_s())
+        ),
+        None => " pipetop compare ".to_string(),
+    };
+    frame.render_widget(Paragraph::new(lines).block(super::panel(title)), area);
 }
 
 fn render_table(frame: &mut Frame, c: &Comparison, names: &[String], area: Rect) {
@@ -195,20 +202,20 @@ fn side_line(
     colour: Color,
     kind: ChartKind,
     stage: Option<usize>,
-    to: f64,
+    (from, to): (f64, f64),
 ) -> Option<ChartLine> {
     let stage = if kind.of_stage() { stage? } else { 0 };
     let (metric, name) = *kind.lines(stage).get(headline(kind))?;
-    let points = side.app.history().points(metric, 0.0, to);
+    let points = side.app.history().points(metric, from, to);
     Some(ChartLine::new(format!("{tag} {name}"), colour, &points))
 }
 
 fn render_chart(frame: &mut Frame, c: &Comparison, stage: &str, area: Rect) {
     let index = |side: &Side| side.summary.stages.iter().position(|s| s.name == stage);
-    let to = c.a.summary.duration_s.max(c.b.summary.duration_s).max(1.0);
+    let (from, to) = c.axis();
     let lines: Vec<ChartLine> = [
-        side_line(&c.a, "A", A_COLOUR, c.chart, index(&c.a), to),
-        side_line(&c.b, "B", B_COLOUR, c.chart, index(&c.b), to),
+        side_line(&c.a, "A", A_COLOUR, c.chart, index(&c.a), (from, to)),
+        side_line(&c.b, "B", B_COLOUR, c.chart, index(&c.b), (from, to)),
     ]
     .into_iter()
     .flatten()
@@ -222,22 +229,34 @@ fn render_chart(frame: &mut Frame, c: &Comparison, stage: &str, area: Rect) {
         frame,
         area,
         &ChartFrame {
-            title: Line::from(format!(" {subject} · {} · A and B ", c.chart.label())),
+            title: Line::from(format!(
+                " {subject} · {} · {} · A and B ",
+                c.chart.label(),
+                c.span.label()
+            )),
             kind: c.chart,
-            from: 0.0,
+            from,
             to,
             lines: &lines,
             events: &[],
-            cursor: None,
+            cursor: c.at,
         },
     );
 }
 
-fn render_events(frame: &mut Frame, tag: &str, colour: Color, r: &RunSummary, area: Rect) {
+fn render_events(
+    frame: &mut Frame,
+    tag: &str,
+    colour: Color,
+    r: &RunSummary,
+    until_s: f64,
+    area: Rect,
+) {
     let rows = usize::from(area.height.saturating_sub(2));
     let lines: Vec<Line> = r
         .events
         .iter()
+        .filter(|e| e.t_s <= until_s + 1e-9)
         .filter(|e| e.word != "bottleneck" || rows > 6)
         .take(rows)
         .map(|e| {

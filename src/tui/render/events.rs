@@ -1,6 +1,7 @@
 //! The event log: commands, bursts, restarts, drops and timeline notes,
 //! newest last, each stamped with its time since the start. A rewound view
-//! shows the log as it was at its moment; `L` scrolls further back.
+//! shows the log as it was at its moment; `L` scrolls further back, `F`
+//! keeps only commands, failures or bottleneck moves.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -10,17 +11,28 @@ use ratatui::widgets::Paragraph;
 
 use crate::format;
 use crate::tui::app::App;
-use crate::tui::event_log::LogLine;
+use crate::tui::event_log::{LogFilter, LogLine};
 use crate::tui::theme;
 
 pub fn render(frame: &mut Frame, app: &App, area: Rect) {
     let until = app.shown().map_or(f64::INFINITY, |s| s.t_s);
-    let upto: Vec<&LogLine> = app.events().until(until).collect();
+    let filter = app.log_filter;
+    let upto: Vec<&LogLine> = app
+        .events()
+        .until(until)
+        .filter(|l| filter.keeps(l))
+        .collect();
     let scroll = app.log_scroll.min(upto.len().saturating_sub(1));
+    let filtered = match filter {
+        LogFilter::All => String::new(),
+        LogFilter::Commands | LogFilter::Failures | LogFilter::Bottleneck => {
+            format!(" · {} (F)", filter.label())
+        }
+    };
     let title = if scroll > 0 {
-        format!(" events · {scroll} newer below (End) ")
+        format!(" events{filtered} · {scroll} newer below (End) ")
     } else {
-        " events ".to_string()
+        format!(" events{filtered} ")
     };
     let block = super::panel(title);
     let inner = block.inner(area);
@@ -34,7 +46,13 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
         .map(|e| event_line(e, narrow))
         .collect();
     let body = if lines.is_empty() {
-        Paragraph::new(Span::styled("no events yet", theme::label()))
+        let none = match filter {
+            LogFilter::All => "no events yet".to_string(),
+            LogFilter::Commands | LogFilter::Failures | LogFilter::Bottleneck => {
+                format!("no {} events yet", filter.label())
+            }
+        };
+        Paragraph::new(Span::styled(none, theme::label()))
     } else {
         Paragraph::new(lines)
     };

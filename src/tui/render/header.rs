@@ -16,6 +16,7 @@ use crate::format;
 use crate::metrics::{Backpressure, Snapshot};
 use crate::session::RunClock;
 use crate::tui::app::{App, QuitState};
+use crate::tui::bursts::BurstNow;
 use crate::tui::theme;
 
 use super::parts::{Part, ellipsized, fit, join, joined_width, title_line, title_width};
@@ -38,7 +39,7 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
             if !bottom.spans.is_empty() {
                 block = block.title_bottom(bottom.right_aligned());
             }
-            status_line(s, app.quit, inner)
+            status_line(s, app.quit, app.burst_now(), inner)
         }
         None => {
             let waiting = "waiting for the first snapshot…";
@@ -236,7 +237,7 @@ fn totals(s: &Snapshot, inner: usize) -> Line<'static> {
 /// Priority: run state (then its elapsed time), end-to-end latency (then
 /// its p99 alone), source rates (then without their words), pending items
 /// (then without their lag).
-fn groups(s: &Snapshot, quit: QuitState) -> Vec<Part> {
+fn groups(s: &Snapshot, quit: QuitState, burst: Option<BurstNow>) -> Vec<Part> {
     // A `q` stops the source: the run drains, and says so in one word.
     let state = if quit == QuitState::Draining && !s.state.is_final() {
         "draining".to_string()
@@ -283,6 +284,27 @@ fn groups(s: &Snapshot, quit: QuitState) -> Vec<Part> {
             Span::raw(format::rate(s.source.out_rate)),
         ]),
     ];
+    // While a burst lasts: how fast its arrivals are due, and for how long.
+    if let Some(burst) = burst {
+        let style = Style::new().fg(theme::WARN);
+        groups.push(
+            Part::new(
+                4,
+                vec![Span::styled(
+                    format!(
+                        "burst {}, {:.1} s left",
+                        format::rate(burst.per_s),
+                        burst.left_s
+                    ),
+                    style,
+                )],
+            )
+            .or_short(vec![Span::styled(
+                format!("burst {}", format::rate(burst.per_s)),
+                style,
+            )]),
+        );
+    }
     let e2e = &s.end_to_end_ms.window;
     if e2e.count > 0 {
         // After the state, the most important number: it stays longest.
@@ -326,8 +348,13 @@ fn groups(s: &Snapshot, quit: QuitState) -> Vec<Part> {
 
 /// The groups that fit in `width`, shortening and dropping the least
 /// important first.
-fn status_line(s: &Snapshot, quit: QuitState, width: usize) -> Line<'static> {
-    let groups = fit(groups(s, quit), |parts| {
+fn status_line(
+    s: &Snapshot,
+    quit: QuitState,
+    burst: Option<BurstNow>,
+    width: usize,
+) -> Line<'static> {
+    let groups = fit(groups(s, quit, burst), |parts| {
         joined_width(
             &parts.iter().collect::<Vec<_>>(),
             STATUS_SEP.chars().count(),
@@ -442,6 +469,7 @@ mod tests {
                 total: window,
                 buckets: Vec::new(),
                 recorded: Default::default(),
+                added: Vec::new(),
                 unavailable: false,
             },
             stages: Vec::new(),

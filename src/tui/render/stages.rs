@@ -1,8 +1,12 @@
 //! The stage table: one row per stage with workers, queue, rates, latency
-//! percentiles, busy / idle / blocked, drops and restarts; the selected row
-//! highlighted and the bottleneck named in the title. A producer with
-//! event-time watermarks (a Flink job) adds a `wm lag` column: how far
-//! each stage's watermark lags the wall clock, `n/a` where it has none.
+//! percentiles, busy / idle / blocked, drops and restarts (wide tables: with
+//! retries and dead letters, each beside its rate per second over the last
+//! 5 s); the selected row highlighted and the bottleneck named in the
+//! title. A bounded queue's cell takes its colour from how full it is, an
+//! unbounded one's from how fast it grows, like the pipeline's boxes. A
+//! producer with event-time watermarks (a Flink job) adds a `wm lag`
+//! column: how far each stage's watermark lags the wall clock, `n/a` where
+//! it has none.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -21,13 +25,90 @@ use crate::tui::theme;
 const WIDE: u16 = 110;
 /// Widths from this one add the queue wait, retries and dead letters.
 const WIDER: u16 = 140;
+/// Widths from this one show restarts, retries and dead letters per second too.
+const WIDEST: u16 = 156;
 
-/// A column: header, width, the table width it needs, and the cell text of a stage.
+/// A column: header, width, the table widths it shows at (from
+/// `min_table`, below `max_table`), and the cell text of a stage.
 struct Column {
     header: &'static str,
     width: u16,
     min_table: u16,
-    cell: fn(&StageSnapshot) -> Cell<'static>,
+    max_table: u16,
+    cell: fn(&StageRow) -> Cell<'static>,
+}
+
+/// Seconds the counters' rates per second average over.
+const RATE_SECONDS: f64 = 5.0;
+
+/// A stage as its row shows it: the shown snapshot's numbers, and what the
+/// history adds (queue growth, counters per second).
+struct StageRow<'a> {
+    s: &'a StageSnapshot,
+    /// Items/s the queue grew over the last 5 s.
+    growth: f64,
+    /// Restarts, retries and dead letters per second over the last 5 s.
+    per_s: [f64; 3],
+}
+
+impl<'a> StageRow<'a> {
+    fn of(app: &App, index: usize, s: &'a StageSnapshot) -> Self {
+        let t = app.shown().map_or(0.0, |shown| shown.t_s);
+        let rate = |metric| {
+            let points =
+                app.history()
+                    .points(Metric::Stage(index, metric), t - RATE_SECONDS + 1e-9, t);
+            let n = points.len().max(1) as f64;
+            points.iter().map(|p| p.mean).sum::<f64>() / n
+        };
+        Self {
+            s,
+            growth: app.queue_growth(index),
+            per_s: [
+                rate(StageMetric::Restarts),
+                rate(StageMetric::Retries),
+                rate(StageMetric::DeadLetters),
+            ],
+        }
+    }
+}
+
+/// A counter's total, and beside it its rate per second when it moved.
+fn counter(total: u64, per_s: f64, colour: ratatui::style::Color) -> Cell<'static> {
+    let style = if total > 0 {
+        Style::new().fg(colour)
+    } else {
+        Style::new()
+    };
+    let total = format::count(total as f64);
+    let text = if per_s >= 0.05 {
+        format!("{total} {}", per_second(per_s))
+    } else {
+        total
+    };
+    right_styled(text, style)
+}
+
+/// A small rate per second: `0.4/s`, `12/s`, `1.2k/s`.
+fn per_second(rate: f64) -> String {
+    if rate < 9.95 {
+        format!("{rate:.1}/s")
+    } else {
+        format::rate(rate)
+    }
+}
+
+/// The queue's fill, coloured by occupancy, or by growth when unbounded.
+fn queue(r: &StageRow) -> Cell<'static> {
+    let s = r.s;
+    let colour = match s.queue_capacity {
+        Some(_) => theme::occupancy(s.occupancy()),
+        None => theme::growth(s.queue_len, r.growth),
+    };
+    right_styled(
+        format::queue_fill(s.queue_len, s.queue_capacity),
+        Style::new().fg(colour),
+    )
 }
 
 /// Columns of the trend sparkline (each the peak of a few seconds).
@@ -98,26 +179,29 @@ fn latency(l: &Latency, pick: fn(&Percentiles) -> f64) -> Cell<'static> {
     }
 }
 
+/// No upper bound on the table's width.
+const ANY: u16 = u16::MAX;
+
 #[rustfmt::skip]
 const COLUMNS: &[Column] = &[
-    Column { header: "wrk", width: 5, min_table: 0, cell: |s| right(if s.workers == s.workers_target { s.workers.to_string() } else { format!("{}→{}", s.workers, s.workers_target) }) },
-    Column { header: "queue", width: 9, min_table: 0, cell: |s| right_styled(
-        format::queue_fill(s.queue_len, s.queue_capacity),
-        Style::new().fg(theme::occupancy(s.occupancy())),
-    ) },
-    Column { header: "in/s", width: 7, min_table: WIDE, cell: |s| right(format::count(s.in_rate)) },
-    Column { header: "out/s", width: 7, min_table: 0, cell: |s| right(format::count(s.out_rate)) },
-    Column { header: "p50", width: 7, min_table: WIDE, cell: |s| latency(&s.service_ms, |p| p.p50) },
-    Column { header: "p99", width: 7, min_table: 0, cell: |s| latency(&s.service_ms, |p| p.p99) },
-    Column { header: "wait p99", width: 8, min_table: WIDER, cell: |s| latency(&s.wait_ms, |p| p.p99) },
-    Column { header: "busy", width: 5, min_table: 0, cell: |s| right(format::percent(s.busy)) },
-    Column { header: "idle", width: 5, min_table: WIDE, cell: |s| right(format::percent(s.idle)) },
-    Column { header: "blkd", width: 5, min_table: 0, cell: |s| fraction(s.blocked, 0.5) },
-    Column { header: "bp", width: 4, min_table: WIDE, cell: |s| right_styled(s.backpressure.as_str().to_string(), Style::new().fg(match s.backpressure { Backpressure::Ok => theme::MUTED, level => theme::backpressure(level) })) },
-    Column { header: "drops", width: 5, min_table: 0, cell: |s| right_styled(format::count(s.dropped as f64), if s.dropped > 0 { Style::new().fg(theme::BAD) } else { Style::new() }) },
-    Column { header: "retry", width: 5, min_table: WIDER, cell: |s| right_styled(format::count(s.retried as f64), if s.retried > 0 { Style::new().fg(theme::WARN) } else { Style::new() }) },
-    Column { header: "dead", width: 5, min_table: WIDER, cell: |s| right_styled(format::count(s.dead_lettered as f64), if s.dead_lettered > 0 { Style::new().fg(theme::BAD) } else { Style::new() }) },
-    Column { header: "rst", width: 4, min_table: 0, cell: |s| right_styled(s.restarts.to_string(), if s.restarts > 0 { Style::new().fg(theme::WARN) } else { Style::new() }) },
+    Column { header: "wrk", width: 5, min_table: 0, max_table: ANY, cell: |r| { let s = r.s; right(if s.workers == s.workers_target { s.workers.to_string() } else { format!("{}→{}", s.workers, s.workers_target) }) } },
+    Column { header: "queue", width: 9, min_table: 0, max_table: ANY, cell: queue },
+    Column { header: "in/s", width: 7, min_table: WIDE, max_table: ANY, cell: |r| right(format::count(r.s.in_rate)) },
+    Column { header: "out/s", width: 7, min_table: 0, max_table: ANY, cell: |r| right(format::count(r.s.out_rate)) },
+    Column { header: "p50", width: 7, min_table: WIDE, max_table: ANY, cell: |r| latency(&r.s.service_ms, |p| p.p50) },
+    Column { header: "p99", width: 7, min_table: 0, max_table: ANY, cell: |r| latency(&r.s.service_ms, |p| p.p99) },
+    Column { header: "wait p99", width: 8, min_table: WIDER, max_table: ANY, cell: |r| latency(&r.s.wait_ms, |p| p.p99) },
+    Column { header: "busy", width: 5, min_table: 0, max_table: ANY, cell: |r| right(format::percent(r.s.busy)) },
+    Column { header: "idle", width: 5, min_table: WIDE, max_table: ANY, cell: |r| right(format::percent(r.s.idle)) },
+    Column { header: "blkd", width: 5, min_table: 0, max_table: ANY, cell: |r| fraction(r.s.blocked, 0.5) },
+    Column { header: "bp", width: 4, min_table: WIDE, max_table: ANY, cell: |r| right_styled(r.s.backpressure.as_str().to_string(), Style::new().fg(match r.s.backpressure { Backpressure::Ok => theme::MUTED, level => theme::backpressure(level) })) },
+    Column { header: "drops", width: 5, min_table: 0, max_table: ANY, cell: |r| right_styled(format::count(r.s.dropped as f64), if r.s.dropped > 0 { Style::new().fg(theme::BAD) } else { Style::new() }) },
+    Column { header: "retry", width: 5, min_table: WIDER, max_table: WIDEST, cell: |r| counter(r.s.retried, 0.0, theme::WARN) },
+    Column { header: "dead", width: 5, min_table: WIDER, max_table: WIDEST, cell: |r| counter(r.s.dead_lettered, 0.0, theme::BAD) },
+    Column { header: "rst", width: 4, min_table: 0, max_table: WIDEST, cell: |r| counter(r.s.restarts, 0.0, theme::WARN) },
+    Column { header: "retry", width: 9, min_table: WIDEST, max_table: ANY, cell: |r| counter(r.s.retried, r.per_s[1], theme::WARN) },
+    Column { header: "dead", width: 9, min_table: WIDEST, max_table: ANY, cell: |r| counter(r.s.dead_lettered, r.per_s[2], theme::BAD) },
+    Column { header: "rst", width: 9, min_table: WIDEST, max_table: ANY, cell: |r| counter(r.s.restarts, r.per_s[0], theme::WARN) },
 ];
 
 /// Shown only when some stage has a watermark.
@@ -125,8 +209,9 @@ const WATERMARK_LAG: Column = Column {
     header: "wm lag",
     width: 7,
     min_table: 0,
-    cell: |s| match s.watermark {
-        Some(_) => right(watermark_lag(s.watermark.as_ref())),
+    max_table: ANY,
+    cell: |r| match r.s.watermark {
+        Some(_) => right(watermark_lag(r.s.watermark.as_ref())),
         None => right_styled(watermark_lag(None), theme::label()),
     },
 };
@@ -140,7 +225,7 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
     let columns: Vec<&Column> = COLUMNS
         .iter()
         .chain(watermarks.then_some(&WATERMARK_LAG))
-        .filter(|c| area.width >= c.min_table)
+        .filter(|c| area.width >= c.min_table && area.width < c.max_table)
         .collect();
     let name_width = snapshot
         .stages
@@ -174,7 +259,13 @@ pub fn render(frame: &mut Frame, app: &App, area: Rect) {
         Row::new(
             std::iter::once(Cell::from(name))
                 .chain(std::iter::once(trend(app, i, stage)))
-                .chain(columns.iter().map(|c| (c.cell)(stage))),
+                .chain({
+                    let row = StageRow::of(app, i, stage);
+                    columns
+                        .iter()
+                        .map(move |c| (c.cell)(&row))
+                        .collect::<Vec<_>>()
+                }),
         )
     });
     let widths = std::iter::once(Constraint::Length(name_width))
