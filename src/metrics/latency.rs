@@ -3,25 +3,18 @@
 //! outlier count), a ring of one-second histograms for the recent window, and
 //! a cumulative total.
 //!
-//! Values are nanoseconds with three significant digits (hdrhistogram,
-//! auto-resizing, so memory follows the largest value seen). Everything
+//! Values are nanoseconds with three significant digits (hdrhistogram's
+//! layout, grown to the largest value seen: see `latency_histogram`). Everything
 //! above [`CEILING_NS`] is recorded at the ceiling and counted as an outlier.
 
-use hdrhistogram::Histogram;
-
-use super::snapshot::{Bucket, Latency, Percentiles};
+pub use super::latency_histogram::LatencyHistogram;
+use super::snapshot::Latency;
 
 /// The largest latency recorded as itself: ten minutes.
 pub const CEILING_NS: u64 = 600_000_000_000;
 
 /// Seconds in the windowed percentiles unless a run says otherwise.
 pub const DEFAULT_WINDOW_SECS: usize = 5;
-
-/// The quantiles a [`Percentiles`] reports, ascending: p50, p90, p99, p99.9.
-const QUANTILES: [f64; 4] = [0.50, 0.90, 0.99, 0.999];
-
-/// Log buckets per doubling in [`LatencyHistogram::buckets`].
-const BUCKETS_PER_OCTAVE: f64 = 2.0;
 
 /// Recorded values and their counts, and the outliers: what a worker hands
 /// over at a flush, and what a snapshot carries as the latencies recorded
@@ -71,128 +64,6 @@ impl LatencyCounts {
             }
         }
         Self::new(merged, outliers)
-    }
-}
-
-/// One histogram of latencies in nanoseconds, with its outlier count.
-#[derive(Debug, Clone)]
-pub struct LatencyHistogram {
-    hist: Histogram<u64>,
-    outliers: u64,
-    /// The sum of every recording's bucket midpoint (hdrhistogram's median
-    /// equivalent, what its `mean` averages), so the mean costs no pass
-    /// over the counts.
-    midpoint_sum: u128,
-}
-
-impl Default for LatencyHistogram {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl LatencyHistogram {
-    pub fn new() -> Self {
-        Self {
-            hist: Histogram::new(3).expect("3 significant digits is a valid precision"),
-            outliers: 0,
-            midpoint_sum: 0,
-        }
-    }
-
-    /// Adds counts a worker flushed.
-    pub fn add_counts(&mut self, taken: &LatencyCounts) {
-        for &(value, count) in &taken.counts {
-            if self.hist.record_n(value, count).is_err() {
-                self.hist.saturating_record_n(value, count);
-            }
-            self.midpoint_sum += u128::from(self.hist.median_equivalent(value)) * u128::from(count);
-        }
-        self.outliers += taken.outliers;
-    }
-
-    /// Takes `other` back out of this histogram; `other` must be part of
-    /// what was added here (as a second is part of its window).
-    fn subtract(&mut self, other: &LatencyHistogram) {
-        self.hist
-            .subtract(&other.hist)
-            .expect("only what was added is subtracted");
-        self.outliers -= other.outliers;
-        self.midpoint_sum -= other.midpoint_sum;
-    }
-
-    pub fn clear(&mut self) {
-        self.hist.reset();
-        self.outliers = 0;
-        self.midpoint_sum = 0;
-    }
-
-    #[cfg(test)]
-    pub fn len(&self) -> u64 {
-        self.hist.len()
-    }
-
-    /// The value at quantile `q` (0..=1) in nanoseconds.
-    #[cfg(test)]
-    pub fn quantile_ns(&self, q: f64) -> u64 {
-        self.hist.value_at_quantile(q)
-    }
-
-    /// p50, p90, p99, p99.9, max and mean in milliseconds.
-    pub fn percentiles(&self) -> Percentiles {
-        if self.hist.is_empty() {
-            return Percentiles::default();
-        }
-        let ms = |ns: u64| ns as f64 / 1e6;
-        // One pass over the counts for all four (they are in ascending order).
-        let mut at = [0u64; QUANTILES.len()];
-        for (slot, value) in at.iter_mut().zip(self.hist.value_at_quantiles(QUANTILES)) {
-            *slot = value;
-        }
-        let [p50, p90, p99, p999] = at.map(ms);
-        Percentiles {
-            count: self.hist.len(),
-            p50,
-            p90,
-            p99,
-            p999,
-            max: ms(self.hist.max()),
-            mean: self.midpoint_sum as f64 / self.hist.len() as f64 / 1e6,
-            outliers: self.outliers,
-        }
-    }
-
-    /// The distribution over log-spaced buckets (two per doubling), from the
-    /// bucket holding the smallest value to the one holding the largest.
-    pub fn buckets(&self) -> Vec<Bucket> {
-        let mut counts: Vec<(i32, u64)> = Vec::new();
-        for v in self.hist.iter_recorded() {
-            let index =
-                ((v.value_iterated_to().max(1) as f64).log2() * BUCKETS_PER_OCTAVE).ceil() as i32;
-            match counts.last_mut() {
-                Some((last, count)) if *last == index => *count += v.count_at_value(),
-                _ => counts.push((index, v.count_at_value())),
-            }
-        }
-        let (Some(&(first, _)), Some(&(last, _))) = (counts.first(), counts.last()) else {
-            return Vec::new();
-        };
-        let mut recorded = counts.into_iter().peekable();
-        (first..=last)
-            .map(|index| {
-                let count = match recorded.peek() {
-                    Some(&(i, c)) if i == index => {
-                        recorded.next();
-                        c
-                    }
-                    _ => 0,
-                };
-                Bucket {
-                    le_ms: 2f64.powf(index as f64 / BUCKETS_PER_OCTAVE) / 1e6,
-                    count,
-                }
-            })
-            .collect()
     }
 }
 

@@ -13,34 +13,8 @@
 //! only once it sees more distinct buckets than those hold; a flush that
 //! saw few items gives the array's memory back.
 
+use super::hdr_layout::{index_of, lowest_value_at};
 use super::latency::{CEILING_NS, LatencyCounts};
-
-/// log2 of the sub-buckets per bucket. hdrhistogram at three significant
-/// digits and a lowest value of 1 uses 2048: it needs 2 × 10³ values at a
-/// resolution of one.
-const SUB_BUCKET_BITS: u32 = 11;
-const HALF_BITS: u32 = SUB_BUCKET_BITS - 1;
-const HALF: usize = 1 << HALF_BITS;
-const SUB_BUCKET_MASK: u64 = (1 << SUB_BUCKET_BITS) - 1;
-
-/// The array index of `value`'s bucket, as hdrhistogram computes it.
-#[inline]
-fn index_of(value: u64) -> usize {
-    let bucket = (u64::BITS - SUB_BUCKET_BITS) - (value | SUB_BUCKET_MASK).leading_zeros();
-    let sub_bucket = (value >> bucket) as usize;
-    ((bucket as usize) << HALF_BITS) + sub_bucket
-}
-
-/// The lowest value whose bucket is `index`.
-fn lowest_value_at(index: usize) -> u64 {
-    let bucket = (index >> HALF_BITS).saturating_sub(1);
-    let sub_bucket = if index < HALF {
-        index
-    } else {
-        (index & (HALF - 1)) + HALF
-    };
-    (sub_bucket as u64) << bucket
-}
 
 /// Distinct buckets an interval records before it turns dense.
 const SPARSE_MAX: usize = 16;
@@ -166,21 +140,6 @@ mod tests {
 
     fn hdr() -> Histogram<u64> {
         Histogram::new(3).expect("valid precision")
-    }
-
-    #[test]
-    fn the_layout_is_hdrhistograms_at_three_digits() {
-        let reference = hdr();
-        for value in [1, 2, 1023, 1024, 2047, 2048, 2049, 4095, 4096, 1 << 40] {
-            let index = index_of(value);
-            let lowest = lowest_value_at(index);
-            assert_eq!(lowest, reference.lowest_equivalent(value), "value {value}");
-            assert_eq!(index_of(lowest), index);
-            // The next bucket starts right after this one's highest value.
-            let highest = reference.highest_equivalent(value);
-            assert_eq!(index_of(highest), index);
-            assert_eq!(index_of(highest + 1), index + 1);
-        }
     }
 
     proptest! {

@@ -7,7 +7,9 @@
 pub(crate) mod bottleneck;
 pub(crate) mod checkpoint;
 pub(crate) mod derived_events;
+pub(crate) mod hdr_layout;
 pub(crate) mod latency;
+pub(crate) mod latency_histogram;
 pub(crate) mod latency_tally;
 pub(crate) mod process;
 pub(crate) mod recorder;
