@@ -14,7 +14,7 @@ const SUB_BUCKET_MASK: u64 = (1 << SUB_BUCKET_BITS) - 1;
 
 /// The counter index of `value`, as hdrhistogram computes it.
 #[inline]
-pub fn index_of(value: u64) -> usize {
+pub const fn index_of(value: u64) -> usize {
     let bucket = (u64::BITS - SUB_BUCKET_BITS) - (value | SUB_BUCKET_MASK).leading_zeros();
     let sub_bucket = (value >> bucket) as usize;
     ((bucket as usize) << HALF_BITS) + sub_bucket

@@ -136,11 +136,14 @@ impl WindowedLatency {
             slot.second = second;
             slot.in_window = true;
         }
-        slot.hist.add_counts(recorded);
         if slot.in_window {
-            self.window.add_counts(recorded);
+            LatencyHistogram::add_counts_to(
+                &mut [&mut slot.hist, &mut self.window, &mut self.total],
+                recorded,
+            );
+        } else {
+            LatencyHistogram::add_counts_to(&mut [&mut slot.hist, &mut self.total], recorded);
         }
-        self.total.add_counts(recorded);
         self.since_sample.extend_from_slice(&recorded.counts);
         self.since_sample_outliers += recorded.outliers;
     }

@@ -67,23 +67,42 @@ impl LatencyHistogram {
     }
 
     /// Adds counts a worker flushed.
+    #[cfg(test)]
     pub fn add_counts(&mut self, taken: &LatencyCounts) {
-        for &(value, count) in taken.values() {
-            self.add_at(index_of(value), count);
-        }
-        self.outliers += taken.outliers();
+        Self::add_counts_to(&mut [self], taken);
     }
 
-    fn add_at(&mut self, index: usize, count: u64) {
-        let block = index >> BLOCK_BITS;
+    /// Adds counts a worker flushed to each of `hists` (a second, its
+    /// window and the total take the same flush), finding each value's
+    /// counter once.
+    pub fn add_counts_to(hists: &mut [&mut Self], taken: &LatencyCounts) {
+        let Some(highest) = taken.values().iter().map(|&(value, _)| value).max() else {
+            return;
+        };
+        let last_block = index_of(highest) >> BLOCK_BITS;
+        for hist in hists.iter_mut() {
+            hist.reach_block(last_block);
+            hist.outliers += taken.outliers();
+        }
+        for &(value, count) in taken.values() {
+            let index = index_of(value);
+            let block = index >> BLOCK_BITS;
+            let midpoints = u128::from(median_value_at(index)) * u128::from(count);
+            for hist in hists.iter_mut() {
+                hist.counts[index] += count;
+                hist.blocks[block] += count;
+                hist.total += count;
+                hist.midpoint_sum += midpoints;
+            }
+        }
+    }
+
+    /// Grows the arrays to hold block `block`.
+    fn reach_block(&mut self, block: usize) {
         if block >= self.blocks.len() {
             self.blocks.resize(block + 1, 0);
             self.counts.resize((block + 1) * BLOCK, 0);
         }
-        self.counts[index] += count;
-        self.blocks[block] += count;
-        self.total += count;
-        self.midpoint_sum += u128::from(median_value_at(index)) * u128::from(count);
     }
 
     /// The blocks holding any count, with their index and sum.
@@ -105,8 +124,14 @@ impl LatencyHistogram {
     /// what was added here (as a second is part of its window).
     pub fn subtract(&mut self, other: &LatencyHistogram) {
         for (b, sum) in other.used_blocks() {
-            for (i, count) in other.used_in_block(b) {
-                self.counts[i] -= count;
+            let range = b * BLOCK..(b + 1) * BLOCK;
+            // The whole block at once: the compiler makes it a few vector
+            // operations, cheaper than testing each counter.
+            for (mine, theirs) in self.counts[range.clone()]
+                .iter_mut()
+                .zip(&other.counts[range])
+            {
+                *mine -= theirs;
             }
             self.blocks[b] -= sum;
         }

@@ -16,6 +16,16 @@
 use super::hdr_layout::{index_of, lowest_value_at};
 use super::latency::{CEILING_NS, LatencyCounts};
 
+/// Words of the touched-block bitmap: 64 blocks of 64 counters each, for
+/// every counter a `u64` value can reach.
+const TOUCHED_WORDS: usize = (index_of(u64::MAX) >> 12) + 1;
+
+/// Marks the block of counter `index` as recorded into.
+#[inline]
+fn touch(touched: &mut [u64; TOUCHED_WORDS], index: usize) {
+    touched[index >> 12] |= 1 << ((index >> 6) & 63);
+}
+
 /// Distinct buckets an interval records before it turns dense.
 const SPARSE_MAX: usize = 16;
 
@@ -31,6 +41,9 @@ pub struct LatencyTally {
     /// `(bucket, count)` pairs while the interval is sparse.
     sparse: Vec<(u32, u32)>,
     dense: bool,
+    /// One bit per block of 64 counters recorded into since the flush
+    /// (dense intervals only), so the flush opens those blocks alone.
+    touched: [u64; TOUCHED_WORDS],
     recorded: u64,
     outliers: u64,
 }
@@ -52,6 +65,7 @@ impl LatencyTally {
             self.record_sparse(index);
             return;
         }
+        touch(&mut self.touched, index);
         match self.counts.get_mut(index) {
             // A flush comes every 100 ms at most: no bucket nears 2³² by then.
             Some(count) => *count = count.wrapping_add(1),
@@ -82,7 +96,9 @@ impl LatencyTally {
                 self.counts.resize(bucket + 1, 0);
             }
             self.counts[bucket] += count;
+            touch(&mut self.touched, bucket);
         }
+        touch(&mut self.touched, index);
         match self.counts.get_mut(index) {
             Some(count) => *count += 1,
             None => self.grow_to_record(index),
@@ -105,10 +121,18 @@ impl LatencyTally {
     pub fn take_counts(&mut self) -> LatencyCounts {
         let mut counts = Vec::new();
         if self.dense {
-            for (index, count) in self.counts.iter_mut().enumerate() {
-                if *count > 0 {
-                    counts.push((lowest_value_at(index), u64::from(*count)));
-                    *count = 0;
+            for (word, bits) in self.touched.iter_mut().enumerate() {
+                while *bits != 0 {
+                    let block = (word << 6) + bits.trailing_zeros() as usize;
+                    *bits &= *bits - 1;
+                    let start = block << 6;
+                    let end = (start + 64).min(self.counts.len());
+                    for (index, count) in (start..end).zip(&mut self.counts[start..end]) {
+                        if *count > 0 {
+                            counts.push((lowest_value_at(index), u64::from(*count)));
+                            *count = 0;
+                        }
+                    }
                 }
             }
             if self.recorded < KEEP_DENSE_FROM {
