@@ -23,6 +23,7 @@ fn setup(stop_after: Duration, tick: Duration) -> SimSetup {
         stop_after: Some(stop_after),
         memory_cap: None,
         cores: 1,
+        drain_timeout: None,
     }
 }
 

@@ -89,3 +89,61 @@ fn the_drain_timeout_takes_a_duration_or_none() {
     };
     assert_eq!(args.session_options().drain_timeout, None);
 }
+
+/// In virtual time the limit is virtual seconds: a backlog that would take
+/// minutes to drain is cut short exactly `--drain-timeout` after the
+/// source stopped, with every item accounted for.
+#[test]
+fn a_virtual_drain_is_cut_short_at_duration_plus_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("slow.toml");
+    std::fs::write(&scenario, SLOW_DRAIN).unwrap();
+    let report = dir.path().join("r.json");
+    let series = dir.path().join("s.jsonl");
+    let (duration_s, timeout_s) = (2.0, 3.0);
+    let output = cargo_bin_cmd!("pipetop")
+        .arg("run")
+        .arg(&scenario)
+        .args(["--virtual", "--headless", "--duration", "2s"])
+        .args(["--drain-timeout", "3s", "--report"])
+        .arg(&report)
+        .arg("--series")
+        .arg(&series)
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(report["clock"], "virtual");
+    assert_eq!(report["state"], "aborted");
+    let t = &report["totals"];
+    let n = |k: &str| t[k].as_u64().unwrap();
+    assert!(n("in_flight") > 0, "items were left: {t}");
+    assert_eq!(
+        n("generated"),
+        n("completed") + n("dropped") + n("dead_lettered") + n("in_flight"),
+        "{t}"
+    );
+    let events = report["events"].as_array().unwrap();
+    let timeout = events
+        .iter()
+        .find(|e| e["kind"] == "drain-timeout")
+        .expect("a drain-timeout event");
+    assert_eq!(timeout["t_s"].as_f64(), Some(duration_s + timeout_s));
+    assert_eq!(timeout["items"].as_u64(), Some(n("in_flight")), "{timeout}");
+    // Conservation at every snapshot, and none after the cut.
+    let mut last_t = 0.0;
+    // The first line says what the run is; snapshots follow.
+    for line in std::fs::read_to_string(&series).unwrap().lines().skip(1) {
+        let s: Value = serde_json::from_str(line).unwrap();
+        let t = &s["totals"];
+        let n = |k: &str| t[k].as_u64().unwrap();
+        assert_eq!(
+            n("generated"),
+            n("completed") + n("dropped") + n("dead_lettered") + n("in_flight"),
+            "{t}"
+        );
+        last_t = s["t_s"].as_f64().unwrap();
+    }
+    assert_eq!(last_t, duration_s + timeout_s);
+}

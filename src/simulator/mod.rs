@@ -79,6 +79,7 @@ pub fn setup(options: &RunOptions, cores: usize) -> SimSetup {
         stop_after: options.stop_after,
         memory_cap: options.memory_cap,
         cores,
+        drain_timeout: options.drain_timeout,
     }
 }
 

@@ -55,6 +55,8 @@ pub struct SimSetup {
     pub memory_cap: Option<u64>,
     /// Cores the `spin` stages share.
     pub cores: usize,
+    /// Cut a drain short (abort) once it has lasted this much virtual time.
+    pub drain_timeout: Option<Duration>,
 }
 
 /// Something due at a virtual time.
@@ -68,6 +70,8 @@ pub(super) enum Due {
     Arrival(u64),
     /// The next spinning attempt ends, if the cores' schedule is still this generation.
     Cores(u64),
+    /// The drain has lasted its `--drain-timeout`.
+    DrainDeadline,
 }
 
 /// One entry of the event queue: ordered by time, then by the order of
@@ -153,6 +157,9 @@ pub struct Simulation {
     pub(super) state: RunState,
     pub(super) rate: Rate,
     pub(super) memory_cap: Option<u64>,
+    pub(super) drain_timeout: Option<Duration>,
+    /// When the drain will be cut short, once draining.
+    pub(super) drain_deadline_ns: Option<u64>,
     pub(super) events: Vec<Event>,
     pub(super) end_to_end: LatencyTally,
     pub(super) finished: FinishedIds,
@@ -209,6 +216,8 @@ impl Simulation {
             state: RunState::Running,
             rate: spec.source.rate,
             memory_cap: setup.memory_cap,
+            drain_timeout: setup.drain_timeout,
+            drain_deadline_ns: None,
             events: Vec::new(),
             end_to_end: LatencyTally::default(),
             finished: FinishedIds::default(),
@@ -314,6 +323,11 @@ impl Simulation {
                     done.clear();
                     self.scratch = done;
                     self.reschedule_cores();
+                }
+            }
+            Due::DrainDeadline => {
+                if self.state == RunState::Draining {
+                    self.cut_drain_short();
                 }
             }
         }

@@ -140,6 +140,8 @@ fn run_one(spec: &PipelineSpec, plan: &SweepPlan) -> RunResult {
         stop_after: Some(plan.duration),
         memory_cap: s.memory_cap.bytes(),
         cores: s.cores.unwrap_or_else(machine_cores),
+        // A variant drains to its end: its backlog is part of its answer.
+        drain_timeout: None,
     };
     let mut sim = Simulation::new(spec, setup);
     let mut bottleneck_ticks = vec![0; spec.stages.len()];
