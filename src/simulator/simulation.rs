@@ -30,9 +30,9 @@ use crate::metrics::sampler::Sampler;
 use crate::metrics::time_account::WorkerState;
 use crate::metrics::worker_group::SharedWorkerStats;
 use crate::metrics::worker_stats::WorkerStats;
+use crate::model::arrival_process::{ArrivalProcess, MAX_RATE_GAP_NS, MaxSpacing};
 use crate::model::{Command, Event, FailKind, Failure, PipelineSpec, Rate, TimedCommand, WorkMode};
 
-use super::arrivals::ArrivalProcess;
 use super::cpu::Cores;
 use super::service::draw;
 use super::stage::{Phase, Producer, SimItem, SimStage, SimWorker, WaitStats};
@@ -197,7 +197,13 @@ impl Simulation {
                 .map(|(i, s)| SimStage::new(s, i, spec.seed))
                 .collect(),
             source: SimSource {
-                process: ArrivalProcess::new(spec.source.rate, spec.source.arrivals, spec.seed, 0),
+                process: ArrivalProcess::new(
+                    spec.source.rate,
+                    spec.source.arrivals,
+                    MaxSpacing::AtLeast(MAX_RATE_GAP_NS),
+                    spec.seed,
+                    0,
+                ),
                 stats,
                 held: None,
                 stopping: false,
@@ -623,7 +629,7 @@ impl Simulation {
         while self
             .source
             .process
-            .next_due()
+            .next_due(self.now)
             .is_some_and(|due| due <= self.now)
         {
             let born_ns = self.source.process.take(self.now);
@@ -652,7 +658,7 @@ impl Simulation {
         if self.source.held.is_some() || self.source.stopped {
             return;
         }
-        if let Some(at) = self.source.process.next_due() {
+        if let Some(at) = self.source.process.next_due(self.now) {
             self.schedule(at, Due::Arrival(self.source.generation));
         }
     }

@@ -120,7 +120,7 @@ fn combinations(varies: &[Vary]) -> Vec<Vec<Value>> {
 /// Checks a plan against its scenario: the stages it names, its size.
 pub fn check(plan: &SweepPlan) -> Result<(), String> {
     for vary in &plan.varies {
-        vary.check(&plan.scenario.pipeline)?;
+        vary.check(&plan.scenario.pipeline, &plan.scenario.name)?;
     }
     let runs = combinations(&plan.varies).len() * plan.replications;
     if runs > MAX_RUNS {
