@@ -116,7 +116,7 @@ impl FieldPath {
                         .map(|h| format!(" ({h})"))
                         .unwrap_or_default();
                     return Err(format!(
-                        "a stage has no `{field}` to {verb}{hint}; fields: {}, or source.rate",
+                        "a stage has no field `{field}` to {verb}{hint}; fields: {}, or source.rate",
                         names.join(", ")
                     ));
                 }
@@ -152,12 +152,11 @@ impl FieldPath {
     /// Reads one value of this field.
     pub fn value(&self, word: &str) -> Result<Value, String> {
         let word = word.trim();
-        let label = self.label();
         let count = |what: &str, max: usize| match word.parse::<usize>() {
             Ok(n) if (1..=max).contains(&n) => Ok(Value::Count(n)),
-            Ok(n) => Err(format!("{label}: {what} must be 1..={max}, got {n}")),
+            Ok(n) => Err(format!("{what} must be 1..={max}, got {n}")),
             Err(_) => Err(format!(
-                "{label}: {what} must be a whole number 1..={max}, got {word:?}"
+                "{what} must be a whole number 1..={max}, got {word:?}"
             )),
         };
         match self.field {
@@ -165,12 +164,12 @@ impl FieldPath {
             Field::Queue if word == "unbounded" => Ok(Value::Unbounded),
             Field::Queue => count("a queue capacity (or \"unbounded\")", MAX_QUEUE),
             Field::Policy => QueuePolicy::parse(word).map(Value::Policy).ok_or_else(|| {
-                format!("{label}: policy must be block, drop-newest or drop-oldest, got {word:?}")
+                format!("policy must be block, drop-newest or drop-oldest, got {word:?}")
             }),
             Field::Service => match humantime::parse_duration(word) {
                 Ok(d) if !d.is_zero() && d <= MAX_SERVICE => Ok(Value::Duration(d)),
                 _ => Err(format!(
-                    "{label}: the service mean must be a duration more than 0 and at most {}, e.g. 2ms, got {word:?}",
+                    "the service mean must be a duration more than 0 and at most {}, e.g. 2ms, got {word:?}",
                     humantime::format_duration(MAX_SERVICE)
                 )),
             },
@@ -178,7 +177,8 @@ impl FieldPath {
             Field::Rate => match word.parse::<f64>() {
                 Ok(r) if (MIN_RATE..=MAX_RATE).contains(&r) => Ok(Value::Rate(Rate::PerSecond(r))),
                 _ => Err(format!(
-                    "{label} must be items/s, more than 0 and at most {MAX_RATE}, or \"max\", got {word:?}"
+                    "{} must be items/s, more than 0 and at most {MAX_RATE}, or \"max\", got {word:?}",
+                    self.label()
                 )),
             },
         }
