@@ -44,11 +44,24 @@ pub struct LatencyTally {
     /// One bit per block of 64 counters recorded into since the flush
     /// (dense intervals only), so the flush opens those blocks alone.
     touched: [u64; TOUCHED_WORDS],
+    /// Keep the flat array whatever the interval recorded (one tally per
+    /// stage, as in virtual time: no pool of quiet workers to save for).
+    keep_dense: bool,
     recorded: u64,
     outliers: u64,
 }
 
 impl LatencyTally {
+    /// A tally that keeps its flat array once it has one: for a producer
+    /// with one tally per stage, where giving it back at every quiet flush
+    /// would only make it allocate and zero it again at the next busy one.
+    pub fn keeping_its_array() -> Self {
+        Self {
+            keep_dense: true,
+            ..Self::default()
+        }
+    }
+
     /// Records one latency, clamped to `1..=CEILING_NS` (what is above the
     /// ceiling is also counted as an outlier).
     #[inline]
@@ -135,7 +148,7 @@ impl LatencyTally {
                     }
                 }
             }
-            if self.recorded < KEEP_DENSE_FROM {
+            if self.recorded < KEEP_DENSE_FROM && !self.keep_dense {
                 self.counts = Vec::new();
                 self.dense = false;
             }

@@ -225,7 +225,7 @@ impl Simulation {
             drain_timeout: setup.drain_timeout,
             drain_deadline_ns: None,
             events: Vec::new(),
-            end_to_end: LatencyTally::default(),
+            end_to_end: LatencyTally::keeping_its_array(),
             finished: FinishedIds::default(),
             flow: Flow::default(),
             over: false,
