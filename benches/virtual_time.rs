@@ -3,6 +3,8 @@
 //! `steady` takes. Plain timing, no criterion: each figure is one long run.
 //!
 //! `cargo bench --bench virtual_time` (or with `-- tandem` / `-- steady24h`).
+//! Each line gives wall and this thread's CPU time: on a shared machine the
+//! wall time is only an upper bound.
 //! Figures go in docs/PERFORMANCE.md.
 
 use std::time::{Duration, Instant};
@@ -21,17 +23,58 @@ fn setup(stop_after: Duration, tick: Duration) -> SimSetup {
         stop_after: Some(stop_after),
         memory_cap: None,
         cores: 1,
+        drain_timeout: None,
     }
 }
 
-/// Runs to the end; returns (wall time, services, snapshots).
-fn run(mut sim: Simulation) -> (Duration, u64, u64) {
-    let start = Instant::now();
+/// CPU time this thread has used (user + system): on a shared machine
+/// the figure that wall time only bounds.
+fn thread_cpu() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec for the call.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID)");
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+/// What one run took.
+struct Took {
+    wall: Duration,
+    cpu: Duration,
+    services: u64,
+    snapshots: u64,
+}
+
+impl Took {
+    /// "in W s wall, C s CPU: R M services/s (CPU)"
+    fn line(&self) -> String {
+        format!(
+            "{} item-stage services, {} snapshots in {:.2} s wall, {:.2} s CPU: {:.2} M services/s of CPU",
+            self.services,
+            self.snapshots,
+            self.wall.as_secs_f64(),
+            self.cpu.as_secs_f64(),
+            self.services as f64 / self.cpu.as_secs_f64() / 1e6
+        )
+    }
+}
+
+/// Runs to the end on this thread.
+fn run(mut sim: Simulation) -> Took {
+    let (start, cpu) = (Instant::now(), thread_cpu());
     let mut snapshots = 0;
     while sim.next_snapshot().is_some() {
         snapshots += 1;
     }
-    (start.elapsed(), sim.services(), snapshots)
+    Took {
+        wall: start.elapsed(),
+        cpu: thread_cpu() - cpu,
+        services: sim.services(),
+        snapshots,
+    }
 }
 
 /// ciw's three-stage tandem: Poisson arrivals, exponential service, one
@@ -59,26 +102,34 @@ fn tandem() {
     for tick_s in [3600.0, 10.0, 0.25] {
         let tick = Duration::from_secs_f64(tick_s);
         let sim = Simulation::new(&spec, setup(Duration::from_secs(3600), tick));
-        let (wall, services, snapshots) = run(sim);
         println!(
-            "tandem, tick {tick_s} s: 1 simulated hour, {services} item-stage services, {snapshots} snapshots in {:.2} s: {:.2} M services/s",
-            wall.as_secs_f64(),
-            services as f64 / wall.as_secs_f64() / 1e6
+            "tandem, tick {tick_s} s: 1 simulated hour, {}",
+            run(sim).line()
         );
     }
 }
 
-/// A simulated day of the `steady` demo.
+/// Simulated hours of the `steady` demo (`PIPETOP_BENCH_HOURS`, default
+/// 2, so the bench stays near a minute; a day is 12 times this) at the
+/// default tick and at 10 s.
 fn steady_day() {
     let s = scenario::load("steady").expect("demo");
-    let day = Duration::from_secs(24 * 3600);
-    let tick = Duration::from_secs(10);
-    let (wall, services, snapshots) = run(Simulation::new(&s.pipeline, setup(day, tick)));
-    println!(
-        "steady, tick 10 s: 24 simulated hours, {services} item-stage services, {snapshots} snapshots in {:.1} s: {:.2} M services/s",
-        wall.as_secs_f64(),
-        services as f64 / wall.as_secs_f64() / 1e6
-    );
+    let hours: u64 = std::env::var("PIPETOP_BENCH_HOURS")
+        .ok()
+        .and_then(|h| h.parse().ok())
+        .unwrap_or(2);
+    for tick_s in [0.25, 10.0] {
+        let tick = Duration::from_secs_f64(tick_s);
+        let took = run(Simulation::new(
+            &s.pipeline,
+            setup(Duration::from_secs(hours * 3600), tick),
+        ));
+        println!(
+            "steady, tick {tick_s} s: {hours} simulated hours, {}; a day: {:.1} s CPU",
+            took.line(),
+            took.cpu.as_secs_f64() * 24.0 / hours as f64
+        );
+    }
 }
 
 fn main() {

@@ -23,6 +23,35 @@ queue = "unbounded"
 service = { dist = "fixed", mean = "10ms" }
 "#;
 
+/// Asserts `generated = completed + dropped + dead_lettered + in_flight`;
+/// returns `in_flight`.
+fn conserved(t: &Value) -> u64 {
+    let n = |k: &str| t[k].as_u64().unwrap();
+    assert_eq!(
+        n("generated"),
+        n("completed") + n("dropped") + n("dead_lettered") + n("in_flight"),
+        "{t}"
+    );
+    n("in_flight")
+}
+
+/// Conservation holds and items were left in flight; returns how many.
+fn left_in_flight(t: &Value) -> u64 {
+    let in_flight = conserved(t);
+    assert!(in_flight > 0, "items were left: {t}");
+    in_flight
+}
+
+/// The report's `drain-timeout` event.
+fn drain_timeout_event(report: &Value) -> &Value {
+    report["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "drain-timeout")
+        .expect("a drain-timeout event")
+}
+
 #[test]
 fn a_drain_past_its_timeout_aborts_and_reports_what_was_left() {
     let dir = tempfile::tempdir().unwrap();
@@ -46,20 +75,8 @@ fn a_drain_past_its_timeout_aborts_and_reports_what_was_left() {
     );
     let report: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
     assert_eq!(report["state"], "aborted");
-    let t = &report["totals"];
-    let n = |k: &str| t[k].as_u64().unwrap();
-    assert!(n("in_flight") > 0, "items were left: {t}");
-    assert_eq!(
-        n("generated"),
-        n("completed") + n("dropped") + n("dead_lettered") + n("in_flight"),
-        "{t}"
-    );
-    let timeout = report["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["kind"] == "drain-timeout")
-        .expect("a drain-timeout event");
+    left_in_flight(&report["totals"]);
+    let timeout = drain_timeout_event(&report);
     assert!(timeout["items"].as_u64().unwrap() > 0, "{timeout}");
 }
 
@@ -88,4 +105,45 @@ fn the_drain_timeout_takes_a_duration_or_none() {
         panic!("a run");
     };
     assert_eq!(args.session_options().drain_timeout, None);
+}
+
+/// In virtual time the limit is virtual seconds: a backlog that would take
+/// minutes to drain is cut short exactly `--drain-timeout` after the
+/// source stopped, with every item accounted for.
+#[test]
+fn a_virtual_drain_is_cut_short_at_duration_plus_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("slow.toml");
+    std::fs::write(&scenario, SLOW_DRAIN).unwrap();
+    let report = dir.path().join("r.json");
+    let series = dir.path().join("s.jsonl");
+    let (duration_s, timeout_s) = (2.0, 3.0);
+    let output = cargo_bin_cmd!("pipetop")
+        .arg("run")
+        .arg(&scenario)
+        .args(["--virtual", "--headless", "--duration", "2s"])
+        .args(["--drain-timeout", "3s", "--report"])
+        .arg(&report)
+        .arg("--series")
+        .arg(&series)
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(report["clock"], "virtual");
+    assert_eq!(report["state"], "aborted");
+    let in_flight = left_in_flight(&report["totals"]);
+    let timeout = drain_timeout_event(&report);
+    assert_eq!(timeout["t_s"].as_f64(), Some(duration_s + timeout_s));
+    assert_eq!(timeout["items"].as_u64(), Some(in_flight), "{timeout}");
+    // Conservation at every snapshot, and none after the cut.
+    let mut last_t = 0.0;
+    // The first line says what the run is; snapshots follow.
+    for line in std::fs::read_to_string(&series).unwrap().lines().skip(1) {
+        let s: Value = serde_json::from_str(line).unwrap();
+        conserved(&s["totals"]);
+        last_t = s["t_s"].as_f64().unwrap();
+    }
+    assert_eq!(last_t, duration_s + timeout_s);
 }

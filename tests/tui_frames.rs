@@ -75,6 +75,26 @@ fn help_overlay_160x48() {
     insta::assert_snapshot!(draw(&app, 160, 48).backend());
 }
 
+/// A virtual run's help has the speed keys too: it still fits 80×24,
+/// every key shown.
+#[test]
+fn help_overlay_80x24_virtual() {
+    let mut app = app(Scene::Normal);
+    app.info.clock = pipetop::session::RunClock::Virtual(pipetop::session::Pace::new(1.0));
+    app.overlay = Overlay::Help;
+    let terminal = draw(&app, 80, 24);
+    let shown = text(terminal.backend().buffer());
+    for binding in bindings_for(app.speed_control()) {
+        assert!(shown.contains(binding.help), "missing {:?}", binding.help);
+        assert!(
+            shown.contains(&binding.key_names()),
+            "missing key {}",
+            binding.key_names()
+        );
+    }
+    insta::assert_snapshot!(terminal.backend());
+}
+
 #[test]
 fn too_small_frame() {
     let terminal = draw(&app(Scene::Normal), 60, 20);

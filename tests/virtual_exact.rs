@@ -24,6 +24,7 @@ fn setup(stop_after: Duration) -> SimSetup {
         stop_after: Some(stop_after),
         memory_cap: None,
         cores: 2,
+        drain_timeout: None,
     }
 }
 
@@ -172,6 +173,7 @@ fn every_demo_conserves_items_at_every_snapshot_and_drains() {
             stop_after: Some(s.duration.unwrap_or(Duration::from_secs(60))),
             memory_cap: s.memory_cap.bytes(),
             cores: s.cores.unwrap_or(2),
+            drain_timeout: None,
         };
         setup.stop_after = setup.stop_after.map(|d| d.min(Duration::from_secs(120)));
         let mut sim = Simulation::new(&s.pipeline, setup);

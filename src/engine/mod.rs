@@ -3,7 +3,6 @@
 //! [`Command`]s and samples [`crate::metrics::Snapshot`]s. It knows nothing
 //! about terminals or files.
 
-pub(crate) mod arrivals;
 mod attempt;
 mod batch;
 pub(crate) mod clock;

@@ -12,7 +12,6 @@ use std::thread::JoinHandle;
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TryRecvError, unbounded};
 use crossbeam_utils::CachePadded;
 
-use super::arrivals::ArrivalProcess;
 use super::batch::{BATCH_MAX, Batch};
 use super::clock;
 use super::item::Item;
@@ -25,6 +24,7 @@ use crate::metrics::sampler::Sampler;
 use crate::metrics::time_account::WorkerState;
 use crate::metrics::worker_group::SharedWorkerStats;
 use crate::metrics::worker_stats::WorkerStats;
+use crate::model::arrival_process::{ArrivalProcess, MaxSpacing};
 use crate::model::spec::{Arrivals, Rate};
 
 /// A change to the source while it runs.
@@ -166,7 +166,8 @@ impl<S: Source> SourceRunner<S> {
             clock.now_ns(),
             ctx.flushes.clone(),
         );
-        let mut process = ArrivalProcess::new(rate, arrivals, seed, clock.now_ns());
+        let mut process =
+            ArrivalProcess::new(rate, arrivals, MaxSpacing::Immediate, seed, clock.now_ns());
         let mut next_id = source.first_id();
         let mut stopping = false;
         let mut outgoing = Vec::with_capacity(BATCH_MAX);

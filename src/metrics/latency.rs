@@ -3,26 +3,19 @@
 //! outlier count), a ring of one-second histograms for the recent window, and
 //! a cumulative total.
 //!
-//! Values are nanoseconds with three significant digits (hdrhistogram,
-//! auto-resizing, so memory follows the largest value seen). Everything
+//! Values are nanoseconds with three significant digits (hdrhistogram's
+//! layout, grown to the largest value seen: see `latency_histogram`). Everything
 //! above [`CEILING_NS`] is recorded at the ceiling and counted as an outlier.
 
-use hdrhistogram::Histogram;
-
 use super::bucket_window::AddedBuckets;
-use super::snapshot::{Bucket, Latency, Percentiles};
+pub use super::latency_histogram::{LatencyHistogram, bucket_le_ms};
+use super::snapshot::Latency;
 
 /// The largest latency recorded as itself: ten minutes.
 pub const CEILING_NS: u64 = 600_000_000_000;
 
 /// Seconds in the windowed percentiles unless a run says otherwise.
 pub const DEFAULT_WINDOW_SECS: usize = 5;
-
-/// The quantiles a [`Percentiles`] reports, ascending: p50, p90, p99, p99.9.
-const QUANTILES: [f64; 4] = [0.50, 0.90, 0.99, 0.999];
-
-/// Log buckets per doubling in [`LatencyHistogram::buckets`].
-const BUCKETS_PER_OCTAVE: f64 = 2.0;
 
 /// Recorded values and their counts, and the outliers: what a worker hands
 /// over at a flush, and what a snapshot carries as the latencies recorded
@@ -73,150 +66,6 @@ impl LatencyCounts {
         }
         Self::new(merged, outliers)
     }
-}
-
-/// One histogram of latencies in nanoseconds, with its outlier count.
-#[derive(Debug, Clone)]
-pub struct LatencyHistogram {
-    hist: Histogram<u64>,
-    outliers: u64,
-    /// The sum of every recording's bucket midpoint (hdrhistogram's median
-    /// equivalent, what its `mean` averages), so the mean costs no pass
-    /// over the counts.
-    midpoint_sum: u128,
-}
-
-impl Default for LatencyHistogram {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl LatencyHistogram {
-    pub fn new() -> Self {
-        Self {
-            hist: Histogram::new(3).expect("3 significant digits is a valid precision"),
-            outliers: 0,
-            midpoint_sum: 0,
-        }
-    }
-
-    /// Adds counts a worker flushed.
-    pub fn add_counts(&mut self, taken: &LatencyCounts) {
-        for &(value, count) in &taken.counts {
-            if self.hist.record_n(value, count).is_err() {
-                self.hist.saturating_record_n(value, count);
-            }
-            self.midpoint_sum += u128::from(self.hist.median_equivalent(value)) * u128::from(count);
-        }
-        self.outliers += taken.outliers;
-    }
-
-    /// Takes `other` back out of this histogram; `other` must be part of
-    /// what was added here (as a second is part of its window).
-    fn subtract(&mut self, other: &LatencyHistogram) {
-        self.hist
-            .subtract(&other.hist)
-            .expect("only what was added is subtracted");
-        self.outliers -= other.outliers;
-        self.midpoint_sum -= other.midpoint_sum;
-    }
-
-    pub fn clear(&mut self) {
-        self.hist.reset();
-        self.outliers = 0;
-        self.midpoint_sum = 0;
-    }
-
-    #[cfg(test)]
-    pub fn len(&self) -> u64 {
-        self.hist.len()
-    }
-
-    /// The value at quantile `q` (0..=1) in nanoseconds.
-    #[cfg(test)]
-    pub fn quantile_ns(&self, q: f64) -> u64 {
-        self.hist.value_at_quantile(q)
-    }
-
-    /// p50, p90, p99, p99.9, max and mean in milliseconds.
-    pub fn percentiles(&self) -> Percentiles {
-        if self.hist.is_empty() {
-            return Percentiles::default();
-        }
-        let ms = |ns: u64| ns as f64 / 1e6;
-        // One pass over the counts for all four (they are in ascending order).
-        let mut at = [0u64; QUANTILES.len()];
-        for (slot, value) in at.iter_mut().zip(self.hist.value_at_quantiles(QUANTILES)) {
-            *slot = value;
-        }
-        let [p50, p90, p99, p999] = at.map(ms);
-        Percentiles {
-            count: self.hist.len(),
-            p50,
-            p90,
-            p99,
-            p999,
-            max: ms(self.hist.max()),
-            mean: self.midpoint_sum as f64 / self.hist.len() as f64 / 1e6,
-            outliers: self.outliers,
-        }
-    }
-
-    /// The index of the drawn bucket holding `value_ns`: bucket `i` holds
-    /// the hdrhistogram buckets whose highest value is up to 2^(i/2) ns.
-    fn bucket_index(&self, value_ns: u64) -> i32 {
-        let highest = self.hist.highest_equivalent(value_ns).max(1);
-        ((highest as f64).log2() * BUCKETS_PER_OCTAVE).ceil() as i32
-    }
-
-    /// `counts` over the drawn buckets: `(index, count)` per bucket used, ascending.
-    fn bucket_counts(&self, counts: &[(u64, u64)]) -> Vec<(i32, u64)> {
-        let mut by_index: Vec<(i32, u64)> = Vec::new();
-        for &(value, count) in counts {
-            let index = self.bucket_index(value);
-            match by_index.last_mut() {
-                Some((last, total)) if *last == index => *total += count,
-                _ => by_index.push((index, count)),
-            }
-        }
-        by_index
-    }
-
-    /// The distribution over log-spaced buckets (two per doubling), from the
-    /// bucket holding the smallest value to the one holding the largest.
-    pub fn buckets(&self) -> Vec<Bucket> {
-        let recorded: Vec<(u64, u64)> = self
-            .hist
-            .iter_recorded()
-            .map(|v| (v.value_iterated_to(), v.count_at_value()))
-            .collect();
-        let counts = self.bucket_counts(&recorded);
-        let (Some(&(first, _)), Some(&(last, _))) = (counts.first(), counts.last()) else {
-            return Vec::new();
-        };
-        let mut recorded = counts.into_iter().peekable();
-        (first..=last)
-            .map(|index| {
-                let count = match recorded.peek() {
-                    Some(&(i, c)) if i == index => {
-                        recorded.next();
-                        c
-                    }
-                    _ => 0,
-                };
-                Bucket {
-                    le_ms: bucket_le_ms(index),
-                    count,
-                }
-            })
-            .collect()
-    }
-}
-
-/// The upper bound of drawn bucket `index`, in milliseconds.
-pub fn bucket_le_ms(index: i32) -> f64 {
-    2f64.powf(index as f64 / BUCKETS_PER_OCTAVE) / 1e6
 }
 
 /// A latency metric over a sliding window of whole seconds and since the start.
@@ -292,11 +141,14 @@ impl WindowedLatency {
             slot.second = second;
             slot.in_window = true;
         }
-        slot.hist.add_counts(recorded);
         if slot.in_window {
-            self.window.add_counts(recorded);
+            LatencyHistogram::add_counts_to(
+                &mut [&mut slot.hist, &mut self.window, &mut self.total],
+                recorded,
+            );
+        } else {
+            LatencyHistogram::add_counts_to(&mut [&mut slot.hist, &mut self.total], recorded);
         }
-        self.total.add_counts(recorded);
         if self
             .since_sample_seconds
             .last()
@@ -336,7 +188,7 @@ impl WindowedLatency {
             .map(|(&(second, start), end)| {
                 let mut values = self.since_sample[start..end].to_vec();
                 values.sort_unstable_by_key(|&(value, _)| value);
-                AddedBuckets::new(second, &self.window.bucket_counts(&values))
+                AddedBuckets::new(second, &LatencyHistogram::bucket_counts(&values))
             })
             .collect()
     }

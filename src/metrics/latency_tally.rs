@@ -13,33 +13,17 @@
 //! only once it sees more distinct buckets than those hold; a flush that
 //! saw few items gives the array's memory back.
 
+use super::hdr_layout::{index_of, lowest_value_at};
 use super::latency::{CEILING_NS, LatencyCounts};
 
-/// log2 of the sub-buckets per bucket. hdrhistogram at three significant
-/// digits and a lowest value of 1 uses 2048: it needs 2 × 10³ values at a
-/// resolution of one.
-const SUB_BUCKET_BITS: u32 = 11;
-const HALF_BITS: u32 = SUB_BUCKET_BITS - 1;
-const HALF: usize = 1 << HALF_BITS;
-const SUB_BUCKET_MASK: u64 = (1 << SUB_BUCKET_BITS) - 1;
+/// Words of the touched-block bitmap: 64 blocks of 64 counters each, for
+/// every counter a `u64` value can reach.
+const TOUCHED_WORDS: usize = (index_of(u64::MAX) >> 12) + 1;
 
-/// The array index of `value`'s bucket, as hdrhistogram computes it.
+/// Marks the block of counter `index` as recorded into.
 #[inline]
-fn index_of(value: u64) -> usize {
-    let bucket = (u64::BITS - SUB_BUCKET_BITS) - (value | SUB_BUCKET_MASK).leading_zeros();
-    let sub_bucket = (value >> bucket) as usize;
-    ((bucket as usize) << HALF_BITS) + sub_bucket
-}
-
-/// The lowest value whose bucket is `index`.
-fn lowest_value_at(index: usize) -> u64 {
-    let bucket = (index >> HALF_BITS).saturating_sub(1);
-    let sub_bucket = if index < HALF {
-        index
-    } else {
-        (index & (HALF - 1)) + HALF
-    };
-    (sub_bucket as u64) << bucket
+fn touch(touched: &mut [u64; TOUCHED_WORDS], index: usize) {
+    touched[index >> 12] |= 1 << ((index >> 6) & 63);
 }
 
 /// Distinct buckets an interval records before it turns dense.
@@ -57,11 +41,27 @@ pub struct LatencyTally {
     /// `(bucket, count)` pairs while the interval is sparse.
     sparse: Vec<(u32, u32)>,
     dense: bool,
+    /// One bit per block of 64 counters recorded into since the flush
+    /// (dense intervals only), so the flush opens those blocks alone.
+    touched: [u64; TOUCHED_WORDS],
+    /// Keep the flat array whatever the interval recorded (one tally per
+    /// stage, as in virtual time: no pool of quiet workers to save for).
+    keep_dense: bool,
     recorded: u64,
     outliers: u64,
 }
 
 impl LatencyTally {
+    /// A tally that keeps its flat array once it has one: for a producer
+    /// with one tally per stage, where giving it back at every quiet flush
+    /// would only make it allocate and zero it again at the next busy one.
+    pub fn keeping_its_array() -> Self {
+        Self {
+            keep_dense: true,
+            ..Self::default()
+        }
+    }
+
     /// Records one latency, clamped to `1..=CEILING_NS` (what is above the
     /// ceiling is also counted as an outlier).
     #[inline]
@@ -78,6 +78,7 @@ impl LatencyTally {
             self.record_sparse(index);
             return;
         }
+        touch(&mut self.touched, index);
         match self.counts.get_mut(index) {
             // A flush comes every 100 ms at most: no bucket nears 2³² by then.
             Some(count) => *count = count.wrapping_add(1),
@@ -108,7 +109,9 @@ impl LatencyTally {
                 self.counts.resize(bucket + 1, 0);
             }
             self.counts[bucket] += count;
+            touch(&mut self.touched, bucket);
         }
+        touch(&mut self.touched, index);
         match self.counts.get_mut(index) {
             Some(count) => *count += 1,
             None => self.grow_to_record(index),
@@ -131,13 +134,21 @@ impl LatencyTally {
     pub fn take_counts(&mut self) -> LatencyCounts {
         let mut counts = Vec::new();
         if self.dense {
-            for (index, count) in self.counts.iter_mut().enumerate() {
-                if *count > 0 {
-                    counts.push((lowest_value_at(index), u64::from(*count)));
-                    *count = 0;
+            for (word, bits) in self.touched.iter_mut().enumerate() {
+                while *bits != 0 {
+                    let block = (word << 6) + bits.trailing_zeros() as usize;
+                    *bits &= *bits - 1;
+                    let start = block << 6;
+                    let end = (start + 64).min(self.counts.len());
+                    for (index, count) in (start..end).zip(&mut self.counts[start..end]) {
+                        if *count > 0 {
+                            counts.push((lowest_value_at(index), u64::from(*count)));
+                            *count = 0;
+                        }
+                    }
                 }
             }
-            if self.recorded < KEEP_DENSE_FROM {
+            if self.recorded < KEEP_DENSE_FROM && !self.keep_dense {
                 self.counts = Vec::new();
                 self.dense = false;
             }
@@ -166,21 +177,6 @@ mod tests {
 
     fn hdr() -> Histogram<u64> {
         Histogram::new(3).expect("valid precision")
-    }
-
-    #[test]
-    fn the_layout_is_hdrhistograms_at_three_digits() {
-        let reference = hdr();
-        for value in [1, 2, 1023, 1024, 2047, 2048, 2049, 4095, 4096, 1 << 40] {
-            let index = index_of(value);
-            let lowest = lowest_value_at(index);
-            assert_eq!(lowest, reference.lowest_equivalent(value), "value {value}");
-            assert_eq!(index_of(lowest), index);
-            // The next bucket starts right after this one's highest value.
-            let highest = reference.highest_equivalent(value);
-            assert_eq!(index_of(highest), index);
-            assert_eq!(index_of(highest + 1), index + 1);
-        }
     }
 
     proptest! {

@@ -2,8 +2,9 @@
 //! simulated pipeline is ([`spec`]), what can be asked of a running one
 //! ([`command`]) and which of it a producer can do ([`controls`]), what happened in it ([`event`]), what failed in a stage
 //! ([`failure`]), the limits every producer and front end agree on
-//! ([`limits`]), and what a simulated attempt draws ([`service_time`]). Plain data: it imports nothing else of the crate.
+//! ([`limits`]), when items arrive ([`arrival_process`]) and what a simulated attempt draws ([`service_time`]). Plain data: it imports nothing else of the crate.
 
+pub mod arrival_process;
 pub mod command;
 pub mod controls;
 pub mod event;

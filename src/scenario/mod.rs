@@ -12,6 +12,7 @@ mod overrides;
 mod profile;
 mod service;
 mod source;
+pub mod spec_field;
 mod stage;
 mod suggest;
 mod summary;

@@ -236,6 +236,13 @@ impl Simulation {
     /// The source stops (once the item it holds is in) and the queues drain.
     fn begin_drain(&mut self) {
         self.state = RunState::Draining;
+        if let Some(limit) = self.drain_timeout {
+            let deadline = self
+                .now
+                .saturating_add(limit.as_nanos().min(u128::from(u64::MAX)) as u64);
+            self.drain_deadline_ns = Some(deadline);
+            self.schedule(deadline, super::simulation::Due::DrainDeadline);
+        }
         if self.source.held.is_some() {
             self.source.stopping = true;
         } else {
@@ -265,6 +272,26 @@ impl Simulation {
                 EventKind::Unadmitted { items: left },
             ));
         }
+    }
+
+    /// The drain outlasted its `--drain-timeout` (in virtual time): abort,
+    /// reporting what is in flight, as the engine does.
+    pub(super) fn cut_drain_short(&mut self) {
+        let limit_s = self.drain_timeout.unwrap_or_default().as_secs_f64();
+        let in_flight = self.in_flight();
+        self.events.push(Event::new(
+            self.now_s(),
+            EventKind::DrainTimeout { limit_s, in_flight },
+        ));
+        self.abort();
+    }
+
+    /// Virtual seconds left before the drain is cut short, while draining.
+    pub(super) fn drain_left_s(&self) -> Option<f64> {
+        let deadline = self
+            .drain_deadline_ns
+            .filter(|_| self.state == RunState::Draining)?;
+        Some(deadline.saturating_sub(self.now) as f64 / 1e9)
     }
 
     /// Ends the run at once; what is in flight stays counted as such.

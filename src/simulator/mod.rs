@@ -6,8 +6,10 @@
 //!
 //! - [`simulation`]: the event queue and what workers and the source do;
 //!   [`commands`](self) and ticks are impl blocks of the same type.
-//! - `arrivals` and `service` draw arrival and service times exactly as the
-//!   engine's simulated source and stages do, from the same seed.
+//! - Arrival and service times come from the same code the engine's
+//!   simulated source and stages use ([`crate::model::arrival_process`],
+//!   [`crate::model::service_time`], drawn per attempt in `service`), from
+//!   the same seed.
 //! - `cpu`: processor sharing for `spin` stages over `cores`.
 //! - `producer`: the thread that paces virtual time against the wall
 //!   (the dashboard's speed keys) and hands snapshots to the driver.
@@ -16,7 +18,6 @@
 //! producer seam (`RunningPipeline::spawn_producer`, `RunOptions`,
 //! `EngineFailure`, `Spawner`). Nothing below imports this module.
 
-mod arrivals;
 mod commands;
 mod cpu;
 mod producer;
@@ -79,6 +80,7 @@ pub fn setup(options: &RunOptions, cores: usize) -> SimSetup {
         stop_after: options.stop_after,
         memory_cap: options.memory_cap,
         cores,
+        drain_timeout: options.drain_timeout,
     }
 }
 

@@ -30,9 +30,9 @@ use crate::metrics::sampler::Sampler;
 use crate::metrics::time_account::WorkerState;
 use crate::metrics::worker_group::SharedWorkerStats;
 use crate::metrics::worker_stats::WorkerStats;
+use crate::model::arrival_process::{ArrivalProcess, MAX_RATE_GAP_NS, MaxSpacing};
 use crate::model::{Command, Event, FailKind, Failure, PipelineSpec, Rate, TimedCommand, WorkMode};
 
-use super::arrivals::ArrivalProcess;
 use super::cpu::Cores;
 use super::service::draw;
 use super::stage::{Phase, Producer, SimItem, SimStage, SimWorker, WaitStats};
@@ -55,6 +55,8 @@ pub struct SimSetup {
     pub memory_cap: Option<u64>,
     /// Cores the `spin` stages share.
     pub cores: usize,
+    /// Cut a drain short (abort) once it has lasted this much virtual time.
+    pub drain_timeout: Option<Duration>,
 }
 
 /// Something due at a virtual time.
@@ -68,6 +70,8 @@ pub(super) enum Due {
     Arrival(u64),
     /// The next spinning attempt ends, if the cores' schedule is still this generation.
     Cores(u64),
+    /// The drain has lasted its `--drain-timeout`.
+    DrainDeadline,
 }
 
 /// One entry of the event queue: ordered by time, then by the order of
@@ -153,6 +157,9 @@ pub struct Simulation {
     pub(super) state: RunState,
     pub(super) rate: Rate,
     pub(super) memory_cap: Option<u64>,
+    pub(super) drain_timeout: Option<Duration>,
+    /// When the drain will be cut short, once draining.
+    pub(super) drain_deadline_ns: Option<u64>,
     pub(super) events: Vec<Event>,
     pub(super) end_to_end: LatencyTally,
     pub(super) finished: FinishedIds,
@@ -190,7 +197,13 @@ impl Simulation {
                 .map(|(i, s)| SimStage::new(s, i, spec.seed))
                 .collect(),
             source: SimSource {
-                process: ArrivalProcess::new(spec.source.rate, spec.source.arrivals, spec.seed, 0),
+                process: ArrivalProcess::new(
+                    spec.source.rate,
+                    spec.source.arrivals,
+                    MaxSpacing::AtLeast(MAX_RATE_GAP_NS),
+                    spec.seed,
+                    0,
+                ),
                 stats,
                 held: None,
                 stopping: false,
@@ -209,8 +222,10 @@ impl Simulation {
             state: RunState::Running,
             rate: spec.source.rate,
             memory_cap: setup.memory_cap,
+            drain_timeout: setup.drain_timeout,
+            drain_deadline_ns: None,
             events: Vec::new(),
-            end_to_end: LatencyTally::default(),
+            end_to_end: LatencyTally::keeping_its_array(),
             finished: FinishedIds::default(),
             flow: Flow::default(),
             over: false,
@@ -314,6 +329,11 @@ impl Simulation {
                     done.clear();
                     self.scratch = done;
                     self.reschedule_cores();
+                }
+            }
+            Due::DrainDeadline => {
+                if self.state == RunState::Draining {
+                    self.cut_drain_short();
                 }
             }
         }
@@ -609,7 +629,7 @@ impl Simulation {
         while self
             .source
             .process
-            .next_due()
+            .next_due(self.now)
             .is_some_and(|due| due <= self.now)
         {
             let born_ns = self.source.process.take(self.now);
@@ -638,7 +658,7 @@ impl Simulation {
         if self.source.held.is_some() || self.source.stopped {
             return;
         }
-        if let Some(at) = self.source.process.next_due() {
+        if let Some(at) = self.source.process.next_due(self.now) {
             self.schedule(at, Due::Arrival(self.source.generation));
         }
     }

@@ -100,6 +100,7 @@ impl Simulation {
             stages: &gauges,
             events: std::mem::take(&mut self.events),
         });
+        snapshot.drain_left_s = self.drain_left_s();
         let derived = self.watch.events(&snapshot);
         snapshot.events.extend(derived);
         let rss = self.memory_estimate();

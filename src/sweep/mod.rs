@@ -120,7 +120,7 @@ fn combinations(varies: &[Vary]) -> Vec<Vec<Value>> {
 /// Checks a plan against its scenario: the stages it names, its size.
 pub fn check(plan: &SweepPlan) -> Result<(), String> {
     for vary in &plan.varies {
-        vary.check(&plan.scenario.pipeline)?;
+        vary.check(&plan.scenario.pipeline, &plan.scenario.name)?;
     }
     let runs = combinations(&plan.varies).len() * plan.replications;
     if runs > MAX_RUNS {
@@ -140,6 +140,8 @@ fn run_one(spec: &PipelineSpec, plan: &SweepPlan) -> RunResult {
         stop_after: Some(plan.duration),
         memory_cap: s.memory_cap.bytes(),
         cores: s.cores.unwrap_or_else(machine_cores),
+        // A variant drains to its end: its backlog is part of its answer.
+        drain_timeout: None,
     };
     let mut sim = Simulation::new(spec, setup);
     let mut bottleneck_ticks = vec![0; spec.stages.len()];

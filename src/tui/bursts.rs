@@ -4,7 +4,7 @@
 //! header can say how fast they arrive and how long that lasts, at any
 //! moment shown, live or rewound.
 
-use crate::engine::arrivals::BURST_SPEEDUP;
+use crate::model::arrival_process::BURST_SPEEDUP;
 use crate::model::Rate;
 
 /// One burst: when it came, how fast its arrivals are due, and for how long.
