@@ -4,8 +4,8 @@
 //! header can say how fast they arrive and how long that lasts, at any
 //! moment shown, live or rewound.
 
-use crate::model::arrival_process::BURST_SPEEDUP;
 use crate::model::Rate;
+use crate::model::arrival_process::BURST_SPEEDUP;
 
 /// One burst: when it came, how fast its arrivals are due, and for how long.
 #[derive(Debug, Clone, Copy, PartialEq)]
