@@ -7,7 +7,7 @@
 
 use std::collections::VecDeque;
 
-use super::latency::bucket_le_ms;
+use super::latency_histogram::{bucket_le_ms, log_bucket_of};
 use super::snapshot::Bucket;
 
 /// What one snapshot recorded during one second, over the drawn buckets:
@@ -24,9 +24,21 @@ pub struct AddedBuckets {
 }
 
 impl AddedBuckets {
-    /// The piece of `second` holding `by_index` (`(index, count)`, ascending).
+    /// The piece of `second` holding the latencies `values` (`(ns, count)`,
+    /// in any order).
+    pub fn of_values(second: u64, values: &[(u64, u64)]) -> Self {
+        let by_index: Vec<(i32, u64)> = values
+            .iter()
+            .map(|&(value, count)| (log_bucket_of(value), count))
+            .collect();
+        Self::new(second, &by_index)
+    }
+
+    /// The piece of `second` holding `by_index` (`(index, count)`, in any
+    /// order).
     pub fn new(second: u64, by_index: &[(i32, u64)]) -> Self {
-        let (Some(&(first, _)), Some(&(last, _))) = (by_index.first(), by_index.last()) else {
+        let indexes = by_index.iter().map(|&(index, _)| index);
+        let (Some(first), Some(last)) = (indexes.clone().min(), indexes.max()) else {
             return Self {
                 second,
                 first: 0,

@@ -186,9 +186,7 @@ impl WindowedLatency {
             .iter()
             .zip(ends)
             .map(|(&(second, start), end)| {
-                let mut values = self.since_sample[start..end].to_vec();
-                values.sort_unstable_by_key(|&(value, _)| value);
-                AddedBuckets::new(second, &LatencyHistogram::bucket_counts(&values))
+                AddedBuckets::of_values(second, &self.since_sample[start..end])
             })
             .collect()
     }

@@ -27,9 +27,30 @@ const BLOCK: usize = 1 << BLOCK_BITS;
 
 /// The log bucket of the values counted at `index`: two per doubling, a
 /// value's bucket the first whose bound is at or above its counter's
-/// highest value.
+/// highest value. Read from [`LOG_BUCKETS`], computed once.
+#[inline]
 fn log_bucket_at(index: usize) -> i32 {
-    ((highest_value_at(index).max(1) as f64).log2() * BUCKETS_PER_OCTAVE).ceil() as i32
+    i32::from(LOG_BUCKETS[index])
+}
+
+/// The log bucket of every counter a `u64` value can reach (at most 128,
+/// so a byte each, about 55 KB): a snapshot places thousands of counters
+/// in their buckets at every tick, and a logarithm each was a tenth of a
+/// virtual-time run.
+static LOG_BUCKETS: LazyLock<Vec<u8>> = LazyLock::new(|| {
+    (0..=index_of(u64::MAX))
+        .map(|index| {
+            let bucket =
+                ((highest_value_at(index).max(1) as f64).log2() * BUCKETS_PER_OCTAVE).ceil();
+            bucket as u8
+        })
+        .collect()
+});
+
+/// The log bucket of `value` (see [`log_bucket_at`]).
+#[inline]
+pub fn log_bucket_of(value: u64) -> i32 {
+    log_bucket_at(index_of(value))
 }
 
 /// The log buckets of each block's first and last counter, for every block
@@ -265,20 +286,6 @@ impl LatencyHistogram {
                 }
             })
             .collect()
-    }
-
-    /// `values` (`(value, count)`, ascending) over the drawn buckets:
-    /// `(index, count)` per bucket used, ascending.
-    pub fn bucket_counts(values: &[(u64, u64)]) -> Vec<(i32, u64)> {
-        let mut by_index: Vec<(i32, u64)> = Vec::new();
-        for &(value, count) in values {
-            let index = log_bucket_at(index_of(value));
-            match by_index.last_mut() {
-                Some((last, total)) if *last == index => *total += count,
-                _ => by_index.push((index, count)),
-            }
-        }
-        by_index
     }
 }
 

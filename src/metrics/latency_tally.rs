@@ -132,7 +132,7 @@ impl LatencyTally {
     /// Hands over what was recorded and starts afresh: a busy tally keeps
     /// its array, a quiet one gives it back and starts sparse.
     pub fn take_counts(&mut self) -> LatencyCounts {
-        let mut counts = Vec::new();
+        let mut counts = Vec::with_capacity(self.recorded.min(4096) as usize);
         if self.dense {
             for (word, bits) in self.touched.iter_mut().enumerate() {
                 while *bits != 0 {
