@@ -4,8 +4,10 @@
 //! plus the wake-up delay (on this project's 2-core VM, with the slack at
 //! 1 ns: p50 ~20–30 µs, p95 ~65 µs, a long tail under load). Engine threads
 //! lower their slack to 1 ns, sleep until a lead before the deadline, and
-//! spin the rest. Each thread tracks two quantiles of its own wake-up delays
-//! (stochastic estimates of the 50th and 95th percentiles):
+//! spin the rest. The engine's threads share two estimates of their wake-up
+//! delays (stochastic estimates of the 50th and 95th percentiles, one for
+//! the process: in a pool of thousands each thread sleeps a few times a
+//! second, too seldom to learn the machine's delays alone):
 //! - a wait shorter than [`SHORT_WAIT`] leads by the 95th, so it almost
 //!   always wakes early and spins to the deadline: exact, at up to a fifth
 //!   of the wait in CPU;
@@ -17,7 +19,7 @@
 //! Service times are measured, not assumed: an overshoot shows in
 //! `service_ms` as what it is.
 
-use std::cell::Cell;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use super::tsc::{self, TscScale};
@@ -33,41 +35,42 @@ const MAX_SPIN_SHARE: f64 = 0.2;
 /// How far one observation moves an estimate, in nanoseconds.
 const LEAD_STEP_NS: f64 = 2_000.0;
 
-/// A running estimate of one quantile of this thread's wake-up delays:
-/// up a lot when a wake is later than it, down a little when not.
+/// A running estimate of one quantile of the engine threads' wake-up
+/// delays: up a lot when a wake is later than it, down a little when not.
+/// Threads update it without a lock; an update lost to a race is one
+/// observation fewer.
 struct WakeDelayQuantile {
     quantile: f64,
-    estimate_ns: Cell<f64>,
+    /// The estimate in nanoseconds, as `f64` bits.
+    estimate_ns: AtomicU64,
 }
 
 impl WakeDelayQuantile {
     const fn new(quantile: f64, start_ns: f64) -> Self {
         Self {
             quantile,
-            estimate_ns: Cell::new(start_ns),
+            estimate_ns: AtomicU64::new(start_ns.to_bits()),
         }
     }
 
     fn get(&self) -> f64 {
-        self.estimate_ns.get()
+        f64::from_bits(self.estimate_ns.load(Ordering::Relaxed))
     }
 
     fn observe(&self, late_ns: f64) {
-        let estimate = self.estimate_ns.get();
+        let estimate = self.get();
         let step = if late_ns > estimate {
             LEAD_STEP_NS * self.quantile
         } else {
             -LEAD_STEP_NS * (1.0 - self.quantile)
         };
-        self.estimate_ns
-            .set((estimate + step).clamp(MIN_LEAD_NS, MAX_LEAD_NS));
+        let next = (estimate + step).clamp(MIN_LEAD_NS, MAX_LEAD_NS);
+        self.estimate_ns.store(next.to_bits(), Ordering::Relaxed);
     }
 }
 
-thread_local! {
-    static WAKE_P50: WakeDelayQuantile = const { WakeDelayQuantile::new(0.5, 30_000.0) };
-    static WAKE_P95: WakeDelayQuantile = const { WakeDelayQuantile::new(0.95, 100_000.0) };
-}
+static WAKE_P50: WakeDelayQuantile = WakeDelayQuantile::new(0.5, 30_000.0);
+static WAKE_P95: WakeDelayQuantile = WakeDelayQuantile::new(0.95, 100_000.0);
 
 /// Nanoseconds since the run started, read from the time-stamp counter
 /// where it can be trusted (see [`tsc`](super::tsc)), else from `Instant`.
@@ -124,9 +127,9 @@ pub fn sleep_until(deadline: Instant) {
     }
     let remaining = deadline - now;
     let lead = if remaining < SHORT_WAIT {
-        WAKE_P95.with(WakeDelayQuantile::get)
+        WAKE_P95.get()
     } else {
-        WAKE_P50.with(WakeDelayQuantile::get)
+        WAKE_P50.get()
     };
     // Never spin more than a fifth of the wait: short simulated I/O must not
     // turn into CPU-bound work when the cores are busy.
@@ -135,8 +138,8 @@ pub fn sleep_until(deadline: Instant) {
         let wake = deadline - lead;
         std::thread::sleep(wake - now);
         let late = Instant::now().saturating_duration_since(wake).as_nanos() as f64;
-        WAKE_P50.with(|q| q.observe(late));
-        WAKE_P95.with(|q| q.observe(late));
+        WAKE_P50.observe(late);
+        WAKE_P95.observe(late);
     }
     // Spin, not yield: a yield under load can cost a whole time slice.
     while Instant::now() < deadline {
