@@ -47,39 +47,14 @@ pub fn line(snapshot: &Snapshot) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::{Backpressure, ProcessSnapshot, RunState, SourceSnapshot, Totals};
-    use crate::model::Rate;
 
     #[test]
     fn the_line_carries_end_to_end_p99_source_lag_and_rss() {
-        let mut s = Snapshot {
-            tick: 4,
-            t_s: 1.0,
-            state: RunState::Running,
-            source: SourceSnapshot {
-                rate: Rate::PerSecond(10.0),
-                paused: false,
-                source_pending: 7,
-                source_lag_ms: 1500.0,
-                out_rate: 10.0,
-                blocked: 0.0,
-                backpressure: Backpressure::Ok,
-            },
-            totals: Totals::default(),
-            checkpoint: 0,
-            checkpoints: None,
-            end_to_end_ms: Default::default(),
-            stages: Vec::new(),
-            bottleneck: None,
-            bottleneck_reason: None,
-            process: ProcessSnapshot {
-                cpu_percent: 0.0,
-                rss_bytes: 24 * 1024 * 1024,
-                tick_ms: 0.0,
-            },
-            drain_left_s: None,
-            events: Vec::new(),
-        };
+        let mut s = Snapshot::quiet(4, 1.0, 10.0);
+        s.source.source_pending = 7;
+        s.source.source_lag_ms = 1500.0;
+        s.source.out_rate = 10.0;
+        s.process.rss_bytes = 24 * 1024 * 1024;
         s.end_to_end_ms.window.p99 = 12.0;
         let line = line(&s);
         for part in ["lag   1.50s", "e2e p99  12.0ms", "RSS  24.0 MiB"] {

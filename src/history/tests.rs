@@ -1,38 +1,17 @@
 use std::sync::Arc;
 
 use super::*;
-use crate::metrics::{Backpressure, ProcessSnapshot, RunState, Snapshot, SourceSnapshot, Totals};
-use crate::model::Rate;
+use crate::metrics::{Backpressure, Snapshot, Totals};
 
 /// A snapshot at `tick` (a quarter second each) with in-flight `value`.
 fn at(tick: u64, value: u64) -> Arc<Snapshot> {
     Arc::new(Snapshot {
-        tick,
-        t_s: tick as f64 * 0.25,
-        state: RunState::Running,
-        source: SourceSnapshot {
-            rate: Rate::PerSecond(100.0),
-            paused: false,
-            source_pending: 0,
-            source_lag_ms: 0.0,
-            out_rate: 0.0,
-            blocked: 0.0,
-            backpressure: Backpressure::Ok,
-        },
         totals: Totals {
             generated: value,
             in_flight: value,
             ..Totals::default()
         },
-        checkpoint: 0,
-        checkpoints: None,
-        end_to_end_ms: Default::default(),
-        stages: Vec::new(),
-        bottleneck: None,
-        bottleneck_reason: None,
-        process: ProcessSnapshot::default(),
-        drain_left_s: None,
-        events: Vec::new(),
+        ..Snapshot::quiet(tick, tick as f64 * 0.25, 100.0)
     })
 }
 

@@ -130,8 +130,8 @@ impl EventWatch {
 mod tests {
     use super::*;
 
-    use crate::metrics::{Backpressure, ProcessSnapshot, RunState, SourceSnapshot, Totals};
-    use crate::model::{QueuePolicy, Rate};
+    use crate::metrics::Backpressure;
+    use crate::model::QueuePolicy;
 
     /// A snapshot whose only stage has dropped `dropped` items so far.
     fn with_drops(tick: u64, dropped: u64) -> Snapshot {
@@ -166,28 +166,8 @@ mod tests {
             watermark: None,
         };
         Snapshot {
-            tick,
-            t_s: tick as f64,
-            state: RunState::Running,
-            source: SourceSnapshot {
-                rate: Rate::PerSecond(100.0),
-                paused: false,
-                source_pending: 0,
-                source_lag_ms: 0.0,
-                out_rate: 0.0,
-                blocked: 0.0,
-                backpressure: Backpressure::Ok,
-            },
-            totals: Totals::default(),
-            checkpoint: 0,
-            checkpoints: None,
-            end_to_end_ms: Default::default(),
             stages: vec![stage],
-            bottleneck: None,
-            bottleneck_reason: None,
-            process: ProcessSnapshot::default(),
-            drain_left_s: None,
-            events: Vec::new(),
+            ..Snapshot::quiet(tick, tick as f64, 100.0)
         }
     }
 

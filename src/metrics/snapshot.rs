@@ -337,3 +337,35 @@ pub struct Snapshot {
     /// Events since the previous snapshot.
     pub events: Vec<Event>,
 }
+
+#[cfg(test)]
+impl Snapshot {
+    /// A running snapshot at `tick`, `t_s` seconds in, of a source at
+    /// `rate` items/s with nothing else in it: what unit tests start from.
+    pub fn quiet(tick: u64, t_s: f64, rate: f64) -> Self {
+        Self {
+            tick,
+            t_s,
+            state: RunState::Running,
+            source: SourceSnapshot {
+                rate: crate::model::Rate::PerSecond(rate),
+                paused: false,
+                source_pending: 0,
+                source_lag_ms: 0.0,
+                out_rate: 0.0,
+                blocked: 0.0,
+                backpressure: Backpressure::Ok,
+            },
+            totals: Totals::default(),
+            checkpoint: 0,
+            checkpoints: None,
+            end_to_end_ms: Latency::default(),
+            stages: Vec::new(),
+            bottleneck: None,
+            bottleneck_reason: None,
+            process: ProcessSnapshot::default(),
+            drain_left_s: None,
+            events: Vec::new(),
+        }
+    }
+}
