@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, Sender, select, unbounded};
 
 use super::clock::Clock;
+use super::command_rules::{self, Controls, SourceChange};
 use super::pipeline::Pipeline;
 use super::pool::{SpawnRefused, StageControl};
 use super::run::RunOptions;
@@ -22,8 +23,7 @@ use crate::metrics::recorder::Flush;
 use crate::metrics::sampler::{Sampler, SourceGauge, StageGauge, TickInput};
 use crate::metrics::{RunState, Snapshot};
 use crate::model::spec::Rate;
-use crate::model::{Applied, Command, Event, EventKind, Origin, StageRef, TimedCommand};
-use crate::model::{MAX_SLOWDOWN, MAX_WORKERS};
+use crate::model::{Command, Event, EventKind, Origin, QueuePolicy, StageRef, TimedCommand};
 
 /// The state of the control thread.
 pub(crate) struct ControlLoop {
@@ -142,7 +142,7 @@ impl ControlLoop {
             let now = self.ctx.clock.now_ns();
             while self.timeline.front().is_some_and(|t| nanos(t.at) <= now) {
                 let entry = self.timeline.pop_front().expect("front exists");
-                self.apply(entry.command, Origin::Timeline, entry.note);
+                command_rules::apply(self, entry.command, Origin::Timeline, entry.note);
             }
             if self.state != RunState::Draining
                 && !self.state.is_final()
@@ -187,7 +187,7 @@ impl ControlLoop {
         select! {
             recv(self.commands) -> command => {
                 if let Ok(command) = command {
-                    self.apply(command, Origin::Operator, None);
+                    command_rules::apply(self, command, Origin::Operator, None);
                 }
             }
             recv(self.exits) -> _ => self.join_exited(),
@@ -276,116 +276,12 @@ impl ControlLoop {
         }
     }
 
-    fn apply(&mut self, command: Command, origin: Origin, note: Option<String>) {
-        if self.state.is_final() {
-            return;
-        }
-        let kind = match self.carry_out(command, origin) {
-            Ok(Some(applied)) => EventKind::Applied(applied),
-            Ok(None) => return,
-            Err(why) => EventKind::Ignored { command, why },
-        };
-        // Stop and abort act once they are logged, so that what they cause
-        // (an `unadmitted` count, say) comes after them.
-        let stop = matches!(kind, EventKind::Applied(Applied::Stop));
-        let abort = matches!(kind, EventKind::Applied(Applied::Abort));
-        self.events.push(Event {
-            origin,
-            note,
-            ..Event::new(self.now_s(), kind)
-        });
-        if stop {
-            self.begin_drain();
-        } else if abort {
-            self.abort();
-        }
-    }
-
     /// Stage `index` (which exists), named for an event.
     fn named(&self, index: usize) -> StageRef {
         StageRef {
             index,
             name: self.stages[index].name().to_string(),
         }
-    }
-
-    /// The stage at `index`, named, or why a command for it is ignored.
-    fn stage_ref(&self, index: usize) -> Result<StageRef, String> {
-        if index < self.stages.len() {
-            Ok(self.named(index))
-        } else {
-            Err(format!("no stage {index}"))
-        }
-    }
-
-    /// Carries out one command (`Stop` and `Abort` only once logged, by
-    /// [`Self::apply`]); returns what it changed, `None` for a command that
-    /// changes nothing now (a second stop), or why it was ignored.
-    fn carry_out(&mut self, command: Command, origin: Origin) -> Result<Option<Applied>, String> {
-        let stopped = self.state == RunState::Draining;
-        let source_stopped = || Err("the source has stopped".to_string());
-        Ok(Some(match command {
-            Command::Workers { stage, count } => {
-                let stage = self.stage_ref(stage)?;
-                let from = self.stages[stage.index].target();
-                let to = count.min(MAX_WORKERS);
-                self.resize(stage.index, to);
-                Applied::Workers { stage, from, to }
-            }
-            Command::Policy { stage, policy } => {
-                let stage = self.stage_ref(stage)?;
-                let from = self.stages[stage.index].policy();
-                self.stages[stage.index].set_policy(policy);
-                Applied::Policy {
-                    stage,
-                    from,
-                    to: policy,
-                }
-            }
-            Command::Slowdown { stage, factor } => {
-                let stage = self.stage_ref(stage)?;
-                let factor = factor.min(MAX_SLOWDOWN);
-                self.stages[stage.index].set_slowdown(factor);
-                Applied::Slowdown { stage, factor }
-            }
-            Command::Crash { stage } => {
-                let stage = self.stage_ref(stage)?;
-                self.stages[stage.index].crash(origin);
-                Applied::Crash { stage }
-            }
-            Command::Rate(rate) if !rate.is_paceable() => {
-                return Err(format!(
-                    "a rate is a positive number of items/s or max, not {rate}"
-                ));
-            }
-            Command::Burst { .. } | Command::Rate(_) | Command::Pause | Command::Resume
-                if stopped =>
-            {
-                return source_stopped();
-            }
-            Command::Burst { items } => {
-                self.send_source(SourceCommand::Burst(items));
-                Applied::Burst { items }
-            }
-            Command::Rate(rate) => {
-                self.send_source(SourceCommand::Rate(rate));
-                let from = std::mem::replace(&mut self.rate, rate);
-                Applied::Rate { from, to: rate }
-            }
-            Command::Pause => {
-                self.send_source(SourceCommand::Pause);
-                self.state = RunState::Paused;
-                Applied::Pause
-            }
-            Command::Resume => {
-                self.send_source(SourceCommand::Resume);
-                self.state = RunState::Running;
-                Applied::Resume
-            }
-            Command::Stop if stopped => return Ok(None),
-            Command::Stop => Applied::Stop,
-            Command::Abort => Applied::Abort,
-        }))
     }
 
     /// Resizes stage `index`'s pool; a thread the OS refused becomes an event.
@@ -507,6 +403,73 @@ impl ControlLoop {
             stage.close_output();
         }
         self.state = RunState::Aborted;
+    }
+}
+
+impl Controls for ControlLoop {
+    fn state(&self) -> RunState {
+        self.state
+    }
+
+    fn set_state(&mut self, state: RunState) {
+        self.state = state;
+    }
+
+    fn now_s(&self) -> f64 {
+        ControlLoop::now_s(self)
+    }
+
+    fn stage_name(&self, index: usize) -> Option<String> {
+        self.stages.get(index).map(|s| s.name().to_string())
+    }
+
+    fn pool_target(&self, index: usize) -> usize {
+        self.stages[index].target()
+    }
+
+    fn set_pool(&mut self, index: usize, count: usize) {
+        self.resize(index, count);
+    }
+
+    fn stage_policy(&self, index: usize) -> QueuePolicy {
+        self.stages[index].policy()
+    }
+
+    fn set_stage_policy(&mut self, index: usize, policy: QueuePolicy) {
+        self.stages[index].set_policy(policy);
+    }
+
+    fn set_stage_slowdown(&mut self, index: usize, factor: f64) {
+        self.stages[index].set_slowdown(factor);
+    }
+
+    fn crash_worker(&mut self, index: usize, origin: Origin) {
+        self.stages[index].crash(origin);
+    }
+
+    fn steer_source(&mut self, change: SourceChange) {
+        self.send_source(match change {
+            SourceChange::Burst(items) => SourceCommand::Burst(items),
+            SourceChange::Rate(rate) => SourceCommand::Rate(rate),
+            SourceChange::Pause => SourceCommand::Pause,
+            SourceChange::Resume => SourceCommand::Resume,
+        });
+    }
+
+    fn replace_rate(&mut self, rate: Rate) -> Rate {
+        std::mem::replace(&mut self.rate, rate)
+    }
+
+    fn log_event(&mut self, event: Event) {
+        self.events.push(event);
+    }
+
+    fn begin_drain(&mut self) {
+        ControlLoop::begin_drain(self);
+    }
+
+    fn abort(&mut self) {
+        ControlLoop::abort(self);
     }
 }
 

@@ -6,6 +6,7 @@
 mod attempt;
 mod batch;
 pub(crate) mod clock;
+pub mod command_rules;
 mod control_loop;
 pub(crate) mod failures;
 mod hand;

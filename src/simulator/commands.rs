@@ -1,13 +1,13 @@
-//! Commands in virtual time: the same ones, with the same events and the
-//! same reasons to ignore one, as the engine's control loop (see
-//! `engine::control_loop::carry_out`). A command acts at the virtual time
-//! it is applied: a timeline entry at its `at`, an operator's key at the
-//! moment of virtual time the dashboard showed.
+//! Commands in virtual time: the levers ([`Controls`]) through which
+//! `engine::command_rules` carries out the same commands, with the same
+//! events and reasons to ignore one, as the engine's control loop. A
+//! command acts at the virtual time it is applied: a timeline entry at its
+//! `at`, an operator's key at the moment of virtual time the dashboard
+//! showed.
 
+use crate::engine::command_rules::{self, Controls, SourceChange};
 use crate::metrics::RunState;
-use crate::model::{
-    Applied, Command, Event, EventKind, MAX_SLOWDOWN, MAX_WORKERS, Origin, QueuePolicy, StageRef,
-};
+use crate::model::{Command, Event, EventKind, Origin, QueuePolicy, Rate, StageRef};
 
 use super::simulation::{Offered, Simulation};
 use super::stage::Producer;
@@ -29,111 +29,8 @@ impl Simulation {
 
     /// An operator's command, at the current virtual time.
     pub fn command(&mut self, command: Command) {
-        self.apply(command, Origin::Operator, None);
+        command_rules::apply(self, command, Origin::Operator, None);
         self.check_drained();
-    }
-
-    /// Carries out `command` and logs its event.
-    pub(super) fn apply(&mut self, command: Command, origin: Origin, note: Option<String>) {
-        if self.state.is_final() {
-            return;
-        }
-        let kind = match self.carry_out(command, origin) {
-            Ok(Some(applied)) => EventKind::Applied(applied),
-            Ok(None) => return,
-            Err(why) => EventKind::Ignored { command, why },
-        };
-        let stop = matches!(kind, EventKind::Applied(Applied::Stop));
-        let abort = matches!(kind, EventKind::Applied(Applied::Abort));
-        self.events.push(Event {
-            origin,
-            note,
-            ..Event::new(self.now_s(), kind)
-        });
-        if stop {
-            self.begin_drain();
-        } else if abort {
-            self.abort();
-        }
-    }
-
-    fn carry_out(&mut self, command: Command, origin: Origin) -> Result<Option<Applied>, String> {
-        let stopped = self.state == RunState::Draining;
-        let source_stopped = || Err("the source has stopped".to_string());
-        let now = self.now;
-        Ok(Some(match command {
-            Command::Workers { stage, count } => {
-                let stage = self.stage_ref(stage)?;
-                let from = self.stages[stage.index].target;
-                let to = count.min(MAX_WORKERS);
-                self.resize(stage.index, to);
-                if stopped && to == 0 {
-                    self.drain_worker(stage.index);
-                }
-                Applied::Workers { stage, from, to }
-            }
-            Command::Policy { stage, policy } => {
-                let stage = self.stage_ref(stage)?;
-                let from = self.stages[stage.index].policy;
-                self.set_policy(stage.index, policy);
-                Applied::Policy {
-                    stage,
-                    from,
-                    to: policy,
-                }
-            }
-            Command::Slowdown { stage, factor } => {
-                let stage = self.stage_ref(stage)?;
-                let factor = factor.min(MAX_SLOWDOWN);
-                self.stages[stage.index].slowdown = factor;
-                Applied::Slowdown { stage, factor }
-            }
-            Command::Crash { stage } => {
-                let stage = self.stage_ref(stage)?;
-                let s = &mut self.stages[stage.index];
-                match s.idle.last() {
-                    Some(&w) => s.workers[w].crashes_due.push_back(origin),
-                    None => s.crash_pending.push_back(origin),
-                }
-                Applied::Crash { stage }
-            }
-            Command::Rate(rate) if !rate.is_paceable() => {
-                return Err(format!(
-                    "a rate is a positive number of items/s or max, not {rate}"
-                ));
-            }
-            Command::Burst { .. } | Command::Rate(_) | Command::Pause | Command::Resume
-                if stopped =>
-            {
-                return source_stopped();
-            }
-            Command::Burst { items } => {
-                self.source.process.burst(items, now);
-                self.reschedule_source();
-                Applied::Burst { items }
-            }
-            Command::Rate(rate) => {
-                self.source.process.set_rate(rate, now);
-                self.reschedule_source();
-                let from = std::mem::replace(&mut self.rate, rate);
-                Applied::Rate { from, to: rate }
-            }
-            Command::Pause => {
-                self.source.process.pause(now);
-                self.reschedule_source();
-                self.state = RunState::Paused;
-                Applied::Pause
-            }
-            Command::Resume => {
-                self.source.process.resume(now);
-                self.reschedule_source();
-                self.state = RunState::Running;
-                Applied::Resume
-            }
-            Command::Stop if stopped => return Ok(None),
-            Command::Stop => Applied::Stop,
-            Command::Abort => Applied::Abort,
-        }))
     }
 
     /// After a change to the arrival process: take what is due now, or
@@ -300,5 +197,84 @@ impl Simulation {
         self.stop_source();
         self.dismiss_all();
         self.state = RunState::Aborted;
+    }
+}
+
+impl Controls for Simulation {
+    fn state(&self) -> RunState {
+        self.state
+    }
+
+    fn set_state(&mut self, state: RunState) {
+        self.state = state;
+    }
+
+    fn now_s(&self) -> f64 {
+        Simulation::now_s(self)
+    }
+
+    fn stage_name(&self, index: usize) -> Option<String> {
+        self.stages.get(index).map(|s| s.name.clone())
+    }
+
+    fn pool_target(&self, index: usize) -> usize {
+        self.stages[index].target
+    }
+
+    /// A stage left at zero workers while draining gets one back at once,
+    /// so the drain can end.
+    fn set_pool(&mut self, index: usize, count: usize) {
+        self.resize(index, count);
+        if self.state == RunState::Draining && count == 0 {
+            self.drain_worker(index);
+        }
+    }
+
+    fn stage_policy(&self, index: usize) -> QueuePolicy {
+        self.stages[index].policy
+    }
+
+    fn set_stage_policy(&mut self, index: usize, policy: QueuePolicy) {
+        self.set_policy(index, policy);
+    }
+
+    fn set_stage_slowdown(&mut self, index: usize, factor: f64) {
+        self.stages[index].slowdown = factor;
+    }
+
+    fn crash_worker(&mut self, index: usize, origin: Origin) {
+        let stage = &mut self.stages[index];
+        match stage.idle.last() {
+            Some(&w) => stage.workers[w].crashes_due.push_back(origin),
+            None => stage.crash_pending.push_back(origin),
+        }
+    }
+
+    fn steer_source(&mut self, change: SourceChange) {
+        let now = self.now;
+        let process = &mut self.source.process;
+        match change {
+            SourceChange::Burst(items) => process.burst(items, now),
+            SourceChange::Rate(rate) => process.set_rate(rate, now),
+            SourceChange::Pause => process.pause(now),
+            SourceChange::Resume => process.resume(now),
+        }
+        self.reschedule_source();
+    }
+
+    fn replace_rate(&mut self, rate: Rate) -> Rate {
+        std::mem::replace(&mut self.rate, rate)
+    }
+
+    fn log_event(&mut self, event: Event) {
+        self.events.push(event);
+    }
+
+    fn begin_drain(&mut self) {
+        Simulation::begin_drain(self);
+    }
+
+    fn abort(&mut self) {
+        Simulation::abort(self);
     }
 }

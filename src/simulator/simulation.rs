@@ -291,7 +291,12 @@ impl Simulation {
             self.now = self.now.max(next);
             if at_command <= at_due {
                 let entry = self.timeline.pop_front().expect("front exists");
-                self.apply(entry.command, crate::model::Origin::Timeline, entry.note);
+                crate::engine::command_rules::apply(
+                    self,
+                    entry.command,
+                    crate::model::Origin::Timeline,
+                    entry.note,
+                );
             } else {
                 let Some(Reverse(entry)) = self.due.pop() else {
                     break;
