@@ -44,6 +44,10 @@ pub struct LatencyTally {
     /// One bit per block of 64 counters recorded into since the flush
     /// (dense intervals only), so the flush opens those blocks alone.
     touched: [u64; TOUCHED_WORDS],
+    /// Per block of 64 counters, one bit per counter recorded into since
+    /// the flush (dense intervals only, sized with `counts`): the flush
+    /// reads exactly the counters in use, not the whole block.
+    occupied: Vec<u64>,
     /// Keep the flat array whatever the interval recorded (one tally per
     /// stage, as in virtual time: no pool of quiet workers to save for).
     keep_dense: bool,
@@ -81,7 +85,10 @@ impl LatencyTally {
         touch(&mut self.touched, index);
         match self.counts.get_mut(index) {
             // A flush comes every 100 ms at most: no bucket nears 2³² by then.
-            Some(count) => *count = count.wrapping_add(1),
+            Some(count) => {
+                *count = count.wrapping_add(1);
+                self.occupied[index >> 6] |= 1 << (index & 63);
+            }
             None => self.grow_to_record(index),
         }
     }
@@ -103,26 +110,41 @@ impl LatencyTally {
     #[cold]
     fn turn_dense(&mut self, index: usize) {
         self.dense = true;
-        for (bucket, count) in self.sparse.drain(..) {
+        let pairs = std::mem::take(&mut self.sparse);
+        for &(bucket, count) in &pairs {
             let bucket = bucket as usize;
-            if bucket >= self.counts.len() {
-                self.counts.resize(bucket + 1, 0);
-            }
+            self.reach(bucket);
             self.counts[bucket] += count;
-            touch(&mut self.touched, bucket);
+            self.mark(bucket);
         }
-        touch(&mut self.touched, index);
-        match self.counts.get_mut(index) {
-            Some(count) => *count += 1,
-            None => self.grow_to_record(index),
-        }
+        self.sparse = pairs;
+        self.sparse.clear();
+        self.reach(index);
+        self.counts[index] += 1;
+        self.mark(index);
     }
 
     /// Records into a bucket beyond the array's end, growing it.
     #[cold]
     fn grow_to_record(&mut self, index: usize) {
-        self.counts.resize(index + 1, 0);
+        self.reach(index);
         self.counts[index] = 1;
+        self.mark(index);
+    }
+
+    /// Grows the flat array (and its occupancy bits) to hold `index`.
+    fn reach(&mut self, index: usize) {
+        if index >= self.counts.len() {
+            self.counts.resize(index + 1, 0);
+            self.occupied.resize((index >> 6) + 1, 0);
+        }
+    }
+
+    /// Notes counter `index` (in the array) as recorded into.
+    #[inline]
+    fn mark(&mut self, index: usize) {
+        touch(&mut self.touched, index);
+        self.occupied[index >> 6] |= 1 << (index & 63);
     }
 
     pub fn is_empty(&self) -> bool {
@@ -138,18 +160,18 @@ impl LatencyTally {
                 while *bits != 0 {
                     let block = (word << 6) + bits.trailing_zeros() as usize;
                     *bits &= *bits - 1;
-                    let start = block << 6;
-                    let end = (start + 64).min(self.counts.len());
-                    for (index, count) in (start..end).zip(&mut self.counts[start..end]) {
-                        if *count > 0 {
-                            counts.push((lowest_value_at(index), u64::from(*count)));
-                            *count = 0;
-                        }
+                    let mut used = std::mem::take(&mut self.occupied[block]);
+                    while used != 0 {
+                        let index = (block << 6) + used.trailing_zeros() as usize;
+                        used &= used - 1;
+                        let count = std::mem::take(&mut self.counts[index]);
+                        counts.push((lowest_value_at(index), u64::from(count)));
                     }
                 }
             }
             if self.recorded < KEEP_DENSE_FROM && !self.keep_dense {
                 self.counts = Vec::new();
+                self.occupied = Vec::new();
                 self.dense = false;
             }
         } else {
