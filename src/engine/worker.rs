@@ -247,17 +247,16 @@ impl<In: Send + 'static, Out: Send + 'static> Worker<In, Out> {
         }
         shift.now = self.clock.now_ns();
         self.stats.time.enter(WorkerState::Idle, shift.now);
-        // Hand over what was recorded before parking, rather than waking
-        // for it at the flush deadline: in a pool of thousands each worker
-        // serves an item or two a second, and that deadline was a second
-        // wake-up (a context switch, and a walk of every waker list the
-        // worker waits on) for almost every item served.
-        self.recorder.flush(shift.now);
         loop {
-            // No reason to wake but a message (an abort dismisses idle
-            // workers with one) or, rarely, to look at the abort flag.
-            // Thousands of idle workers then cost no CPU.
-            let timeout = self.clock.instant_at(self.clock.now_ns() + IDLE_LOOK_NS);
+            // Nothing to flush: no reason to wake but a message (an abort
+            // dismisses idle workers with one) or, rarely, to look at the
+            // abort flag. Thousands of idle workers then cost no CPU.
+            let wake_ns = if self.recorder.has_pending() {
+                self.recorder.next_flush_ns()
+            } else {
+                self.clock.now_ns() + IDLE_LOOK_NS
+            };
+            let timeout = self.clock.instant_at(wake_ns);
             let taken = select! {
                 recv(self.input.receiver()) -> msg => {
                     shift.now = self.clock.now_ns();
@@ -269,6 +268,7 @@ impl<In: Send + 'static, Out: Send + 'static> Worker<In, Out> {
                     Err(_) => continue,
                 },
                 default(timeout.saturating_duration_since(Instant::now())) => {
+                    self.recorder.flush_if_due(self.clock.now_ns());
                     if self.shared.abort.is_set() {
                         return None;
                     }

@@ -75,6 +75,11 @@ impl Recorder {
         self.next_flush_ns
     }
 
+    /// Whether anything was recorded since the last flush.
+    pub fn has_pending(&self) -> bool {
+        !self.now.is_empty()
+    }
+
     /// Flushes if the interval has passed.
     #[inline]
     pub fn flush_if_due(&mut self, now_ns: u64) {
