@@ -76,14 +76,7 @@ fn sparse(buckets: &[Bucket]) -> SparseBuckets {
 
 /// The buckets of a schema 2 histogram.
 pub fn dense((first, counts): &SparseBuckets) -> Vec<Bucket> {
-    counts
-        .iter()
-        .enumerate()
-        .map(|(i, &count)| Bucket {
-            le_ms: crate::metrics::bucket_le_ms(first + i as i32),
-            count,
-        })
-        .collect()
+    crate::metrics::buckets_from(*first, counts.iter().copied())
 }
 
 /// One tick's delta of one histogram, as written.

@@ -7,7 +7,7 @@
 
 use std::collections::VecDeque;
 
-use super::latency_histogram::{bucket_le_ms, log_bucket_of};
+use super::latency_histogram::{buckets_from, dense_counts, log_bucket_of};
 use super::snapshot::Bucket;
 
 /// What one snapshot recorded during one second, over the drawn buckets:
@@ -37,18 +37,7 @@ impl AddedBuckets {
     /// The piece of `second` holding `by_index` (`(index, count)`, in any
     /// order).
     pub fn new(second: u64, by_index: &[(i32, u64)]) -> Self {
-        let indexes = by_index.iter().map(|&(index, _)| index);
-        let (Some(first), Some(last)) = (indexes.clone().min(), indexes.max()) else {
-            return Self {
-                second,
-                first: 0,
-                counts: Vec::new(),
-            };
-        };
-        let mut counts = vec![0; (last - first + 1) as usize];
-        for &(index, count) in by_index {
-            counts[(index - first) as usize] += count;
-        }
+        let (first, counts) = dense_counts(by_index).unwrap_or_default();
         Self {
             second,
             first,
@@ -101,14 +90,7 @@ impl BucketWindow {
                 counts[(piece.first - first) as usize + i] += count;
             }
         }
-        counts
-            .into_iter()
-            .enumerate()
-            .map(|(i, count)| Bucket {
-                le_ms: bucket_le_ms(first + i as i32),
-                count,
-            })
-            .collect()
+        buckets_from(first, counts)
     }
 }
 

@@ -8,7 +8,7 @@
 //! above [`CEILING_NS`] is recorded at the ceiling and counted as an outlier.
 
 use super::bucket_window::AddedBuckets;
-pub use super::latency_histogram::{LatencyHistogram, bucket_le_ms};
+pub use super::latency_histogram::{LatencyHistogram, buckets_from};
 use super::snapshot::Latency;
 
 /// The largest latency recorded as itself: ten minutes.

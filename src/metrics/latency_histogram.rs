@@ -267,30 +267,40 @@ impl LatencyHistogram {
                 }
             }
         }
-        let (Some(&(first, _)), Some(&(last, _))) = (counts.first(), counts.last()) else {
-            return Vec::new();
-        };
-        let mut recorded = counts.into_iter().peekable();
-        (first..=last)
-            .map(|index| {
-                let count = match recorded.peek() {
-                    Some(&(i, c)) if i == index => {
-                        recorded.next();
-                        c
-                    }
-                    _ => 0,
-                };
-                Bucket {
-                    le_ms: bucket_le_ms(index),
-                    count,
-                }
-            })
-            .collect()
+        match dense_counts(&counts) {
+            Some((first, counts)) => buckets_from(first, counts),
+            None => Vec::new(),
+        }
     }
 }
 
+/// Counts by drawn bucket index (`(index, count)`, in any order) as one
+/// run from the first index used to the last, zeros between; `None` for
+/// no counts.
+pub fn dense_counts(by_index: &[(i32, u64)]) -> Option<(i32, Vec<u64>)> {
+    let indexes = by_index.iter().map(|&(index, _)| index);
+    let (first, last) = (indexes.clone().min()?, indexes.max()?);
+    let mut counts = vec![0; (last - first + 1) as usize];
+    for &(index, count) in by_index {
+        counts[(index - first) as usize] += count;
+    }
+    Some((first, counts))
+}
+
+/// The drawn buckets holding `counts`, the first of them bucket `first`.
+pub fn buckets_from(first: i32, counts: impl IntoIterator<Item = u64>) -> Vec<Bucket> {
+    counts
+        .into_iter()
+        .zip(first..)
+        .map(|(count, index)| Bucket {
+            le_ms: bucket_le_ms(index),
+            count,
+        })
+        .collect()
+}
+
 /// The upper bound of drawn bucket `index`, in milliseconds.
-pub fn bucket_le_ms(index: i32) -> f64 {
+fn bucket_le_ms(index: i32) -> f64 {
     2f64.powf(index as f64 / BUCKETS_PER_OCTAVE) / 1e6
 }
 

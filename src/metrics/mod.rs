@@ -24,7 +24,7 @@ pub(crate) mod worker_group;
 pub(crate) mod worker_stats;
 
 pub use bucket_window::{AddedBuckets, BucketWindow};
-pub use latency::{CEILING_NS, DEFAULT_WINDOW_SECS, LatencyCounts, bucket_le_ms};
+pub use latency::{CEILING_NS, DEFAULT_WINDOW_SECS, LatencyCounts, buckets_from};
 pub use process::default_memory_cap;
 pub use snapshot::{
     Backpressure, Bucket, Latency, Percentiles, ProcessSnapshot, RunState, Snapshot,
