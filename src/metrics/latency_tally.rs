@@ -16,16 +16,6 @@
 use super::hdr_layout::{index_of, lowest_value_at};
 use super::latency::{CEILING_NS, LatencyCounts};
 
-/// Words of the touched-block bitmap: 64 blocks of 64 counters each, for
-/// every counter a `u64` value can reach.
-const TOUCHED_WORDS: usize = (index_of(u64::MAX) >> 12) + 1;
-
-/// Marks the block of counter `index` as recorded into.
-#[inline]
-fn touch(touched: &mut [u64; TOUCHED_WORDS], index: usize) {
-    touched[index >> 12] |= 1 << ((index >> 6) & 63);
-}
-
 /// Distinct buckets an interval records before it turns dense.
 const SPARSE_MAX: usize = 16;
 
@@ -41,12 +31,9 @@ pub struct LatencyTally {
     /// `(bucket, count)` pairs while the interval is sparse.
     sparse: Vec<(u32, u32)>,
     dense: bool,
-    /// One bit per block of 64 counters recorded into since the flush
-    /// (dense intervals only), so the flush opens those blocks alone.
-    touched: [u64; TOUCHED_WORDS],
-    /// Per block of 64 counters, one bit per counter recorded into since
-    /// the flush (dense intervals only, sized with `counts`): the flush
-    /// reads exactly the counters in use, not the whole block.
+    /// One bit per counter recorded into since the flush, 64 to a word
+    /// (dense intervals only, sized with `counts`): the flush skips empty
+    /// words and reads exactly the counters in use.
     occupied: Vec<u64>,
     /// Keep the flat array whatever the interval recorded (one tally per
     /// stage, as in virtual time: no pool of quiet workers to save for).
@@ -82,12 +69,11 @@ impl LatencyTally {
             self.record_sparse(index);
             return;
         }
-        touch(&mut self.touched, index);
         match self.counts.get_mut(index) {
             // A flush comes every 100 ms at most: no bucket nears 2³² by then.
             Some(count) => {
                 *count = count.wrapping_add(1);
-                self.occupied[index >> 6] |= 1 << (index & 63);
+                self.mark(index);
             }
             None => self.grow_to_record(index),
         }
@@ -143,7 +129,6 @@ impl LatencyTally {
     /// Notes counter `index` (in the array) as recorded into.
     #[inline]
     fn mark(&mut self, index: usize) {
-        touch(&mut self.touched, index);
         self.occupied[index >> 6] |= 1 << (index & 63);
     }
 
@@ -156,17 +141,16 @@ impl LatencyTally {
     pub fn take_counts(&mut self) -> LatencyCounts {
         let mut counts = Vec::with_capacity(self.recorded.min(4096) as usize);
         if self.dense {
-            for (word, bits) in self.touched.iter_mut().enumerate() {
-                while *bits != 0 {
-                    let block = (word << 6) + bits.trailing_zeros() as usize;
-                    *bits &= *bits - 1;
-                    let mut used = std::mem::take(&mut self.occupied[block]);
-                    while used != 0 {
-                        let index = (block << 6) + used.trailing_zeros() as usize;
-                        used &= used - 1;
-                        let count = std::mem::take(&mut self.counts[index]);
-                        counts.push((lowest_value_at(index), u64::from(count)));
-                    }
+            for (word, bits) in self.occupied.iter_mut().enumerate() {
+                if *bits == 0 {
+                    continue;
+                }
+                let mut used = std::mem::take(bits);
+                while used != 0 {
+                    let index = (word << 6) + used.trailing_zeros() as usize;
+                    used &= used - 1;
+                    let count = std::mem::take(&mut self.counts[index]);
+                    counts.push((lowest_value_at(index), u64::from(count)));
                 }
             }
             if self.recorded < KEEP_DENSE_FROM && !self.keep_dense {
