@@ -14,7 +14,9 @@
 //! (item-nanoseconds). The sampler turns it into `queue_len_mean`, which is
 //! measured independently of the items' waits: Little's law between the two
 //! is a check, not an identity. The sums wrap; only their differences
-//! between ticks are read, which are far below 2^64.
+//! between ticks are read, as signed numbers: a reading taken while an
+//! admission or a departure is half done is off until the next reading,
+//! which puts it right.
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, PoisonError};
